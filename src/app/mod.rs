@@ -1,0 +1,27 @@
+//! One file per subcommand: validated arguments in, library calls, output out.
+//! Nothing here holds model code.
+
+pub mod confirmations;
+pub mod exact;
+pub mod hashrate;
+pub mod merge;
+pub mod mine;
+pub mod plot;
+pub mod run;
+pub mod simulate;
+
+use crate::cli::{Cli, Command};
+
+/// Dispatch a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Run(a) => run::run(a),
+        Command::Simulate(a) => simulate::run(a),
+        Command::Exact(a) => exact::run(a),
+        Command::Confirmations(a) => confirmations::run(a),
+        Command::Plot(a) => plot::run(a),
+        Command::Merge(a) => merge::run(a),
+        Command::Hashrate(a) => hashrate::run(a),
+        Command::Mine(a) => mine::run(a),
+    }
+}

@@ -1,0 +1,50 @@
+//! The command line (clap derive only). Each subcommand's arguments live beside its
+//! implementation in `app/<command>.rs`; this file only lists them.
+
+use clap::{Parser, Subcommand};
+
+use crate::app;
+
+/// dslab: a double-spend attack laboratory.
+///
+/// Simulates majority, Finney, race and Vector76 attacks, prints reversal probabilities by
+/// confirmation count with confidence intervals and the closed form beside them.
+#[derive(Debug, Parser)]
+#[command(name = "dslab", version, about, long_about = None)]
+pub struct Cli {
+    /// The subcommand to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run scenario files (default: the built-in lab) and write reports.
+    Run(app::run::RunArgs),
+    /// Simulate one attack over a grid of q and z and print the reversal table.
+    Simulate(app::simulate::SimulateArgs),
+    /// Evaluate the closed forms (Nakamoto, exact, time-conditional).
+    Exact(app::exact::ExactArgs),
+    /// Smallest number of confirmations that keeps P(reversal) below a risk.
+    Confirmations(app::confirmations::ConfirmationsArgs),
+    /// Re-render the plots of a report folder from its CSV.
+    Plot(app::plot::PlotArgs),
+    /// Merge shard outputs into the unsharded result.
+    Merge(app::merge::MergeArgs),
+    /// Measure SHA-256d hash rate for 1..T threads.
+    Hashrate(app::hashrate::HashrateArgs),
+    /// Mine a chain of real SHA-256d block headers at a reduced difficulty.
+    Mine(app::mine::MineArgs),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,17 @@
+//! dslab: a double-spend attack laboratory.
+//!
+//! Module map and dependency rule (review enforces it; nothing below `app` imports clap,
+//! indicatif or `std::process`, and nothing below `report` writes files or stdout):
+//!
+//! - [`cli`], [`app`]: the command line and one file per subcommand.
+//! - [`params`]: parsing and validation of user values (q lists, z ranges, tie rules).
+//! - [`analytic`]: closed forms (Nakamoto, exact with head start and tie rule, P(z, κ)).
+//! - [`sim`]: the simulation engine, strategies and parallel estimation.
+//! - [`stats`]: confidence intervals.
+//! - [`report`]: CSV / JSON / table rendering, manifests, atomic file writes.
+//! - [`pow`]: real SHA-256d proof of work.
+#![deny(missing_docs)]
+
+pub mod app;
+pub mod cli;
+pub mod error;
