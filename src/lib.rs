@@ -15,3 +15,8 @@
 pub mod app;
 pub mod cli;
 pub mod error;
+pub mod analytic;
+pub mod params;
+pub mod sim;
+pub mod stats;
+pub mod report;

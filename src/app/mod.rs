@@ -1,6 +1,7 @@
 //! One file per subcommand: validated arguments in, library calls, output out.
 //! Nothing here holds model code.
 
+pub mod common;
 pub mod confirmations;
 pub mod exact;
 pub mod hashrate;
