@@ -8,6 +8,7 @@ pub mod hashrate;
 pub mod merge;
 pub mod mine;
 pub mod plot;
+pub mod progress;
 pub mod run;
 pub mod simulate;
 
