@@ -189,8 +189,7 @@ impl LogSum {
     }
 
     fn ln(&self) -> f64 {
-        self.max
-            .map_or(f64::NEG_INFINITY, |m| m + self.scaled.ln())
+        self.max.map_or(f64::NEG_INFINITY, |m| m + self.scaled.ln())
     }
 }
 
@@ -283,7 +282,7 @@ pub fn exact_with_give_up(q: f64, z: u32, conv: Convention, give_up: u32) -> f64
         for l in lo..=top {
             s = q * s + f[idx(l)];
             // an honest block after the attacker reached lead l: new lead l − 1
-            if l - 1 >= lo && l - 1 <= top - 1 {
+            if l > lo && l - 1 < top {
                 next[idx(l - 1)] = p * s;
             }
         }

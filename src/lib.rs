@@ -12,11 +12,12 @@
 //! - [`pow`]: real SHA-256d proof of work.
 #![deny(missing_docs)]
 
+pub mod analytic;
 pub mod app;
 pub mod cli;
 pub mod error;
-pub mod analytic;
+pub mod experiment;
 pub mod params;
+pub mod report;
 pub mod sim;
 pub mod stats;
-pub mod report;

@@ -43,7 +43,9 @@ fn parse_f64(flag: &str, whole: &str, t: &str) -> anyhow::Result<f64> {
         _ => Err(usage(
             flag,
             whole,
-            &format!("'{t}' is not a number; use a list like 0.1,0.2 or a range like 0.05:0.45:0.05"),
+            &format!(
+                "'{t}' is not a number; use a list like 0.1,0.2 or a range like 0.05:0.45:0.05"
+            ),
         )),
     }
 }
@@ -51,7 +53,11 @@ fn parse_f64(flag: &str, whole: &str, t: &str) -> anyhow::Result<f64> {
 fn parse_stepped(flag: &str, s: &str) -> anyhow::Result<Vec<f64>> {
     let parts: Vec<&str> = s.split(':').collect();
     if parts.len() != 3 {
-        return Err(usage(flag, s, "a stepped list is start:stop:step, e.g. 0.05:0.45:0.05"));
+        return Err(usage(
+            flag,
+            s,
+            "a stepped list is start:stop:step, e.g. 0.05:0.45:0.05",
+        ));
     }
     let (a, b, step) = (
         parse_f64(flag, s, parts[0])?,
@@ -62,11 +68,19 @@ fn parse_stepped(flag: &str, s: &str) -> anyhow::Result<Vec<f64>> {
         return Err(usage(flag, s, "the step must be positive"));
     }
     if b < a {
-        return Err(usage(flag, s, "the range is reversed: start must not exceed stop"));
+        return Err(usage(
+            flag,
+            s,
+            "the range is reversed: start must not exceed stop",
+        ));
     }
     let n = ((b - a) / step + 1e-9).floor() as u64;
     if n > 100_000 {
-        return Err(usage(flag, s, "that is more than 100000 values; use a larger step"));
+        return Err(usage(
+            flag,
+            s,
+            "that is more than 100000 values; use a larger step",
+        ));
     }
     Ok((0..=n)
         .map(|i| ((a + i as f64 * step) * 1e12).round() / 1e12)
@@ -92,12 +106,16 @@ pub fn parse_z_list(flag: &str, s: &str) -> anyhow::Result<Vec<u32>> {
             .collect::<anyhow::Result<_>>()?
     };
     if zs.is_empty() {
-        return Err(bad("give at least one confirmation count, e.g. 0..10 or 0,1,6"));
+        return Err(bad(
+            "give at least one confirmation count, e.g. 0..10 or 0,1,6",
+        ));
     }
     zs.sort_unstable();
     zs.dedup();
     if zs.last().is_some_and(|&z| z > MAX_Z) {
-        return Err(bad(&format!("confirmation counts above {MAX_Z} are not supported")));
+        return Err(bad(&format!(
+            "confirmation counts above {MAX_Z} are not supported"
+        )));
     }
     Ok(zs)
 }
@@ -107,7 +125,10 @@ fn parse_u32(flag: &str, whole: &str, t: &str) -> anyhow::Result<u32> {
         usage(
             flag,
             whole,
-            &format!("'{}' is not a non-negative integer; use 0..10 or 0,1,6", t.trim()),
+            &format!(
+                "'{}' is not a non-negative integer; use 0..10 or 0,1,6",
+                t.trim()
+            ),
         )
     })
 }
@@ -220,8 +241,14 @@ mod tests {
 
     #[test]
     fn tie_rules_parse() {
-        assert_eq!(TieRule::parse("--tie", "gamma=0.5").unwrap(), TieRule::Gamma(0.5));
-        assert_eq!(TieRule::parse("--tie", "first-seen").unwrap(), TieRule::FirstSeen);
+        assert_eq!(
+            TieRule::parse("--tie", "gamma=0.5").unwrap(),
+            TieRule::Gamma(0.5)
+        );
+        assert_eq!(
+            TieRule::parse("--tie", "first-seen").unwrap(),
+            TieRule::FirstSeen
+        );
         assert!(TieRule::parse("--tie", "gamma=2").is_err());
         assert!(TieRule::parse("--tie", "coin-flip").is_err());
     }

@@ -127,7 +127,10 @@ mod tests {
         let i = interval(CiMethod::ClopperPearson, 0, n, 0.95);
         let expected = 1.0 - 0.025f64.powf(1.0 / n as f64);
         assert_eq!(i.low, 0.0);
-        assert!((i.high / expected - 1.0).abs() < 1e-6, "{i:?} vs {expected}");
+        assert!(
+            (i.high / expected - 1.0).abs() < 1e-6,
+            "{i:?} vs {expected}"
+        );
         let w = interval(CiMethod::Wilson, 0, n, 0.95);
         assert!(w.high > 0.0 && w.high < 1e-6);
     }

@@ -65,7 +65,11 @@ pub fn open_unit(flag: &str, v: f64, what: &str) -> anyhow::Result<f64> {
     if v > 0.0 && v < 1.0 {
         Ok(v)
     } else {
-        Err(usage(flag, v, &format!("{what} must be strictly between 0 and 1")))
+        Err(usage(
+            flag,
+            v,
+            &format!("{what} must be strictly between 0 and 1"),
+        ))
     }
 }
 
@@ -89,7 +93,10 @@ pub fn prepare_out_dir(flag: &str, dir: &Path) -> anyhow::Result<PathBuf> {
 pub fn command_line() -> String {
     std::env::args()
         .map(|a| {
-            if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,".contains(c)) {
+            if !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,".contains(c))
+            {
                 a
             } else {
                 format!("'{}'", a.replace('\'', r"'\''"))
@@ -110,6 +117,8 @@ pub fn threads(flag: Option<usize>) -> anyhow::Result<usize> {
 
 /// Run `f` on a rayon pool of `threads` workers.
 pub fn with_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> anyhow::Result<T> {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
     Ok(pool.install(f))
 }

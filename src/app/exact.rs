@@ -43,7 +43,11 @@ impl ModelArgs {
             ModelName::Nakamoto => Model::Nakamoto,
             ModelName::TimeConditional => {
                 if !(self.kappa.is_finite() && self.kappa > 0.0) {
-                    return Err(usage("--kappa", self.kappa, "use a positive ratio, e.g. 1 or 2.5"));
+                    return Err(usage(
+                        "--kappa",
+                        self.kappa,
+                        "use a positive ratio, e.g. 1 or 2.5",
+                    ));
                 }
                 Model::TimeConditional { kappa: self.kappa }
             }
@@ -96,7 +100,11 @@ pub fn run(args: ExactArgs) -> anyhow::Result<()> {
     let zs = parse_z_list("--z", &args.z)?;
     let (model, conv) = args.model.resolve()?;
     if args.give_up.is_some() && model != Model::Exact {
-        return Err(usage("--give-up", args.give_up.unwrap_or(0), "give-up is available with --model exact only"));
+        return Err(usage(
+            "--give-up",
+            args.give_up.unwrap_or(0),
+            "give-up is available with --model exact only",
+        ));
     }
     if args.give_up == Some(0) {
         return Err(usage("--give-up", 0, "use a deficit of at least 1 block"));
@@ -107,7 +115,10 @@ pub fn run(args: ExactArgs) -> anyhow::Result<()> {
             let p = match args.give_up {
                 Some(d) => {
                     let v = analytic::exact_with_give_up(q, z, conv, d);
-                    analytic::Probability { value: v, log10: v.log10() }
+                    analytic::Probability {
+                        value: v,
+                        log10: v.log10(),
+                    }
                 }
                 None => model.probability(q, z, conv),
             };
@@ -136,7 +147,13 @@ pub fn run(args: ExactArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn render_table(rows: &[ExactRow], qs: &[f64], zs: &[u32], model: Model, conv: Convention) -> String {
+fn render_table(
+    rows: &[ExactRow],
+    qs: &[f64],
+    zs: &[u32],
+    model: Model,
+    conv: Convention,
+) -> String {
     let mut head = format!("P(reversal), model {}, {conv}", model.name());
     if let Model::TimeConditional { kappa } = model {
         head.push_str(&format!(", kappa = {kappa}"));

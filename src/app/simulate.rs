@@ -1,21 +1,15 @@
 //! `dslab simulate`: Monte Carlo of one attack over a grid of q and z.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 
 use super::common::{self, ConventionArgs, Format};
 use super::progress::Bar;
-use crate::analytic;
 use crate::error::usage;
+use crate::experiment::{AttackSpec, Experiment, MajoritySpec};
 use crate::params::{Convention, parse_share_list, parse_z_list};
-use crate::report::manifest::{Manifest, fingerprint};
-use crate::report::rows::{RowContext, rows_for_cell};
-use crate::report::{ReversalRow, table, to_csv, to_json, write_atomic};
-use crate::sim::MajorityCell;
-use crate::sim::estimate::{BATCH_SIZE, Plan, estimate};
-use crate::sim::rng::GENERATOR;
+use crate::report::{self, table, to_csv, to_json};
 use crate::stats::CiMethod;
 
 /// The attacks.
@@ -80,22 +74,8 @@ pub struct SimulateArgs {
     pub quiet: bool,
 }
 
-/// Validated simulation request for the majority attack.
-struct Request {
-    qs: Vec<f64>,
-    zs: Vec<u32>,
-    conv: Convention,
-    give_up: Option<u32>,
-}
-
-fn validate(args: &SimulateArgs) -> anyhow::Result<Request> {
-    if args.attack != AttackName::Majority {
-        return Err(usage(
-            "--attack",
-            format!("{:?}", args.attack).to_lowercase(),
-            "only the majority attack is built so far",
-        ));
-    }
+/// Flags → validated experiment.
+fn experiment(args: &SimulateArgs) -> anyhow::Result<Experiment> {
     if args.trials == 0 {
         return Err(usage("--trials", 0, "run at least 1 trial"));
     }
@@ -103,114 +83,61 @@ fn validate(args: &SimulateArgs) -> anyhow::Result<Request> {
         return Err(usage("--give-up", 0, "use a deficit of at least 1 block"));
     }
     common::open_unit("--confidence", args.confidence, "the confidence level")?;
-    Ok(Request {
+    let attack = match args.attack {
+        AttackName::Majority => AttackSpec::Majority(MajoritySpec {
+            convention: args.convention.resolve(Convention::DEFAULT)?,
+            give_up: args.give_up,
+            walk: args.walk,
+        }),
+        other => {
+            return Err(usage(
+                "--attack",
+                format!("{other:?}").to_lowercase(),
+                "only the majority attack is built so far",
+            ));
+        }
+    };
+    Ok(Experiment {
+        name: "simulate".into(),
+        attack,
         qs: parse_share_list("--q", &args.q)?,
         zs: parse_z_list("--z", &args.z)?,
-        conv: args.convention.resolve(Convention::DEFAULT)?,
-        give_up: args.give_up,
+        trials: args.trials,
+        seed: args.seed,
+        ci: args.ci,
+        confidence: args.confidence,
     })
 }
 
 /// Run `dslab simulate`.
 pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
-    let req = validate(&args)?;
+    let exp = experiment(&args)?;
     let threads = common::threads(args.threads)?;
     let out_dir = match &args.out {
         Some(d) => Some(common::prepare_out_dir("--out", d)?),
         None => None,
     };
-    let z_max = *req.zs.last().expect("parse_z_list returns a non-empty list");
-    let gamma = req.conv.tie.gamma();
-    let cells: Vec<MajorityCell> = req
-        .qs
-        .iter()
-        .map(|&q| {
-            let mut c = MajorityCell::new(q, req.conv.premined, gamma, req.give_up, z_max);
-            c.strategy.exact_tail = !args.walk;
-            c
-        })
-        .collect();
-    let plan = Plan {
-        trials: args.trials,
-        batch_size: BATCH_SIZE,
-        seed: args.seed,
-        shard: None,
-    };
-    let bar = Bar::new(args.trials * cells.len() as u64, args.quiet, "majority");
-    let start = Instant::now();
-    let tallies = common::with_pool(threads, || estimate(&cells, &plan, &bar))?;
+    let bar = Bar::new(
+        exp.trials * exp.qs.len() as u64,
+        args.quiet,
+        exp.attack.name(),
+    );
+    let outcome = common::with_pool(threads, || exp.run(&bar))?;
     bar.finish();
-    let wall = start.elapsed().as_secs_f64();
-
-    let ctx = RowContext {
-        attack: "majority",
-        tie: req.conv.tie.to_string(),
-        premined: req.conv.premined,
-        give_up: req.give_up.map_or("never".into(), |d| d.to_string()),
-        ci: args.ci,
-        confidence: args.confidence,
-    };
-    let rows: Vec<ReversalRow> = req
-        .qs
-        .iter()
-        .zip(&tallies)
-        .flat_map(|(&q, t)| {
-            rows_for_cell(&ctx, q, &req.zs, t, |z| Some(closed_form(q, z, &req)))
-        })
-        .collect();
     let stdout = match args.format {
-        Format::Csv => to_csv(&rows)?,
-        Format::Json => to_json(&rows)?,
-        Format::Table => render_table(&rows, &req, &args),
+        Format::Csv => to_csv(&outcome.rows)?,
+        Format::Json => to_json(&outcome.rows)?,
+        Format::Table => render_table(&exp, &outcome.rows),
     };
     if let Some(dir) = out_dir {
-        let manifest = Manifest {
-            version: env!("CARGO_PKG_VERSION").into(),
-            command: common::command_line(),
-            scenario: "simulate".into(),
-            scenario_hash: fingerprint(parameters(&args, &req).to_string().as_bytes()),
-            parameters: parameters(&args, &req),
-            seed: args.seed,
-            generator: GENERATOR.into(),
-            trials: args.trials,
-            batch_size: plan.batch_size,
-            threads,
-            wall_seconds: wall,
-            trials_per_second: (args.trials * cells.len() as u64) as f64 / wall.max(1e-9),
-        };
-        write_atomic(&dir.join("reversal.csv"), to_csv(&rows)?.as_bytes())?;
-        write_atomic(
-            &dir.join("manifest.json"),
-            (serde_json::to_string_pretty(&manifest)? + "\n").as_bytes(),
-        )?;
+        report::write_result(&dir, &exp, &outcome, threads, &common::command_line())?;
     }
     print!("{stdout}");
     Ok(())
 }
 
-/// The closed form under the simulation's own convention and give-up rule.
-fn closed_form(q: f64, z: u32, req: &Request) -> f64 {
-    match req.give_up {
-        Some(d) => analytic::exact_with_give_up(q, z, req.conv, d),
-        None => analytic::exact(q, z, req.conv).value,
-    }
-}
-
-fn parameters(args: &SimulateArgs, req: &Request) -> serde_json::Value {
-    serde_json::json!({
-        "attack": "majority",
-        "q": req.qs,
-        "z": req.zs,
-        "premined": req.conv.premined,
-        "tie": req.conv.tie.to_string(),
-        "give_up": req.give_up,
-        "walk": args.walk,
-        "ci": args.ci.name(),
-        "confidence": args.confidence,
-    })
-}
-
-fn render_table(rows: &[ReversalRow], req: &Request, args: &SimulateArgs) -> String {
+/// The terminal table: q, z, estimate, interval, closed form (+ blocks for q > 1/2).
+pub fn render_table(exp: &Experiment, rows: &[report::ReversalRow]) -> String {
     let blocks = rows.iter().any(|r| r.mean_blocks.is_some());
     let mut header = vec!["q", "z", "P(reversal)", "interval", "exact"];
     if blocks {
@@ -233,18 +160,13 @@ fn render_table(rows: &[ReversalRow], req: &Request, args: &SimulateArgs) -> Str
             v
         })
         .collect();
-    let give_up = req.give_up.map_or(
-        "never gives up (rest of race resolved exactly)".to_string(),
-        |d| format!("gives up {d} blocks behind"),
-    );
     format!(
-        "majority attack, zero-latency block race; {}; attacker {give_up}\n\
-         {} trials per q, seed {}, {} {}% intervals; exact = closed form, same convention\n{}",
-        req.conv,
-        args.trials,
-        args.seed,
-        args.ci.name(),
-        args.confidence * 100.0,
+        "{}\n{} trials per q, seed {}, {} {}% intervals; exact = closed form, same convention\n{}",
+        exp.attack.describe(),
+        exp.trials,
+        exp.seed,
+        exp.ci.name(),
+        exp.confidence * 100.0,
         table::render(&header, &body)
     )
 }

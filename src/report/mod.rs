@@ -34,6 +34,35 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     result.with_context(|| format!("could not write '{}'", path.display()))
 }
 
+/// Write `reversal.csv` and `manifest.json` of an experiment's outcome into `dir`, each
+/// whole or not at all.
+pub fn write_result(
+    dir: &Path,
+    exp: &crate::experiment::Experiment,
+    outcome: &crate::experiment::Outcome,
+    threads: usize,
+    command: &str,
+) -> anyhow::Result<()> {
+    let params = serde_json::to_value(exp)?;
+    let manifest = manifest::Manifest {
+        version: env!("CARGO_PKG_VERSION").into(),
+        command: command.into(),
+        scenario: exp.name.clone(),
+        scenario_hash: manifest::fingerprint(params.to_string().as_bytes()),
+        parameters: params,
+        seed: exp.seed,
+        generator: crate::sim::rng::GENERATOR.into(),
+        trials: exp.trials,
+        batch_size: outcome.batch_size,
+        threads,
+        wall_seconds: outcome.wall_seconds,
+        trials_per_second: outcome.total_trials as f64 / outcome.wall_seconds.max(1e-9),
+    };
+    write_atomic(&dir.join("reversal.csv"), to_csv(&outcome.rows)?.as_bytes())?;
+    let json = serde_json::to_string_pretty(&manifest)? + "\n";
+    write_atomic(&dir.join("manifest.json"), json.as_bytes())
+}
+
 /// Render rows as CSV (header from the row struct, so they cannot drift apart).
 pub fn to_csv<T: serde::Serialize>(rows: &[T]) -> anyhow::Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());

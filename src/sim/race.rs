@@ -149,13 +149,15 @@ where
         if best >= z_max {
             break;
         }
-        if view.all_accepted {
-            if let Some(w) = strategy.tail_win(view.lead()) {
-                if unit_f64(rng.next_u64()) < w {
-                    record(honest, blocks, &mut best);
-                }
-                break;
+        if let Some(w) = view
+            .all_accepted
+            .then(|| strategy.tail_win(view.lead()))
+            .flatten()
+        {
+            if unit_f64(rng.next_u64()) < w {
+                record(honest, blocks, &mut best);
             }
+            break;
         }
         if blocks >= setup.max_blocks {
             return TrialOutcome {

@@ -30,7 +30,9 @@ pub fn batch_rng(seed: u64, cell: u64, batch: u64) -> SimRng {
 /// A stable key for a cell from the values that define it (e.g. q's bits and the attack's
 /// parameters), so a cell's numbers do not change when other cells join the grid.
 pub fn cell_key(parts: &[u64]) -> u64 {
-    parts.iter().fold(0x6473_6c61_62u64, |acc, &p| mix(acc ^ p))
+    parts
+        .iter()
+        .fold(0x0064_736c_6162_u64, |acc, &p| mix(acc ^ p))
 }
 
 /// A uniform in [0, 1) from the top 53 bits of a 64-bit draw.

@@ -138,11 +138,26 @@ mod tests {
     #[test]
     fn buckets_are_monotone_and_cover_their_values() {
         let mut last = 0;
-        for n in [0u64, 1, 1023, 1024, 1025, 2047, 2048, 5000, 1 << 20, u64::MAX >> 2] {
+        for n in [
+            0u64,
+            1,
+            1023,
+            1024,
+            1025,
+            2047,
+            2048,
+            5000,
+            1 << 20,
+            u64::MAX >> 2,
+        ] {
             let b = bucket_of(n);
             assert!(b >= last);
             last = b;
-            assert!(bucket_upper(b) >= n, "n {n} bucket {b} upper {}", bucket_upper(b));
+            assert!(
+                bucket_upper(b) >= n,
+                "n {n} bucket {b} upper {}",
+                bucket_upper(b)
+            );
             assert!(bucket_upper(b) as f64 <= n as f64 * 1.016 + 1.0);
         }
     }
