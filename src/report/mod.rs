@@ -2,8 +2,10 @@
 //! whole or not at all. Renderers are pure (`&rows → String`); only [`write_atomic`]
 //! touches the file system.
 
+pub mod cells;
 pub mod manifest;
 pub mod rows;
+pub mod shard;
 pub mod table;
 
 use std::io::Write;
@@ -34,17 +36,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     result.with_context(|| format!("could not write '{}'", path.display()))
 }
 
-/// Write `reversal.csv` and `manifest.json` of an experiment's outcome into `dir`, each
-/// whole or not at all.
-pub fn write_result(
-    dir: &Path,
+/// The manifest of an experiment's outcome.
+pub fn manifest(
     exp: &crate::experiment::Experiment,
     outcome: &crate::experiment::Outcome,
     threads: usize,
     command: &str,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<manifest::Manifest> {
     let params = serde_json::to_value(exp)?;
-    let manifest = manifest::Manifest {
+    Ok(manifest::Manifest {
         version: env!("CARGO_PKG_VERSION").into(),
         command: command.into(),
         scenario: exp.name.clone(),
@@ -57,7 +57,19 @@ pub fn write_result(
         threads,
         wall_seconds: outcome.wall_seconds,
         trials_per_second: outcome.total_trials as f64 / outcome.wall_seconds.max(1e-9),
-    };
+    })
+}
+
+/// Write `reversal.csv` and `manifest.json` of an experiment's outcome into `dir`, each
+/// whole or not at all.
+pub fn write_result(
+    dir: &Path,
+    exp: &crate::experiment::Experiment,
+    outcome: &crate::experiment::Outcome,
+    threads: usize,
+    command: &str,
+) -> anyhow::Result<()> {
+    let manifest = manifest(exp, outcome, threads, command)?;
     write_atomic(&dir.join("reversal.csv"), to_csv(&outcome.rows)?.as_bytes())?;
     let json = serde_json::to_string_pretty(&manifest)? + "\n";
     write_atomic(&dir.join("manifest.json"), json.as_bytes())

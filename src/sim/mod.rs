@@ -2,11 +2,15 @@
 //!
 //! Depends on `analytic` (exact tails) and `params`; never on clap, files or stdout.
 
+pub mod checkpoint;
 pub mod estimate;
+pub mod is;
 pub mod majority;
 pub mod race;
 pub mod rng;
+pub mod schedule;
 pub mod tally;
+pub mod weighted;
 
 use race::RaceSetup;
 use rng::SimRng;
