@@ -25,7 +25,7 @@ use super::rng::batch_rng;
 use super::tally::Tally;
 
 /// Batches of the first round of a target-precision run.
-pub const FIRST_ROUND: u64 = 8;
+pub const FIRST_ROUND: u64 = 2;
 
 /// Batch jobs per parallel chunk: bounds unmerged tallies in memory and sets how often
 /// the state is offered for checkpointing.
