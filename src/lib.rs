@@ -9,7 +9,7 @@
 //! - [`sim`]: the simulation engine, strategies and parallel estimation.
 //! - [`stats`]: confidence intervals.
 //! - [`report`]: CSV / JSON / table rendering, manifests, atomic file writes.
-//! - [`pow`]: real SHA-256d proof of work.
+//! - `pow`: real SHA-256d proof of work (being built).
 #![deny(missing_docs)]
 
 pub mod analytic;
