@@ -9,3 +9,5 @@ mod analytic;
 mod cli_errors;
 /// The majority-attack simulation against the closed forms; reproducibility.
 mod majority;
+/// Rare events and scale: importance sampling, target precision, shards, resume.
+mod scale;
