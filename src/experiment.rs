@@ -20,6 +20,7 @@ use crate::sim::estimate::{BATCH_SIZE, CellSim, Plan, Progress};
 use crate::sim::is::{IsCell, RaceCell, Tilt};
 use crate::sim::schedule::{self, RunState, StopRatio};
 use crate::sim::tally::Tally;
+use crate::sim::weighted::MIN_ESS;
 use crate::stats::CiMethod;
 
 /// The majority attack's parameters.
@@ -352,7 +353,16 @@ impl Experiment {
             };
             rows_for_sampled_cell(&set_context(set), c.q, &self.zs, t, |_| None, how)
                 .iter()
-                .map(|r| r.rel_error.map_or(f64::INFINITY, |e| e / target))
+                .map(|r| match r.stop.as_str() {
+                    "target" => 0.0,
+                    // Not met: by its half-width, or (importance sampling) by too few
+                    // effective samples; ESS grows like n, the half-width like 1/√n.
+                    _ => {
+                        let by_width = r.rel_error.map_or(f64::INFINITY, |e| e / target);
+                        let by_ess = r.ess.map_or(0.0, |e| (MIN_ESS / e.max(1e-300)).sqrt());
+                        by_width.max(by_ess).max(1.0 + 1e-9)
+                    }
+                })
                 .fold(0.0, f64::max)
         };
         let mut last = Instant::now();

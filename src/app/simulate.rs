@@ -15,6 +15,7 @@ use crate::params::{Convention, parse_share_list, parse_z_list};
 use crate::report::shard::ShardFile;
 use crate::report::{self, table, to_csv, to_json};
 use crate::sim::checkpoint;
+use crate::sim::weighted::MIN_ESS;
 use crate::stats::CiMethod;
 
 /// The attacks.
@@ -216,6 +217,7 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
             outcome.resumed_trials
         );
     }
+    warn_low_ess(&outcome.rows);
     let command = common::command_line();
     if let (Some(s), Some(dir)) = (shard, &out_dir) {
         let file = ShardFile::new(&exp, &outcome, s, threads, &command)?;
@@ -243,9 +245,36 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The results are written: the checkpoint has served its purpose.
+/// The results are written: the checkpoint has served its purpose. Also removes the
+/// temporaries a kill in the middle of a checkpoint write leaves behind.
 fn remove_checkpoint(dir: &std::path::Path, shard: Option<(u64, u64)>) {
-    let _ = std::fs::remove_file(dir.join(checkpoint::file_name(shard)));
+    let name = checkpoint::file_name(shard);
+    let _ = std::fs::remove_file(dir.join(&name));
+    let stale = format!(".{name}.tmp-");
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(&stale) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
+/// Importance-sampling rows whose effective sample size is too small for their interval
+/// to be trusted (e.g. a poor --tilt, or too few trials).
+fn warn_low_ess(rows: &[report::ReversalRow]) {
+    let low: Vec<String> = rows
+        .iter()
+        .filter(|r| r.ess.is_some_and(|e| e < MIN_ESS) && r.probability < 1.0)
+        .map(|r| format!("q={} z={}", r.q, r.z))
+        .collect();
+    if !low.is_empty() {
+        eprintln!(
+            "warning: effective sample size below {MIN_ESS} at {}: these importance-sampling \
+             intervals are unreliable; run more trials or keep the default --tilt",
+            low.join(", ")
+        );
+    }
 }
 
 /// The line under the attack description: how many trials, which estimator, which intervals.

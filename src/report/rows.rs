@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::sim::is::ln_scale_step;
 use crate::sim::tally::Tally;
+use crate::sim::weighted::MIN_ESS;
 use crate::stats::{CiMethod, interval};
 
 /// One line of `reversal.csv` (column order = field order; the first eight are the SPEC's).
@@ -140,9 +141,12 @@ pub fn rows_for_sampled_cell(
                 }
             };
             let rel_error = (est.p > 0.0).then(|| est.half / est.p);
+            // An importance-sampling standard error from few effective samples is itself
+            // unreliable, so such a row never counts as having met a target.
+            let trusted = est.ess.is_none_or(|e| e >= MIN_ESS);
             let stop = match how.rel_target {
                 None => "trials",
-                Some(e) if rel_error.is_some_and(|r| r <= e) => "target",
+                Some(e) if trusted && rel_error.is_some_and(|r| r <= e) => "target",
                 Some(_) => "cap",
             };
             ReversalRow {

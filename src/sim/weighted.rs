@@ -12,6 +12,10 @@
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
+/// Effective sample size below which an importance-sampling interval is not trusted: it
+/// never meets a `--rel-error` target, and `dslab simulate` warns about it.
+pub const MIN_ESS: f64 = 100.0;
+
 /// The exact sum of finite `f64` values (Shewchuk's adaptive-precision expansion, as in
 /// Python's `math.fsum`), read as the correctly rounded `f64` of that sum.
 ///

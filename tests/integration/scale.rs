@@ -73,9 +73,11 @@ fn importance_sampling_agrees_with_exact_up_to_z_60() {
     }
 }
 
-/// q = 0.1, z = 25 under the classical convention is 1.1225e-12 (Grunspan–Pérez-Marco's
-/// I_{4pq}(z, ½)); z = 30 is 6.21e-15. Plain Monte Carlo would need about 1.5e15 trials
-/// for ±5 %; importance sampling must get there within 10^7.
+/// q = 0.1, z = 25 under the classical convention is 1.122468540167833e-12 and z = 30 is
+/// 6.211299144111191e-15: Rosenfeld's closed form 1 − Σ_{m≤z} C(m+z−1, m)(p^z q^m − q^z p^m)
+/// evaluated in exact rational arithmetic (Python `fractions`, q = 1/10), independently of
+/// dslab. Plain Monte Carlo would need about 3e15 trials for ±5 %; importance sampling must
+/// get there within 10^7.
 #[test]
 fn one_in_a_trillion_to_five_percent_within_ten_million_trials() {
     let out = stdout_of(&[
@@ -101,7 +103,7 @@ fn one_in_a_trillion_to_five_percent_within_ten_million_trials() {
     let p = column(&h, &rows, "probability");
     let rel = column(&h, &rows, "rel_error");
     let (low, high) = (column(&h, &rows, "ci_low"), column(&h, &rows, "ci_high"));
-    let exact = [1.122_468_540_167_842e-12, 6.211_046_785_401e-15];
+    let exact = [1.122_468_540_167_833e-12, 6.211_299_144_111_191e-15];
     for i in 0..2 {
         assert_eq!(text(&h, &rows, "stop")[i], "target");
         assert!(trials[i] <= 1e7, "{} trials", trials[i]);
@@ -211,6 +213,40 @@ fn rel_error_runs_to_the_target_or_reports_the_cap() {
     let (trials, rel, stop) = run(&["--rel-error", "0.001", "--max-trials", "50000"]);
     assert!(trials.iter().all(|&t| t == 50_000.0));
     assert!(stop.iter().zip(&rel).all(|(s, &r)| s == "cap" && r > 0.001));
+}
+
+/// A poor tilt (the exchanged rates before acceptance) concentrates the weight on a handful
+/// of trials: the effective sample size exposes it, the run never claims the target, and
+/// the user is warned.
+#[test]
+fn too_few_effective_samples_never_meet_a_target() {
+    let out = dslab()
+        .args([
+            "simulate",
+            "--q",
+            "0.1",
+            "--z",
+            "25",
+            "--classical",
+            "--method",
+            "is",
+        ])
+        .args([
+            "--tilt",
+            "0.9",
+            "--rel-error",
+            "0.05",
+            "--max-trials",
+            "100000",
+        ])
+        .args(["--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let (h, rows) = parse_csv(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(text(&h, &rows, "stop"), ["cap"]);
+    assert!(column(&h, &rows, "ess")[0] < 100.0);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("effective sample size"));
 }
 
 fn dslab_ok(args: &[&str]) {
