@@ -222,7 +222,7 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     if let (Some(s), Some(dir)) = (shard, &out_dir) {
         let file = ShardFile::new(&exp, &outcome, s, threads, &command)?;
         let path = report::shard::write(dir, &file)?;
-        remove_checkpoint(dir, shard);
+        report::remove_checkpoint(dir, shard);
         eprintln!(
             "wrote shard {}/{} to '{}'; when all {} are done: dslab merge FOLDERS... --out DIR",
             s.0 + 1,
@@ -239,25 +239,10 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     };
     if let Some(dir) = out_dir {
         report::write_result(&dir, &exp, &outcome, threads, &command)?;
-        remove_checkpoint(&dir, shard);
+        report::remove_checkpoint(&dir, shard);
     }
     print!("{stdout}");
     Ok(())
-}
-
-/// The results are written: the checkpoint has served its purpose. Also removes the
-/// temporaries a kill in the middle of a checkpoint write leaves behind.
-fn remove_checkpoint(dir: &std::path::Path, shard: Option<(u64, u64)>) {
-    let name = checkpoint::file_name(shard);
-    let _ = std::fs::remove_file(dir.join(&name));
-    let stale = format!(".{name}.tmp-");
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            if e.file_name().to_string_lossy().starts_with(&stale) {
-                let _ = std::fs::remove_file(e.path());
-            }
-        }
-    }
 }
 
 /// Importance-sampling rows whose effective sample size is too small for their interval

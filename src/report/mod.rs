@@ -36,6 +36,22 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     result.with_context(|| format!("could not write '{}'", path.display()))
 }
 
+/// Delete the checkpoint of a finished run in `dir` (see [`crate::sim::checkpoint`]), and
+/// the temporaries a kill in the middle of a checkpoint write leaves behind. Call it only
+/// after the results are written.
+pub fn remove_checkpoint(dir: &Path, shard: Option<(u64, u64)>) {
+    let name = crate::sim::checkpoint::file_name(shard);
+    let _ = std::fs::remove_file(dir.join(&name));
+    let stale = format!(".{name}.tmp-");
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(&stale) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
 /// The manifest of an experiment's outcome.
 pub fn manifest(
     exp: &crate::experiment::Experiment,
