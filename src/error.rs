@@ -24,7 +24,10 @@ pub fn usage(what: &str, value: impl std::fmt::Display, fix: &str) -> anyhow::Er
 
 /// Exit code for an error chain: 2 when any cause is a [`UsageError`], else 1.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
-    if err.chain().any(|c| c.downcast_ref::<UsageError>().is_some()) {
+    if err
+        .chain()
+        .any(|c| c.downcast_ref::<UsageError>().is_some())
+    {
         2
     } else {
         1

@@ -15,3 +15,4 @@
 pub mod app;
 pub mod cli;
 pub mod error;
+pub mod pow;
