@@ -1,1 +1,2 @@
-
+// `dslab mine` and `dslab hashrate`: real proof of work.
+mod pow;
