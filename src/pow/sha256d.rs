@@ -67,7 +67,7 @@ pub enum Kernel {
     /// Midstate plus two `sha2::block_api::compress256` calls per nonce. Runs anywhere;
     /// `sha2` itself uses the SHA extensions when the CPU has them.
     Portable,
-    /// dslab's own `std::arch` SHA-NI kernel, two nonces interleaved. Only constructed
+    /// dslab's own `std::arch` SHA-NI kernel, three nonces interleaved. Only constructed
     /// after run-time detection, which is what makes calling it sound.
     ShaNi(ShaNiToken),
 }
@@ -98,7 +98,7 @@ impl Kernel {
     pub fn name(self) -> &'static str {
         match self {
             Kernel::Portable => "sha2 crate (portable, midstate)",
-            Kernel::ShaNi(_) => "sha-ni x2 interleaved (dslab std::arch)",
+            Kernel::ShaNi(_) => "sha-ni x3 interleaved (dslab std::arch)",
         }
     }
 
