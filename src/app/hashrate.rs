@@ -141,3 +141,49 @@ fn table(rows: &[Measurement]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows() -> Vec<Measurement> {
+        [1usize, 2]
+            .map(|t| Measurement {
+                threads: t,
+                hashes_per_second: 2.5e7 * t as f64,
+                per_thread: 2.5e7,
+                implementation: "k".to_string(),
+            })
+            .to_vec()
+    }
+
+    #[test]
+    fn csv_has_the_contract_columns() {
+        let text = render(&rows(), HashrateFormat::Csv).expect("renders");
+        assert_eq!(
+            text,
+            "threads,hashes_per_second,per_thread,implementation\n\
+             1,25000000.0,25000000.0,k\n2,50000000.0,25000000.0,k\n"
+        );
+    }
+
+    #[test]
+    fn json_is_an_array_of_the_contract_objects() {
+        let text = render(&rows(), HashrateFormat::Json).expect("renders");
+        let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        assert_eq!(v[1]["threads"], 2);
+        assert_eq!(v[1]["hashes_per_second"], 5e7);
+        assert_eq!(v[1]["per_thread"], 2.5e7);
+        assert_eq!(v[1]["implementation"], "k");
+    }
+
+    #[test]
+    fn table_shows_megahashes() {
+        let text = render(&rows(), HashrateFormat::Table).expect("renders");
+        assert!(text.starts_with("implementation: k\n"));
+        assert!(
+            text.contains("      2       50.00            25.00"),
+            "{text}"
+        );
+    }
+}
