@@ -29,11 +29,5 @@ fn kernels(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group! {
-    name = benches;
-    // Criterion's plotters charts need system fonts this crate's plotters build lacks
-    // (it panics drawing them); the numbers are what this bench is for.
-    config = Criterion::default().without_plots();
-    targets = kernels
-}
+criterion_group!(benches, kernels);
 criterion_main!(benches);

@@ -9,10 +9,16 @@
 //! - [`sim`]: the simulation engine, strategies and parallel estimation.
 //! - [`stats`]: confidence intervals.
 //! - [`report`]: CSV / JSON / table rendering, manifests, atomic file writes.
-//! - [`pow`]: real SHA-256d proof of work.
+//! - `pow`: real SHA-256d proof of work (being built).
 #![deny(missing_docs)]
 
+pub mod analytic;
 pub mod app;
 pub mod cli;
 pub mod error;
+pub mod experiment;
+pub mod params;
 pub mod pow;
+pub mod report;
+pub mod sim;
+pub mod stats;

@@ -1,12 +1,186 @@
-//! `dslab exact` (being built).
+//! `dslab exact`: closed-form reversal probabilities, no simulation.
 
-use clap::Args;
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+
+use super::common::{ConventionArgs, Format};
+use crate::analytic::{self, Model};
+use crate::error::usage;
+use crate::params::{Convention, parse_share_list, parse_z_list};
+use crate::report::{table, to_csv, to_json};
+
+/// Model names on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ModelName {
+    /// Exact: Rosenfeld's negative binomial = Grunspan–Pérez-Marco I_{4pq}(z, ½), any k and tie rule.
+    Exact,
+    /// Nakamoto's Poisson approximation (whitepaper §11).
+    Nakamoto,
+    /// Grunspan–Pérez-Marco P(z, κ): the z blocks took κ times their expected time (--kappa).
+    TimeConditional,
+}
+
+/// Model selection flags shared with `dslab confirmations`.
+#[derive(Debug, Clone, Args)]
+pub struct ModelArgs {
+    /// Closed form to evaluate.
+    #[arg(long, value_enum, default_value = "exact")]
+    pub model: ModelName,
+    /// For time-conditional: observed / expected time of the z blocks.
+    #[arg(long, default_value_t = 1.0)]
+    pub kappa: f64,
+    /// Counting convention.
+    #[command(flatten)]
+    pub convention: ConventionArgs,
+}
+
+impl ModelArgs {
+    /// The model and its convention. Nakamoto's formula is defined in the classical
+    /// convention, so that is its default; the other models default to first-seen, k = 0.
+    pub fn resolve(&self) -> anyhow::Result<(Model, Convention)> {
+        let model = match self.model {
+            ModelName::Exact => Model::Exact,
+            ModelName::Nakamoto => Model::Nakamoto,
+            ModelName::TimeConditional => {
+                if !(self.kappa.is_finite() && self.kappa > 0.0) {
+                    return Err(usage(
+                        "--kappa",
+                        self.kappa,
+                        "use a positive ratio, e.g. 1 or 2.5",
+                    ));
+                }
+                Model::TimeConditional { kappa: self.kappa }
+            }
+        };
+        let default = match model {
+            Model::Nakamoto => Convention::CLASSICAL,
+            _ => Convention::DEFAULT,
+        };
+        Ok((model, self.convention.resolve(default)?))
+    }
+}
 
 /// Arguments of `dslab exact`.
 #[derive(Debug, Args)]
-pub struct ExactArgs {}
+pub struct ExactArgs {
+    /// Attacker hash shares: a list (0.1,0.3) or start:stop:step.
+    #[arg(long, allow_hyphen_values = true, default_value = "0.1,0.3")]
+    pub q: String,
+    /// Confirmations: a range (0..10, inclusive) or a list (0,1,6).
+    #[arg(long, default_value = "0..10")]
+    pub z: String,
+    /// Model and convention.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Attacker gives up when this many blocks behind (exact model only) [default: never].
+    #[arg(long, value_name = "D")]
+    pub give_up: Option<u32>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+/// One closed-form value.
+#[derive(Debug, Serialize)]
+struct ExactRow {
+    model: &'static str,
+    q: f64,
+    z: u32,
+    premined: u32,
+    tie: String,
+    kappa: Option<f64>,
+    give_up: String,
+    probability: f64,
+    log10_probability: f64,
+}
 
 /// Run `dslab exact`.
-pub fn run(_args: ExactArgs) -> anyhow::Result<()> {
-    anyhow::bail!("'dslab exact' is not built yet")
+pub fn run(args: ExactArgs) -> anyhow::Result<()> {
+    let qs = parse_share_list("--q", &args.q)?;
+    let zs = parse_z_list("--z", &args.z)?;
+    let (model, conv) = args.model.resolve()?;
+    if args.give_up.is_some() && model != Model::Exact {
+        return Err(usage(
+            "--give-up",
+            args.give_up.unwrap_or(0),
+            "give-up is available with --model exact only",
+        ));
+    }
+    if args.give_up == Some(0) {
+        return Err(usage("--give-up", 0, "use a deficit of at least 1 block"));
+    }
+    let mut rows = Vec::new();
+    for &q in &qs {
+        for &z in &zs {
+            let p = match args.give_up {
+                Some(d) => {
+                    let v = analytic::exact_with_give_up(q, z, conv, d);
+                    analytic::Probability {
+                        value: v,
+                        log10: v.log10(),
+                    }
+                }
+                None => model.probability(q, z, conv),
+            };
+            rows.push(ExactRow {
+                model: model.name(),
+                q,
+                z,
+                premined: conv.premined,
+                tie: conv.tie.to_string(),
+                kappa: match model {
+                    Model::TimeConditional { kappa } => Some(kappa),
+                    _ => None,
+                },
+                give_up: args.give_up.map_or("never".into(), |d| d.to_string()),
+                probability: p.value,
+                log10_probability: p.log10,
+            });
+        }
+    }
+    let out = match args.format {
+        Format::Csv => to_csv(&rows)?,
+        Format::Json => to_json(&rows)?,
+        Format::Table => render_table(&rows, &qs, &zs, model, conv),
+    };
+    print!("{out}");
+    Ok(())
+}
+
+fn render_table(
+    rows: &[ExactRow],
+    qs: &[f64],
+    zs: &[u32],
+    model: Model,
+    conv: Convention,
+) -> String {
+    let mut head = format!("P(reversal), model {}, {conv}", model.name());
+    if let Model::TimeConditional { kappa } = model {
+        head.push_str(&format!(", kappa = {kappa}"));
+    }
+    if let Some(g) = rows.first().map(|r| &r.give_up).filter(|g| *g != "never") {
+        head.push_str(&format!(", attacker gives up {g} blocks behind"));
+    }
+    let labels: Vec<String> = qs.iter().map(|q| format!("q={q}")).collect();
+    let mut header = vec!["z"];
+    header.extend(labels.iter().map(String::as_str));
+    let body: Vec<Vec<String>> = zs
+        .iter()
+        .enumerate()
+        .map(|(zi, z)| {
+            let mut r = vec![z.to_string()];
+            r.extend((0..qs.len()).map(|qi| cell(&rows[qi * zs.len() + zi])));
+            r
+        })
+        .collect();
+    format!("{head}\n{}", table::render(&header, &body))
+}
+
+fn cell(r: &ExactRow) -> String {
+    if r.probability == 0.0 && r.log10_probability.is_finite() {
+        // Below f64's range: show the exact decimal exponent instead of a wrong 0.
+        format!("1e{:.2}", r.log10_probability)
+    } else {
+        table::prob(r.probability)
+    }
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 
+use super::common::{self, Format};
 use crate::error::usage;
 use crate::pow::Kernel;
 use crate::pow::hashrate::{Measurement, measure};
@@ -18,24 +19,14 @@ pub struct HashrateArgs {
     /// Measuring window per thread count, in seconds (after a warm-up of a quarter of it).
     #[arg(long, default_value_t = 2.0)]
     pub seconds: f64,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = HashrateFormat::Table)]
-    pub format: HashrateFormat,
+    /// Output format: json is an array of `{threads, hashes_per_second, per_thread,
+    /// implementation}`, csv has those columns.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
     /// Kernel to measure: the fastest this CPU supports, dslab's SHA-NI kernel, or the
     /// portable `sha2` crate path.
     #[arg(long, value_enum, default_value_t = KernelChoice::Auto)]
     pub kernel: KernelChoice,
-}
-
-/// Output formats of `dslab hashrate`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum HashrateFormat {
-    /// Aligned columns for people.
-    Table,
-    /// `threads,hashes_per_second,per_thread,implementation`.
-    Csv,
-    /// An array of `{threads, hashes_per_second, per_thread, implementation}`.
-    Json,
 }
 
 /// Which SHA-256d kernel to use.
@@ -69,18 +60,15 @@ impl KernelChoice {
 /// Largest accepted `--threads`; more is a typo, not a machine.
 pub const MAX_THREADS: usize = 1024;
 
-/// Validate `--threads` (default: the available cores).
+/// Validate `--threads` (default: the available cores). Each thread is an OS thread of
+/// its own, so absurd counts are refused rather than left to fail at spawn time.
 pub fn threads_or_default(threads: Option<usize>) -> anyhow::Result<usize> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    match threads.unwrap_or(cores) {
-        0 => Err(usage("--threads", 0, "give at least 1 thread")),
-        t if t > MAX_THREADS => Err(usage(
-            "--threads",
-            t,
-            &format!("give at most {MAX_THREADS} threads (this machine has {cores} cores)"),
-        )),
-        t => Ok(t),
+    let t = common::threads(threads)?;
+    if t > MAX_THREADS {
+        let fix = format!("use at most {MAX_THREADS} threads");
+        return Err(usage("--threads", t, &fix));
     }
+    Ok(t)
 }
 
 fn window(seconds: f64) -> anyhow::Result<Duration> {
@@ -111,17 +99,17 @@ pub fn run(args: HashrateArgs) -> anyhow::Result<()> {
 }
 
 /// Render measurements in the requested format.
-pub fn render(rows: &[Measurement], format: HashrateFormat) -> anyhow::Result<String> {
+pub fn render(rows: &[Measurement], format: Format) -> anyhow::Result<String> {
     match format {
-        HashrateFormat::Json => Ok(serde_json::to_string_pretty(rows)? + "\n"),
-        HashrateFormat::Csv => {
+        Format::Json => Ok(serde_json::to_string_pretty(rows)? + "\n"),
+        Format::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
             for row in rows {
                 w.serialize(row)?;
             }
             String::from_utf8(w.into_inner().context("flushing CSV")?).context("CSV is UTF-8")
         }
-        HashrateFormat::Table => Ok(table(rows)),
+        Format::Table => Ok(table(rows)),
     }
 }
 
@@ -159,7 +147,7 @@ mod tests {
 
     #[test]
     fn csv_has_the_contract_columns() {
-        let text = render(&rows(), HashrateFormat::Csv).expect("renders");
+        let text = render(&rows(), Format::Csv).expect("renders");
         assert_eq!(
             text,
             "threads,hashes_per_second,per_thread,implementation\n\
@@ -169,7 +157,7 @@ mod tests {
 
     #[test]
     fn json_is_an_array_of_the_contract_objects() {
-        let text = render(&rows(), HashrateFormat::Json).expect("renders");
+        let text = render(&rows(), Format::Json).expect("renders");
         let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
         assert_eq!(v[1]["threads"], 2);
         assert_eq!(v[1]["hashes_per_second"], 5e7);
@@ -179,7 +167,7 @@ mod tests {
 
     #[test]
     fn table_shows_megahashes() {
-        let text = render(&rows(), HashrateFormat::Table).expect("renders");
+        let text = render(&rows(), Format::Table).expect("renders");
         assert!(text.starts_with("implementation: k\n"));
         assert!(
             text.contains("      2       50.00            25.00"),

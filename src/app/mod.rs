@@ -1,12 +1,14 @@
 //! One file per subcommand: validated arguments in, library calls, output out.
 //! Nothing here holds model code.
 
+pub mod common;
 pub mod confirmations;
 pub mod exact;
 pub mod hashrate;
 pub mod merge;
 pub mod mine;
 pub mod plot;
+pub mod progress;
 pub mod run;
 pub mod simulate;
 

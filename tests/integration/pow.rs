@@ -1,14 +1,11 @@
 //! `dslab mine` and `dslab hashrate` end to end. Mined blocks are verified here with the
 //! `sha2` crate and hand-written hex, never with dslab's own hashing code.
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-fn dslab() -> Command {
-    Command::cargo_bin("dslab").expect("the dslab binary is built")
-}
+use super::util::dslab;
 
 fn unhex(text: &str) -> Vec<u8> {
     (0..text.len())

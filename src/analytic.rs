@@ -1,0 +1,296 @@
+//! Closed forms for the majority (private-chain) double spend in the zero-latency block race.
+//!
+//! All functions take the counting [`Convention`] (head start k, tie rule γ) explicitly and
+//! work in log space, so probabilities far below `f64::MIN_POSITIVE` keep a correct
+//! logarithm ([`Probability::log10`]) instead of silently becoming a wrong number.
+//!
+//! The common structure (Rosenfeld 2012; Grunspan & Pérez-Marco 2017): while the honest
+//! network mines the merchant's z blocks, the attacker mines M blocks, then it must close
+//! the deficit d = z − k − M:
+//!
+//! ```text
+//! P = Σ_m Pr[M = m] · a(z − k − m),
+//! a(d) = 1 for d < 0,   a(d) = (q/p)^d · w₀ for d ≥ 0   (q < p),
+//! w₀ = (q + γp) / (1 − (1 − γ)q)       (win probability from a published tie).
+//! ```
+//!
+//! w₀ follows from one step from the tie: the attacker's block (q) or an honest block on the
+//! attacker's branch (γp) wins; an honest block on the other branch ((1 − γ)p) puts the
+//! attacker one behind, from where it returns to a tie with probability q/p. γ = 0 is
+//! Bitcoin Core's first-seen rule (w₀ = q/p), γ = 1 makes a tie a win (w₀ = 1).
+//!
+//! - exact: M ~ NegBin(z, q) (`Pr[M = m] = C(m+z−1, m) p^z q^m`); with k = 1, γ = 0 this is
+//!   Rosenfeld's closed form, equal to Grunspan–Pérez-Marco's I_{4pq}(z, ½).
+//! - time-conditional P(z, κ) (Grunspan & Pérez-Marco, "Satoshi risk tables"): the honest
+//!   network took κ times its expected time z·T/p, so M ~ Poisson(κ z q / p).
+//! - Nakamoto (whitepaper §11): the time-conditional form at κ = 1.
+
+use serde::Serialize;
+
+use crate::params::Convention;
+
+/// A probability with its natural-scale value and its exact base-10 logarithm.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Probability {
+    /// The probability (underflows to 0 below about 1e-308; see `log10`).
+    pub value: f64,
+    /// log10 of the probability (−∞ for an impossible event).
+    pub log10: f64,
+}
+
+impl Probability {
+    fn from_ln(ln: f64) -> Probability {
+        Probability {
+            value: ln.exp().min(1.0),
+            log10: (ln / std::f64::consts::LN_10).min(0.0),
+        }
+    }
+    const ONE: Probability = Probability {
+        value: 1.0,
+        log10: 0.0,
+    };
+}
+
+/// The closed-form models.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub enum Model {
+    /// Negative-binomial attacker progress (Rosenfeld; Grunspan–Pérez-Marco).
+    Exact,
+    /// Nakamoto's Poisson approximation with the mean honest time plugged in.
+    Nakamoto,
+    /// Grunspan–Pérez-Marco P(z, κ): the z blocks took κ times their expected time.
+    TimeConditional {
+        /// Observed / expected time of the merchant's z blocks.
+        kappa: f64,
+    },
+}
+
+impl Model {
+    /// Name used in tables and CSV files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Model::Exact => "exact",
+            Model::Nakamoto => "nakamoto",
+            Model::TimeConditional { .. } => "time-conditional",
+        }
+    }
+
+    /// P(reversal) under this model for attacker share `q`, `z` confirmations.
+    pub fn probability(&self, q: f64, z: u32, conv: Convention) -> Probability {
+        match *self {
+            Model::Exact => exact(q, z, conv),
+            Model::Nakamoto => time_conditional(q, z, 1.0, conv),
+            Model::TimeConditional { kappa } => time_conditional(q, z, kappa, conv),
+        }
+    }
+}
+
+/// Exact P(reversal) in the block race: attacker progress NegBin(z, q).
+pub fn exact(q: f64, z: u32, conv: Convention) -> Probability {
+    let (lnq, lnp) = (q.ln(), (1.0 - q).ln());
+    let zf = f64::from(z);
+    // ln Pr[M = 0] = z ln p, then Pr[M = m+1] / Pr[M = m] = q (m + z) / (m + 1).
+    let first = if z == 0 { 0.0 } else { zf * lnp };
+    let ratio = move |m: f64| {
+        if z == 0 {
+            f64::NEG_INFINITY
+        } else {
+            lnq + ((m + zf) / (m + 1.0)).ln()
+        }
+    };
+    mixture(q, z, conv, first, ratio)
+}
+
+/// Time-conditional P(z, κ): attacker progress Poisson(κ z q / p). κ = 1 is Nakamoto.
+pub fn time_conditional(q: f64, z: u32, kappa: f64, conv: Convention) -> Probability {
+    let lambda = kappa * f64::from(z) * q / (1.0 - q);
+    let first = -lambda;
+    let ln_lambda = lambda.ln();
+    mixture(q, z, conv, first, move |m: f64| ln_lambda - (m + 1.0).ln())
+}
+
+/// Nakamoto's Poisson approximation (whitepaper §11); its own convention is the classical one.
+pub fn nakamoto(q: f64, z: u32, conv: Convention) -> Probability {
+    time_conditional(q, z, 1.0, conv)
+}
+
+/// Win probability from a published tie, w₀ = (q + γp) / (1 − (1 − γ)q).
+pub fn tie_win(q: f64, gamma: f64) -> f64 {
+    let p = 1.0 - q;
+    (q + gamma * p) / (1.0 - (1.0 - gamma) * q)
+}
+
+/// Σ_m Pr[M = m] a(z − k − m) for a mixing law given by ln Pr[M = 0] and the log ratio of
+/// successive terms, summed as positive terms in log space (no cancellation, no underflow).
+fn mixture(
+    q: f64,
+    z: u32,
+    conv: Convention,
+    first: f64,
+    ln_ratio: impl Fn(f64) -> f64,
+) -> Probability {
+    let p = 1.0 - q;
+    let j = i64::from(z) - i64::from(conv.premined);
+    if q >= p || j < 0 {
+        // A majority (or half) attacker catches up surely; a head start above z is already ahead.
+        return Probability::ONE;
+    }
+    let w0 = tie_win(q, conv.tie.gamma());
+    if q == 0.0 {
+        // Only M = 0 is possible; the attacker can win only from a tie at acceptance.
+        return Probability::from_ln(if j == 0 { w0.ln() } else { f64::NEG_INFINITY });
+    }
+    let ln_qp = (q / p).ln();
+    let mut acc = LogSum::default();
+    let mut ln_t = first;
+    // Terms m ≤ j: the attacker is behind or tied at acceptance.
+    for m in 0..=j {
+        acc.add(ln_t + (j - m) as f64 * ln_qp + w0.ln());
+        ln_t += ln_ratio(m as f64);
+    }
+    // Terms m > j: the attacker is already ahead at acceptance (a = 1). Sum until the terms
+    // are decreasing and negligible against the running total.
+    let mut m = j + 1;
+    loop {
+        acc.add(ln_t);
+        let r = ln_ratio(m as f64);
+        ln_t += r;
+        m += 1;
+        if ln_t == f64::NEG_INFINITY || (r < 0.0 && ln_t < acc.ln() - 46.0) || m > 50_000_000 {
+            break;
+        }
+    }
+    Probability::from_ln(acc.ln())
+}
+
+/// Running log-sum-exp of positive terms given by their logarithms.
+#[derive(Default)]
+struct LogSum {
+    max: Option<f64>,
+    scaled: f64,
+}
+
+impl LogSum {
+    fn add(&mut self, x: f64) {
+        if x == f64::NEG_INFINITY {
+            return;
+        }
+        match self.max {
+            None => {
+                self.max = Some(x);
+                self.scaled = 1.0;
+            }
+            Some(m) if x > m => {
+                self.scaled = self.scaled * (m - x).exp() + 1.0;
+                self.max = Some(x);
+            }
+            Some(m) => self.scaled += (x - m).exp(),
+        }
+    }
+
+    fn ln(&self) -> f64 {
+        self.max.map_or(f64::NEG_INFINITY, |m| m + self.scaled.ln())
+    }
+}
+
+/// Result of a confirmations search.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub enum Needed {
+    /// The smallest z with P(reversal) < risk, and that probability.
+    At(u32, Probability),
+    /// No z works: the attacker wins surely (q ≥ 1/2) or the answer exceeds the search cap.
+    Never,
+}
+
+/// Smallest z with P(reversal) < `risk` (P decreases in z for q < 1/2: gallop, then bisect).
+pub fn confirmations_needed(model: Model, q: f64, risk: f64, conv: Convention) -> Needed {
+    let below = |z: u32| model.probability(q, z, conv).value < risk;
+    if q >= 0.5 {
+        return Needed::Never;
+    }
+    let mut hi = 1u32;
+    while !below(hi) {
+        if hi >= crate::params::MAX_Z {
+            return Needed::Never;
+        }
+        hi = (hi * 2).min(crate::params::MAX_Z);
+    }
+    let mut lo = 0u32; // invariant: answer in [lo, hi], below(hi)
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if below(mid) { hi = mid } else { lo = mid + 1 }
+    }
+    Needed::At(lo, model.probability(q, lo, conv))
+}
+
+/// Win probability from lead `lead` ≤ 0 once the merchant has accepted, for an attacker that
+/// publishes ties, wins at lead +1 and gives up at lead −`give_up` (never if `None`).
+///
+/// Gambler's ruin: from −i the walk reaches the tie before −D with probability
+/// g_i = ρ^i (1 − ρ^{D−i}) / (1 − ρ^D), ρ = q/p (g_i = (D − i)/D when q = p); from the tie it
+/// wins with x₀ = (q + γp) / (1 − (1 − γ) p g₁). With D = ∞, g_i = ρ^i and x₀ = w₀.
+pub fn tail_win(q: f64, gamma: f64, give_up: Option<u32>, lead: i64) -> f64 {
+    let p = 1.0 - q;
+    if lead >= 1 || q >= 1.0 {
+        return 1.0;
+    }
+    let i = lead.unsigned_abs();
+    let reach = |i: u64| -> f64 {
+        match give_up {
+            Some(d) if i >= u64::from(d) => 0.0,
+            Some(d) if q == p => (d as f64 - i as f64) / d as f64,
+            Some(d) => {
+                let rho = q / p;
+                rho.powf(i as f64) * (1.0 - rho.powf((u64::from(d) - i) as f64))
+                    / (1.0 - rho.powf(f64::from(d)))
+            }
+            None if q >= p => 1.0,
+            None => (q / p).powf(i as f64),
+        }
+    };
+    if q > p && give_up.is_none() {
+        return 1.0;
+    }
+    let x0 = (q + gamma * p) / (1.0 - (1.0 - gamma) * p * reach(1));
+    reach(i) * x0.min(1.0)
+}
+
+/// Exact P(reversal) in the block race for an attacker that gives up at lead −`give_up`
+/// in any phase (Rosenfeld's Table D setting), by dynamic programming over the lead.
+///
+/// State: the attacker's lead ℓ each time an honest block arrives. Between honest blocks the
+/// attacker mines j blocks with probability q^j p, so with S(x) = Σ_{ℓ≤x} f(ℓ) q^{x−ℓ}
+/// (S(x) = q S(x−1) + f(x)) the next level is p·S(ℓ'+1). Mass that can no longer fall
+/// below +1 by acceptance is a sure win; mass at −D has given up. At acceptance the
+/// remaining mass wins with [`tail_win`]. Cost O(z · (z + D)); accurate to f64 rounding.
+pub fn exact_with_give_up(q: f64, z: u32, conv: Convention, give_up: u32) -> f64 {
+    let gamma = conv.tie.gamma();
+    let (k, z64, d) = (i64::from(conv.premined), i64::from(z), i64::from(give_up));
+    if k > z64 {
+        return 1.0;
+    }
+    let lo = 1 - d; // lowest lead still in play
+    let idx = |l: i64| (l - lo) as usize;
+    let mut f = vec![0.0f64; (z64 - lo + 2) as usize];
+    f[idx(k)] = 1.0;
+    let p = 1.0 - q;
+    let mut win = 0.0;
+    for h in 0..z64 {
+        let top = z64 - h; // leads at this level are ≤ top
+        let mut next = vec![0.0f64; f.len()];
+        let mut s = 0.0;
+        for l in lo..=top {
+            s = q * s + f[idx(l)];
+            // an honest block after the attacker reached lead l: new lead l − 1
+            if l > lo && l - 1 < top {
+                next[idx(l - 1)] = p * s;
+            }
+        }
+        win += q * s; // S(top) · q: the attacker reached lead top + 1 before the next honest block
+        f = next;
+    }
+    let rest: f64 = (lo..=0)
+        .map(|l| f[idx(l)] * tail_win(q, gamma, Some(give_up), l))
+        .sum();
+    (win + rest).min(1.0)
+}

@@ -1,0 +1,124 @@
+//! Flags shared by several subcommands, and their conversion into validated values.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+
+use crate::error::usage;
+use crate::params::{Convention, TieRule};
+
+/// How results are printed on stdout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned text for people.
+    Table,
+    /// CSV with a header line.
+    Csv,
+    /// A JSON array of objects.
+    Json,
+}
+
+/// The counting convention flags: `--premined`, `--tie`, `--classical`.
+#[derive(Debug, Clone, Args)]
+pub struct ConventionArgs {
+    /// Blocks the attacker has pre-mined when the honest network starts on the payment's
+    /// block (head start k) [default: 0].
+    #[arg(long, value_name = "K", conflicts_with = "classical")]
+    pub premined: Option<u32>,
+    /// Tie rule of honest nodes: first-seen (Bitcoin Core) or gamma=G (a fraction G of
+    /// honest hash rate mines on the attacker's branch during a tie) [default: first-seen].
+    #[arg(long, value_name = "RULE", conflicts_with = "classical")]
+    pub tie: Option<String>,
+    /// Use the literature's convention (Nakamoto, Rosenfeld, Grunspan–Pérez-Marco): a tie
+    /// wins with no head start, equal to first-seen with k = 1.
+    #[arg(long)]
+    pub classical: bool,
+}
+
+impl ConventionArgs {
+    /// Whether the user chose any convention explicitly.
+    pub fn is_explicit(&self) -> bool {
+        self.classical || self.premined.is_some() || self.tie.is_some()
+    }
+
+    /// The convention, falling back to `default` when none was given.
+    pub fn resolve(&self, default: Convention) -> anyhow::Result<Convention> {
+        if self.classical {
+            return Ok(Convention::CLASSICAL);
+        }
+        if !self.is_explicit() {
+            return Ok(default);
+        }
+        let tie = match &self.tie {
+            Some(t) => TieRule::parse("--tie", t)?,
+            None => TieRule::FirstSeen,
+        };
+        Ok(Convention {
+            premined: self.premined.unwrap_or(0),
+            tie,
+        })
+    }
+}
+
+/// Parse a probability-like flag value in the open interval (0, 1).
+pub fn open_unit(flag: &str, v: f64, what: &str) -> anyhow::Result<f64> {
+    if v > 0.0 && v < 1.0 {
+        Ok(v)
+    } else {
+        Err(usage(
+            flag,
+            v,
+            &format!("{what} must be strictly between 0 and 1"),
+        ))
+    }
+}
+
+/// Make sure `dir` exists and is writable before any long work starts.
+pub fn prepare_out_dir(flag: &str, dir: &Path) -> anyhow::Result<PathBuf> {
+    let probe = dir.join(format!(".dslab-write-test-{}", std::process::id()));
+    let check = std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&probe, b""))
+        .and_then(|()| std::fs::remove_file(&probe));
+    match check {
+        Ok(()) => Ok(dir.to_path_buf()),
+        Err(e) => Err(usage(
+            flag,
+            dir.display(),
+            &format!("cannot write there ({e}); choose a folder you can write to"),
+        )),
+    }
+}
+
+/// The command line that produced this run, shell-quoted, for manifests.
+pub fn command_line() -> String {
+    std::env::args()
+        .map(|a| {
+            if !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,".contains(c))
+            {
+                a
+            } else {
+                format!("'{}'", a.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Number of worker threads: the flag, or every core.
+pub fn threads(flag: Option<usize>) -> anyhow::Result<usize> {
+    match flag {
+        Some(0) => Err(usage("--threads", 0, "use at least 1 thread")),
+        Some(t) => Ok(t),
+        None => Ok(std::thread::available_parallelism().map_or(1, usize::from)),
+    }
+}
+
+/// Run `f` on a rayon pool of `threads` workers.
+pub fn with_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> anyhow::Result<T> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
+    Ok(pool.install(f))
+}

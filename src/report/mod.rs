@@ -1,0 +1,109 @@
+//! Turning results into bytes: CSV, JSON, terminal tables, manifests; and writing files
+//! whole or not at all. Renderers are pure (`&rows → String`); only [`write_atomic`]
+//! touches the file system.
+
+pub mod manifest;
+pub mod rows;
+pub mod table;
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+
+pub use rows::ReversalRow;
+
+/// Write `bytes` to `path` whole or not at all: write a temporary file in the same folder,
+/// flush it to disk, then rename it over the target (atomic on POSIX file systems).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    let name = path
+        .file_name()
+        .with_context(|| format!("'{}' is not a file path", path.display()))?;
+    let tmp_name = format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id());
+    let tmp = dir.map_or_else(|| Path::new(&tmp_name).to_path_buf(), |d| d.join(&tmp_name));
+    let result = (|| -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.with_context(|| format!("could not write '{}'", path.display()))
+}
+
+/// Write `reversal.csv` and `manifest.json` of an experiment's outcome into `dir`, each
+/// whole or not at all.
+pub fn write_result(
+    dir: &Path,
+    exp: &crate::experiment::Experiment,
+    outcome: &crate::experiment::Outcome,
+    threads: usize,
+    command: &str,
+) -> anyhow::Result<()> {
+    let params = serde_json::to_value(exp)?;
+    let manifest = manifest::Manifest {
+        version: env!("CARGO_PKG_VERSION").into(),
+        command: command.into(),
+        scenario: exp.name.clone(),
+        scenario_hash: manifest::fingerprint(params.to_string().as_bytes()),
+        parameters: params,
+        seed: exp.seed,
+        generator: crate::sim::rng::GENERATOR.into(),
+        trials: exp.trials,
+        batch_size: outcome.batch_size,
+        threads,
+        wall_seconds: outcome.wall_seconds,
+        trials_per_second: outcome.total_trials as f64 / outcome.wall_seconds.max(1e-9),
+    };
+    write_atomic(&dir.join("reversal.csv"), to_csv(&outcome.rows)?.as_bytes())?;
+    let json = serde_json::to_string_pretty(&manifest)? + "\n";
+    write_atomic(&dir.join("manifest.json"), json.as_bytes())
+}
+
+/// Render rows as CSV (header from the row struct, so they cannot drift apart).
+pub fn to_csv<T: serde::Serialize>(rows: &[T]) -> anyhow::Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        w.serialize(r)?;
+    }
+    Ok(String::from_utf8(w.into_inner()?)?)
+}
+
+/// Render rows as a pretty JSON array with a trailing newline.
+pub fn to_json<T: serde::Serialize>(rows: &[T]) -> anyhow::Result<String> {
+    Ok(serde_json::to_string_pretty(rows)? + "\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_whole_file_and_leaves_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.csv");
+        write_atomic(&p, b"old").unwrap();
+        write_atomic(&p, b"new contents").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"new contents");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn failing_write_leaves_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.csv");
+        write_atomic(&p, b"old").unwrap();
+        // A target that is a directory cannot be replaced: the rename fails.
+        let d = dir.path().join("sub");
+        std::fs::create_dir(&d).unwrap();
+        std::fs::write(d.join("keep"), b"k").unwrap();
+        assert!(write_atomic(&d, b"new").is_err());
+        assert_eq!(std::fs::read(&p).unwrap(), b"old");
+        assert_eq!(std::fs::read(d.join("keep")).unwrap(), b"k");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 2, "no temporary left behind");
+    }
+}

@@ -1,0 +1,89 @@
+//! The simulation engine: block races, strategies, reproducible parallel estimation.
+//!
+//! Depends on `analytic` (exact tails) and `params`; never on clap, files or stdout.
+
+pub mod estimate;
+pub mod majority;
+pub mod race;
+pub mod rng;
+pub mod tally;
+
+use race::RaceSetup;
+use rng::SimRng;
+use tally::Tally;
+
+/// A majority-attack cell: the strategy plus the network side of the race.
+#[derive(Clone, Copy, Debug)]
+pub struct MajorityCell {
+    /// The attacker.
+    pub strategy: majority::Majority,
+    /// The network.
+    pub setup: RaceSetup,
+    /// Record blocks until success per z (used for q > 1/2).
+    pub record_blocks: bool,
+}
+
+impl MajorityCell {
+    /// The cell for share `q` and the given attack parameters.
+    pub fn new(
+        q: f64,
+        premined: u32,
+        gamma: f64,
+        give_up: Option<u32>,
+        z_max: u32,
+    ) -> MajorityCell {
+        MajorityCell {
+            strategy: majority::Majority {
+                q,
+                premined,
+                gamma,
+                give_up,
+                exact_tail: true,
+            },
+            setup: RaceSetup {
+                q,
+                gamma,
+                z_max,
+                max_blocks: MAX_BLOCKS,
+            },
+            record_blocks: q > 0.5,
+        }
+    }
+}
+
+/// Per-trial block cap: far beyond any trial that matters (a q > 1/2 attacker needs about
+/// (d + 1)/(q − p) blocks); trials reaching it are reported as censored.
+pub const MAX_BLOCKS: u64 = 100_000_000;
+
+impl estimate::CellSim for MajorityCell {
+    fn key(&self) -> u64 {
+        let s = &self.strategy;
+        rng::cell_key(&[
+            0x6d616a, // "maj"
+            s.q.to_bits(),
+            u64::from(s.premined),
+            s.gamma.to_bits(),
+            s.give_up.map_or(u64::MAX, u64::from),
+            u64::from(s.exact_tail),
+        ])
+    }
+
+    fn empty_tally(&self) -> Tally {
+        Tally::new(self.setup.z_max, self.record_blocks)
+    }
+
+    fn run_batch(&self, rng: &mut SimRng, n: u64, tally: &mut Tally) {
+        for _ in 0..n {
+            let out = if let Some(stats) = tally.blocks.as_mut() {
+                race::trial(&self.strategy, &self.setup, rng, |from, to, blocks| {
+                    for s in &mut stats[from as usize..=to as usize] {
+                        s.record(blocks);
+                    }
+                })
+            } else {
+                race::trial(&self.strategy, &self.setup, rng, |_, _, _| {})
+            };
+            tally.add(out.reversed_up_to, out.censored);
+        }
+    }
+}
