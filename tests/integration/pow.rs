@@ -1,11 +1,11 @@
-//! `dslab mine` and `dslab hashrate` end to end. Mined blocks are verified here with the
+//! `dslab mine`, `dslab hashrate` and `dslab simulate --mining pow` end to end. Mined blocks are verified here with the
 //! `sha2` crate and hand-written hex, never with dslab's own hashing code.
 
 use predicates::prelude::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::util::dslab;
+use super::util::{column, dslab, parse_csv, stdout_of};
 
 fn unhex(text: &str) -> Vec<u8> {
     (0..text.len())
@@ -175,4 +175,73 @@ fn hashrate_rejects_zero_threads_and_bad_seconds() {
     rejects(&["hashrate", "--seconds", "0"], "--seconds", "0");
     rejects(&["hashrate", "--seconds=-1"], "--seconds", "-1");
     rejects(&["hashrate", "--seconds", "NaN"], "--seconds", "NaN");
+}
+
+/// `simulate --mining pow` rows: (z, probability, exact, trials).
+fn pow_rows(extra: &[&str]) -> Vec<(f64, f64, f64, f64)> {
+    let mut args = vec!["simulate", "--mining", "pow", "--quiet", "--format", "csv"];
+    args.extend_from_slice(extra);
+    let (header, rows) = parse_csv(&stdout_of(&args));
+    let col = |name| column(&header, &rows, name);
+    let (z, p, exact, n) = (col("z"), col("probability"), col("exact"), col("trials"));
+    (0..rows.len())
+        .map(|i| (z[i], p[i], exact[i], n[i]))
+        .collect()
+}
+
+#[test]
+fn real_mining_agrees_with_the_closed_form() {
+    // Every block walked (no exact tail), so every block is found by real hashing.
+    let rows = pow_rows(&[
+        "--bits",
+        "8",
+        "--q",
+        "0.25,0.35",
+        "--z",
+        "0..3",
+        "--trials",
+        "3000",
+        "--walk",
+        "--give-up",
+        "12",
+        "--seed",
+        "3",
+    ]);
+    assert_eq!(rows.len(), 8);
+    for (z, p, exact, n) in rows {
+        // 4 binomial standard errors: a correct simulation fails a row with probability
+        // 6e-5, so the eight rows together with about 5e-4 (the seed is fixed, so the test
+        // is deterministic). At n = 3000 this detects an error of 0.03 in P at P ≈ 0.3.
+        let se = (exact * (1.0 - exact) / n).sqrt();
+        assert!(
+            (p - exact).abs() < 4.0 * se,
+            "z = {z}: {p} vs closed form {exact}"
+        );
+    }
+}
+
+#[test]
+fn real_mining_replays_from_the_seed_on_any_thread_count() {
+    let args = [
+        "--q", "0.3", "--z", "0..4", "--trials", "400", "--seed", "9",
+    ];
+    let run = |threads: &str| {
+        let mut a = args.to_vec();
+        a.extend(["--threads", threads]);
+        pow_rows(&a)
+    };
+    assert_eq!(run("1"), run("2"));
+}
+
+#[test]
+fn simulate_rejects_bad_mining_bits() {
+    let base = ["simulate", "--q", "0.3", "--z", "0..1", "--trials", "10"];
+    let with = |extra: &[&'static str]| {
+        let mut a = base.to_vec();
+        a.extend_from_slice(extra);
+        a
+    };
+    rejects(&with(&["--mining", "pow", "--bits", "0"]), "--bits", "0");
+    rejects(&with(&["--mining", "pow", "--bits", "21"]), "--bits", "21");
+    rejects(&with(&["--bits", "8"]), "--bits", "8");
 }
