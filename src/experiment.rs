@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analytic;
 use crate::params::Convention;
+use crate::pow::Target;
 use crate::report::ReversalRow;
 use crate::report::cells::{CellResult, ResultSet};
 use crate::report::rows::{RowContext, Sampled, rows_for_sampled_cell};
@@ -18,6 +19,7 @@ use crate::sim::MajorityCell;
 use crate::sim::checkpoint::{self, Checkpoint};
 use crate::sim::estimate::{BATCH_SIZE, CellSim, Plan, Progress};
 use crate::sim::is::{IsCell, RaceCell, Tilt};
+use crate::sim::pow_source::PowMajorityCell;
 use crate::sim::schedule::{self, RunState, StopRatio};
 use crate::sim::tally::Tally;
 use crate::sim::weighted::MIN_ESS;
@@ -40,19 +42,30 @@ pub struct MajoritySpec {
 pub enum AttackSpec {
     /// Private-chain double spend in the zero-latency block race.
     Majority(MajoritySpec),
+    /// The same attack with every block found by real SHA-256d mining (`--mining pow`).
+    MajorityPow {
+        /// The attack's parameters.
+        majority: MajoritySpec,
+        /// Difficulty in leading zero bits: 2^bits hashes per block on average.
+        bits: u32,
+    },
 }
 
 impl AttackSpec {
     /// The attack's name in output files.
     pub fn name(&self) -> &'static str {
         match self {
-            AttackSpec::Majority(_) => "majority",
+            AttackSpec::Majority(_) | AttackSpec::MajorityPow { .. } => "majority",
         }
     }
 
     /// One line describing the model and convention, for table headers and plots.
     pub fn describe(&self) -> String {
         match self {
+            AttackSpec::MajorityPow { majority, bits } => format!(
+                "{}; blocks from real SHA-256d mining at {bits} bits (2^{bits} hashes per block)",
+                AttackSpec::Majority(majority.clone()).describe()
+            ),
             AttackSpec::Majority(m) => {
                 let give_up = m.give_up.map_or(
                     "never gives up (rest of race resolved exactly)".to_string(),
@@ -234,7 +247,10 @@ impl Experiment {
         };
         let start = Instant::now();
         let (results, resumed_trials, total_trials) = match &self.attack {
-            AttackSpec::Majority(m) => self.run_majority(m, &plan, opts, progress)?,
+            AttackSpec::Majority(m) => self.run_majority(m, &plan, opts, progress, None)?,
+            AttackSpec::MajorityPow { majority, bits } => {
+                self.run_majority(majority, &plan, opts, progress, Some(*bits))?
+            }
         };
         Ok(Outcome {
             rows: results.rows(),
@@ -252,8 +268,11 @@ impl Experiment {
         plan: &Plan,
         opts: &RunOptions<'_>,
         progress: &dyn Progress,
+        pow_bits: Option<u32>,
     ) -> anyhow::Result<(ResultSet, u64, u64)> {
         let gamma = m.convention.tie.gamma();
+        // Real mining draws each block from hashes: it cannot be tilted, so it is plain MC.
+        let pow = pow_bits.and_then(Target::from_leading_zero_bits);
         let closed = |q: f64, z: u32| match m.give_up {
             Some(d) => analytic::exact_with_give_up(q, z, m.convention, d),
             None => analytic::exact(q, z, m.convention).value,
@@ -278,9 +297,9 @@ impl Experiment {
                 c.strategy.exact_tail = !m.walk;
                 let probs: Vec<f64> = self.zs.iter().map(|&z| closed(q, z)).collect();
                 let s = &self.sampling;
-                let is = s
-                    .method
-                    .uses_is(q, &probs, self.trials, s.rel_error, self.confidence);
+                let is = pow.is_none()
+                    && s.method
+                        .uses_is(q, &probs, self.trials, s.rel_error, self.confidence);
                 set.cells.push(CellResult {
                     q,
                     tilt: None,
@@ -292,6 +311,8 @@ impl Experiment {
                     tilt.accept = s.tilt.unwrap_or(tilt.accept);
                     set.cells.last_mut().expect("just pushed").tilt = Some(tilt.accept);
                     RaceCell::Is(IsCell::new(c.strategy, c.setup, tilt))
+                } else if let Some(target) = pow {
+                    RaceCell::Pow(PowMajorityCell { cell: c, target })
                 } else {
                     RaceCell::Mc(c)
                 }

@@ -18,6 +18,7 @@ pub mod cli;
 pub mod error;
 pub mod experiment;
 pub mod params;
+pub mod pow;
 pub mod report;
 pub mod sim;
 pub mod stats;

@@ -247,6 +247,8 @@ pub enum RaceCell {
     Mc(super::MajorityCell),
     /// Importance sampling.
     Is(IsCell),
+    /// Plain Monte Carlo with blocks found by real SHA-256d mining.
+    Pow(super::pow_source::PowMajorityCell),
 }
 
 impl CellSim for RaceCell {
@@ -254,6 +256,7 @@ impl CellSim for RaceCell {
         match self {
             RaceCell::Mc(c) => c.key(),
             RaceCell::Is(c) => c.key(),
+            RaceCell::Pow(c) => c.key(),
         }
     }
 
@@ -261,6 +264,7 @@ impl CellSim for RaceCell {
         match self {
             RaceCell::Mc(c) => c.empty_tally(),
             RaceCell::Is(c) => c.empty_tally(),
+            RaceCell::Pow(c) => c.empty_tally(),
         }
     }
 
@@ -268,6 +272,7 @@ impl CellSim for RaceCell {
         match self {
             RaceCell::Mc(c) => c.run_batch(rng, n, tally),
             RaceCell::Is(c) => c.run_batch(rng, n, tally),
+            RaceCell::Pow(c) => c.run_batch(rng, n, tally),
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod checkpoint;
 pub mod estimate;
 pub mod is;
 pub mod majority;
+pub mod pow_source;
 pub mod race;
 pub mod rng;
 pub mod schedule;

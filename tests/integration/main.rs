@@ -9,5 +9,7 @@ mod analytic;
 mod cli_errors;
 /// The majority-attack simulation against the closed forms; reproducibility.
 mod majority;
+/// `dslab mine` and `dslab hashrate`: real proof of work, verified with the sha2 crate.
+mod pow;
 /// Rare events and scale: importance sampling, target precision, shards, resume.
 mod scale;
