@@ -347,45 +347,11 @@ impl Experiment {
             shard: plan.shard,
             state: RunState::new(cells, plan, adaptive),
         };
-        let mut state = fresh.state.clone();
-        if let Some(cp) = opts.checkpoint.filter(|c| c.resume) {
-            let path = cp.dir.join(checkpoint::file_name(plan.shard));
-            if let Ok(bytes) = std::fs::read(&path) {
-                let saved = Checkpoint::from_json(&bytes)
-                    .and_then(|c| c.check(&fresh).map(|()| c))
-                    .map_err(|e| {
-                        crate::error::usage(
-                            "--resume",
-                            path.display(),
-                            &format!("cannot resume this checkpoint: {e}; delete it or use another --out folder"),
-                        )
-                    })?;
-                state = saved.state;
-            }
-        }
+        let mut state = resume_state(&fresh, opts)?;
         let resumed = state.trials();
         progress.advance(resumed);
-        let ratio = |i: usize, t: &Tally| -> f64 {
-            let c = &set.cells[i];
-            let target = self.sampling.rel_error.unwrap_or(f64::INFINITY);
-            let how = Sampled {
-                tilt: c.tilt,
-                rel_target: Some(target),
-            };
-            rows_for_sampled_cell(&set_context(set), c.q, &self.zs, t, |_| None, how)
-                .iter()
-                .map(|r| match r.stop.as_str() {
-                    "target" => 0.0,
-                    // Not met: by its half-width, or (importance sampling) by too few
-                    // effective samples; ESS grows like n, the half-width like 1/√n.
-                    _ => {
-                        let by_width = r.rel_error.map_or(f64::INFINITY, |e| e / target);
-                        let by_ess = r.ess.map_or(0.0, |e| (MIN_ESS / e.max(1e-300)).sqrt());
-                        by_width.max(by_ess).max(1.0 + 1e-9)
-                    }
-                })
-                .fold(0.0, f64::max)
-        };
+        let target = self.sampling.rel_error.unwrap_or(f64::INFINITY);
+        let ratio = |i: usize, t: &Tally| stop_ratio(set, i, t, target);
         let mut last = Instant::now();
         let mut save = |st: &RunState| -> anyhow::Result<()> {
             let Some(cp) = opts.checkpoint else {
@@ -406,6 +372,54 @@ impl Experiment {
         schedule::run(cells, plan, stop, &mut state, progress, &mut save)?;
         Ok((state, resumed))
     }
+}
+
+/// The state to start from: the checkpoint in the output folder when resuming (refused,
+/// exit 2, if it belongs to another run), else `fresh`'s.
+fn resume_state(fresh: &Checkpoint, opts: &RunOptions<'_>) -> anyhow::Result<RunState> {
+    let Some(cp) = opts.checkpoint.filter(|c| c.resume) else {
+        return Ok(fresh.state.clone());
+    };
+    let path = cp.dir.join(checkpoint::file_name(fresh.shard));
+    let Ok(bytes) = std::fs::read(&path) else {
+        return Ok(fresh.state.clone());
+    };
+    let saved = Checkpoint::from_json(&bytes)
+        .and_then(|c| c.check(fresh).map(|()| c))
+        .map_err(|e| {
+            crate::error::usage(
+                "--resume",
+                path.display(),
+                &format!(
+                    "cannot resume this checkpoint: {e}; delete it or use another --out folder"
+                ),
+            )
+        })?;
+    Ok(saved.state)
+}
+
+/// Stop rule of cell `i` of a target-precision run: the worst ratio over its z of the
+/// achieved to the wanted relative half-width `target`, exactly as its rows will report it
+/// (≤ 1: every row says `target`).
+fn stop_ratio(set: &ResultSet, i: usize, tally: &Tally, target: f64) -> f64 {
+    let c = &set.cells[i];
+    let how = Sampled {
+        tilt: c.tilt,
+        rel_target: Some(target),
+    };
+    rows_for_sampled_cell(&set_context(set), c.q, &set.zs, tally, |_| None, how)
+        .iter()
+        .map(|r| match r.stop.as_str() {
+            "target" => 0.0,
+            // Not met: by its half-width, or (importance sampling) by too few effective
+            // samples; ESS grows like n, the half-width shrinks like 1/√n.
+            _ => {
+                let by_width = r.rel_error.map_or(f64::INFINITY, |e| e / target);
+                let by_ess = r.ess.map_or(0.0, |e| (MIN_ESS / e.max(1e-300)).sqrt());
+                by_width.max(by_ess).max(1.0 + 1e-9)
+            }
+        })
+        .fold(0.0, f64::max)
 }
 
 /// The row context of a result set.

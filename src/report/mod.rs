@@ -72,7 +72,9 @@ pub fn manifest(
         batch_size: outcome.batch_size,
         threads,
         wall_seconds: outcome.wall_seconds,
-        trials_per_second: outcome.total_trials as f64 / outcome.wall_seconds.max(1e-9),
+        // A resumed run timed only the trials it ran itself.
+        trials_per_second: (outcome.total_trials - outcome.resumed_trials) as f64
+            / outcome.wall_seconds.max(1e-9),
     })
 }
 
