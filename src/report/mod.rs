@@ -3,7 +3,9 @@
 //! touches the file system.
 
 pub mod manifest;
+pub mod plot;
 pub mod rows;
+pub mod summary;
 pub mod table;
 
 use std::io::Write;
