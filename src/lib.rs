@@ -10,7 +10,7 @@
 //! - [`stats`]: confidence intervals.
 //! - [`report`]: CSV / JSON / table rendering, plots, summaries, manifests, atomic file writes.
 //! - [`scenario`]: scenario files (`attacks/*.toml`) and the built-in lab.
-//! - [`pow`]: real SHA-256d proof of work.
+//! - `pow`: real SHA-256d proof of work (being built).
 #![deny(missing_docs)]
 
 pub mod analytic;
