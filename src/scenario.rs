@@ -182,7 +182,11 @@ fn syntax_error(file: &str, text: &str, e: &toml::de::Error) -> anyhow::Error {
     };
     let line = line_of(text, span.start);
     let key = key_at(text, span.start)
-        .or_else(|| quoted_field(msg))
+        .or_else(|| {
+            msg.starts_with("missing field")
+                .then(|| quoted_field(msg))
+                .flatten()
+        })
         .map_or(String::new(), |k| format!(", key `{k}`"));
     let fix = if msg.starts_with("unknown field") {
         "; see attacks/README.md for every key"
@@ -283,7 +287,12 @@ impl ScenarioFile {
         let Some(v) = &self.q else {
             return parse_share_list("q", defaults::Q);
         };
-        let text = list_text(o, "q", v, "a string like \"0.1,0.3\" or an array like [0.1, 0.3]")?;
+        let text = list_text(
+            o,
+            "q",
+            v,
+            "a string like \"0.1,0.3\" or an array like [0.1, 0.3]",
+        )?;
         parse_share_list(&o.at("q", v.span()), &text)
     }
 
@@ -291,7 +300,12 @@ impl ScenarioFile {
         let Some(v) = &self.z else {
             return parse_z_list("z", defaults::Z);
         };
-        let text = list_text(o, "z", v, "a string like \"0..10\" or an array like [0, 1, 6]")?;
+        let text = list_text(
+            o,
+            "z",
+            v,
+            "a string like \"0..10\" or an array like [0, 1, 6]",
+        )?;
         parse_z_list(&o.at("z", v.span()), &text)
     }
 
@@ -372,6 +386,8 @@ fn list_text(
     let bad = || o.err(key, v, v.get_ref(), &format!("give {expected}"));
     match v.get_ref() {
         toml::Value::String(s) => Ok(s.clone()),
+        toml::Value::Float(f) => Ok(f.to_string()),
+        toml::Value::Integer(n) => Ok(n.to_string()),
         toml::Value::Array(items) => items
             .iter()
             .map(|i| match i {
@@ -439,8 +455,18 @@ mod tests {
 
     #[test]
     fn arrays_and_strings_give_the_same_grid() {
-        let a = parse("a", "a", "attack = \"majority\"\nq = [0.1, 0.3]\nz = [0, 1, 6]\n").unwrap();
-        let b = parse("b", "a", "attack = \"majority\"\nq = \"0.1,0.3\"\nz = \"0,1,6\"\n").unwrap();
+        let a = parse(
+            "a",
+            "a",
+            "attack = \"majority\"\nq = [0.1, 0.3]\nz = [0, 1, 6]\n",
+        )
+        .unwrap();
+        let b = parse(
+            "b",
+            "a",
+            "attack = \"majority\"\nq = \"0.1,0.3\"\nz = \"0,1,6\"\n",
+        )
+        .unwrap();
         assert_eq!(a.experiment, b.experiment);
     }
 
@@ -456,7 +482,12 @@ mod tests {
         assert_eq!(m.convention.tie, TieRule::Gamma(0.5));
         assert_eq!(m.convention.premined, 2);
         assert_eq!(m.give_up, Some(30));
-        let c = parse("x", "x", "attack = \"majority\"\n[majority]\nclassical = true\n").unwrap();
+        let c = parse(
+            "x",
+            "x",
+            "attack = \"majority\"\n[majority]\nclassical = true\n",
+        )
+        .unwrap();
         let AttackSpec::Majority(m) = &c.experiment.attack;
         assert_eq!(m.convention, Convention::CLASSICAL);
     }
@@ -490,7 +521,10 @@ mod tests {
         let m = err("attack = \"majority\"\ntrials = 0\n");
         assert!(m.contains("line 2, key `trials` '0'"), "{m}");
         let m = err("attack = \"majority\"\nz = \"5..2\"\n");
-        assert!(m.contains("line 2, key `z`") && m.contains("reversed"), "{m}");
+        assert!(
+            m.contains("line 2, key `z`") && m.contains("reversed"),
+            "{m}"
+        );
         let m = err("attack = \"majority\"\nconfidence = 1.5\n");
         assert!(m.contains("key `confidence` '1.5'"), "{m}");
         let m = err("attack = \"majority\"\n[majority]\ngive_up = 0\n");
@@ -522,6 +556,15 @@ mod tests {
     fn syntax_errors_give_the_line() {
         let m = err("attack = \"majority\"\nq = [0.1,\n");
         assert!(m.contains("x.toml, line"), "{m}");
+        let m = err("attack = \"majority\"\n[majority\n");
+        assert!(m.contains("x.toml, line 2: "), "{m}");
+    }
+
+    #[test]
+    fn a_single_number_is_a_one_value_grid() {
+        let s = parse("x", "x", "attack = \"majority\"\nq = 0.25\nz = 6\n").unwrap();
+        assert_eq!(s.experiment.qs, vec![0.25]);
+        assert_eq!(s.experiment.zs, vec![6]);
     }
 
     #[test]

@@ -37,7 +37,9 @@ fn report_folders(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         usage(
             "DIR",
             dir.display(),
-            &format!("cannot read this folder ({e}); give a report folder such as reports/majority"),
+            &format!(
+                "cannot read this folder ({e}); give a report folder such as reports/majority"
+            ),
         )
     })?;
     let mut found: Vec<PathBuf> = entries
@@ -74,8 +76,8 @@ pub fn write_figures(dir: &Path, name: &str) -> anyhow::Result<Vec<&'static str>
             &format!("cannot read {} ({e})", csv_path.display()),
         )
     })?;
-    let rows = plot::read_rows(&text)
-        .map_err(|e| usage("DIR", csv_path.display(), &format!("{e:#}")))?;
+    let rows =
+        plot::read_rows(&text).map_err(|e| usage("DIR", csv_path.display(), &format!("{e:#}")))?;
     let mut written = Vec::new();
     for fig in plot::render_all(name, &rows)? {
         write_atomic(&dir.join(fig.file), &fig.png)?;

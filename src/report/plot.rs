@@ -246,8 +246,14 @@ fn reversal_chart(name: &str, rows: &[PlotRow]) -> LineChart {
 }
 
 fn sweep_chart(name: &str, rows: &[PlotRow]) -> Option<LineChart> {
-    let param = rows.iter().find_map(|r| r.sweep().map(|(p, _)| p.to_string()))?;
-    let swept: Vec<PlotRow> = rows.iter().filter(|r| r.sweep().is_some()).cloned().collect();
+    let param = rows
+        .iter()
+        .find_map(|r| r.sweep().map(|(p, _)| p.to_string()))?;
+    let swept: Vec<PlotRow> = rows
+        .iter()
+        .filter(|r| r.sweep().is_some())
+        .cloned()
+        .collect();
     let series = group(&swept, |r| (r.q, r.z))
         .into_iter()
         .map(|((q, z), rs)| Series {
@@ -324,7 +330,7 @@ pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -380,14 +386,8 @@ fn render(draw: impl FnOnce(&Area<'_>) -> anyhow::Result<()>) -> anyhow::Result<
         image::codecs::png::CompressionType::Best,
         image::codecs::png::FilterType::Adaptive,
     );
-    image::ImageEncoder::write_image(
-        encoder,
-        &rgb,
-        WIDTH,
-        HEIGHT,
-        image::ColorType::Rgb8,
-    )
-    .context("could not encode the plot as PNG")?;
+    image::ImageEncoder::write_image(encoder, &rgb, WIDTH, HEIGHT, image::ColorType::Rgb8)
+        .context("could not encode the plot as PNG")?;
     Ok(png)
 }
 
@@ -396,12 +396,15 @@ fn titled<'a>(root: &Area<'a>, title: &str, subtitle: &[String]) -> anyhow::Resu
     let root = root.margin(8, 0, 0, 0);
     let mut area = root.titled(title, ("sans-serif", 24))?;
     for line in subtitle {
-        area = area.titled(line, ("sans-serif", 15).into_font().color(&RGBColor(70, 70, 70)))?;
+        area = area.titled(
+            line,
+            ("sans-serif", 15).into_font().color(&RGBColor(70, 70, 70)),
+        )?;
     }
     Ok(area)
 }
 
-/// `1e-5` → `10⁻⁵`; `2e-5` → `2×10⁻⁵`; 1 → `1`.
+/// Log-axis tick labels: `0.5`, `0.02`, `1` as decimals; `10⁻⁵`, `2×10⁻⁵` below 0.01.
 fn power_label(y: f64) -> String {
     if y <= 0.0 {
         return "0".into();
@@ -409,16 +412,17 @@ fn power_label(y: f64) -> String {
     let e = y.log10().floor();
     let m = y / 10f64.powf(e);
     let (m, e) = if m >= 9.999 { (1.0, e + 1.0) } else { (m, e) };
+    let m = (m * 10.0).round() / 10.0;
     let e = e as i32;
-    let mant = if (m - 1.0).abs() < 1e-6 {
-        String::new()
+    if e >= -2 {
+        // Rebuild from the rounded mantissa so no binary noise shows (0.30000000000000004).
+        let v = m * 10f64.powi(e);
+        return format!("{}", (v * 1e3).round() / 1e3);
+    }
+    if m == 1.0 {
+        format!("10{}", superscript(e))
     } else {
-        format!("{}×", (m * 10.0).round() / 10.0)
-    };
-    match e {
-        0 if mant.is_empty() => "1".into(),
-        0 => format!("{}", (m * 10.0).round() / 10.0),
-        _ => format!("{mant}10{}", superscript(e)),
+        format!("{m}×10{}", superscript(e))
     }
 }
 
@@ -446,7 +450,8 @@ fn log_floor(values: impl Iterator<Item = f64>) -> f64 {
     let min = values
         .filter(|v| *v >= Y_FLOOR && v.is_finite())
         .fold(1.0f64, f64::min);
-    10f64.powf(min.log10().floor()).clamp(Y_FLOOR, 0.1)
+    // Just under the decade, so that rounding in plotters' tick search keeps its label.
+    10f64.powf(min.log10().floor()).clamp(Y_FLOOR, 0.1) * (1.0 - 1e-9)
 }
 
 /// Consecutive runs of points satisfying `keep`, as (x, y) lists (gaps break the line).
@@ -524,7 +529,10 @@ fn line_chart(root: &Area<'_>, c: &LineChart) -> anyhow::Result<()> {
         for run in runs(&s.points, |p| (p.p > 0.0).then_some(p.p).and_then(in_range)) {
             chart.draw_series(LineSeries::new(run, col.stroke_width(2)))?;
         }
-        let pts = s.points.iter().filter(|p| p.p > 0.0 && in_range(p.p).is_some());
+        let pts = s
+            .points
+            .iter()
+            .filter(|p| p.p > 0.0 && in_range(p.p).is_some());
         chart
             .draw_series(pts.map(|p| Circle::new((p.x, p.p), 3, col.filled())))?
             .label(s.label.as_str())
@@ -692,10 +700,12 @@ fn heatmap(root: &Area<'_>, name: &str, rows: &[PlotRow]) -> anyhow::Result<()> 
     let lo = log_floor(rows.iter().flat_map(|r| [r.probability, r.ci_high]));
     let (nx, ny) = (zs.len() as i32, series.len() as i32);
     let row_label = |j: i32| -> String {
-        series.get(j as usize).map_or(String::new(), |((q, s), _)| match s {
-            Some((_, v)) => format!("{q}, {v}"),
-            None => format!("{q}"),
-        })
+        series
+            .get(j as usize)
+            .map_or(String::new(), |((q, s), _)| match s {
+                Some((_, v)) => format!("{q}, {v}"),
+                None => format!("{q}"),
+            })
     };
     let mut chart = ChartBuilder::on(&main)
         .margin(12)
@@ -808,7 +818,11 @@ fn blocks(root: &Area<'_>, name: &str, rows: &[PlotRow]) -> anyhow::Result<()> {
     let area = titled(root, &title, &sub)?;
     let top = rows
         .iter()
-        .map(|r| r.p99_blocks.unwrap_or(0.0).max(r.mean_blocks.unwrap_or(0.0)))
+        .map(|r| {
+            r.p99_blocks
+                .unwrap_or(0.0)
+                .max(r.mean_blocks.unwrap_or(0.0))
+        })
         .fold(1.0f64, f64::max);
     let (z0, z1) = rows
         .iter()
@@ -867,4 +881,85 @@ fn blocks(root: &Area<'_>, name: &str, rows: &[PlotRow]) -> anyhow::Result<()> {
         .border_style(RGBColor(160, 160, 160))
         .draw()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_labels_are_readable() {
+        assert_eq!(power_label(1.0), "1");
+        assert_eq!(power_label(0.1), "0.1");
+        assert_eq!(power_label(0.3), "0.3");
+        assert_eq!(power_label(0.02), "0.02");
+        assert_eq!(power_label(1e-3), "10⁻³");
+        assert_eq!(power_label(2e-5), "2×10⁻⁵");
+        assert_eq!(power_label(1e-12), "10⁻¹²");
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(20_000_000), "20,000,000");
+    }
+
+    #[test]
+    fn runs_break_at_gaps() {
+        let p = |x: f64, v: f64| Point {
+            x,
+            p: v,
+            lo: 0.0,
+            hi: v,
+            exact: None,
+        };
+        let pts = [p(0.0, 0.5), p(1.0, 0.2), p(2.0, 0.0), p(3.0, 0.1)];
+        let r = runs(&pts, |q| (q.p > 0.0).then_some(q.p));
+        assert_eq!(r, vec![vec![(0.0, 0.5), (1.0, 0.2)], vec![(3.0, 0.1)]]);
+    }
+
+    #[test]
+    fn log_floor_is_the_decade_below_the_smallest_value() {
+        let f = log_floor([0.5, 3e-5, 0.0, 1e-20].into_iter());
+        assert!((f / 1e-5 - 1.0).abs() < 1e-6, "{f}");
+        assert!(log_floor([1.0].into_iter()) < 0.1 && log_floor([1.0].into_iter()) > 0.0999);
+    }
+
+    #[test]
+    fn viridis_ends_are_the_published_colours() {
+        assert_eq!(viridis(0.0), RGBColor(68, 1, 84));
+        assert_eq!(viridis(1.0), RGBColor(253, 231, 37));
+        assert_eq!(viridis(2.0), RGBColor(253, 231, 37));
+    }
+
+    #[test]
+    fn csv_without_optional_columns_still_plots() {
+        let csv = "attack,q,z,trials,probability,ci_low,ci_high,exact\n\
+                   race,0.1,0,100,0.5,0.4,0.6,\n\
+                   race,0.1,1,100,0.0,0.0,0.037,\n";
+        let rows = read_rows(csv).unwrap();
+        assert_eq!(rows[0].exact, None);
+        let figs = render_all("t", &rows).unwrap();
+        assert_eq!(figs.len(), 2);
+        assert!(figs.iter().all(|f| f.png.starts_with(b"\x89PNG")));
+    }
+
+    #[test]
+    fn sweep_columns_add_the_sweep_plot() {
+        let mut csv = String::from(
+            "attack,q,z,trials,probability,ci_low,ci_high,exact,sweep_parameter,sweep_value\n",
+        );
+        for (v, p) in [(0.0, 0.9), (5.0, 0.5), (10.0, 0.1)] {
+            csv.push_str(&format!(
+                "race,0.1,0,1000,{p},{},{},,listening period (s),{v}\n",
+                p - 0.02,
+                p + 0.02
+            ));
+        }
+        let rows = read_rows(&csv).unwrap();
+        let files: Vec<&str> = render_plan("t", &rows).into_iter().map(|f| f.0).collect();
+        assert_eq!(files, vec!["reversal.png", "heatmap.png", "sweep.png"]);
+        assert_eq!(render_all("t", &rows).unwrap().len(), 3);
+    }
 }

@@ -54,7 +54,8 @@ const READING: &str = "\n*P(reversal) at z = 6* is the simulated probability tha
 payment accepted after six confirmations is reversed, with its interval; *closed form* is \
 the exact value in the same model and convention (blank where none applies). *z for \
 P < 0.1 %* is the smallest confirmation count in the grid whose interval's upper bound \
-(simulation) or exact value (closed form) is below 0.1 %; `> N` means the grid ends first.\n\n\
+(simulation) or exact value (closed form) is below 0.1 %; `> N` means the grid ends first, \
+`never` that the attacker holds the majority.\n\n\
 ## How to read the plots\n\n\
 - `reversal.png`: P(reversal) against confirmations z on a logarithmic axis, one colour \
 per attacker share q. Dots and solid lines are the simulation, the shaded band its \
@@ -70,13 +71,22 @@ below the classical tables at q = 0.1, z = 6).\n\n";
 
 fn headline_z(rows: &[&PlotRow]) -> Option<u32> {
     let zs = || rows.iter().map(|r| r.z);
-    zs().filter(|&z| z <= HEADLINE_Z).max().or_else(|| zs().min())
+    zs().filter(|&z| z <= HEADLINE_Z)
+        .max()
+        .or_else(|| zs().min())
 }
 
 /// Smallest z with `value(row) < RISK`, as text (`> zmax` when none).
 fn z_needed(rows: &[&PlotRow], value: impl Fn(&PlotRow) -> Option<f64>) -> String {
     if rows.iter().all(|r| value(r).is_none()) {
         return String::new();
+    }
+    if rows
+        .iter()
+        .all(|r| r.attack == "majority" && r.q >= 0.5 && r.sweep_value.is_none())
+    {
+        // A majority attacker succeeds with certainty: no z is safe.
+        return "never".into();
     }
     let zmax = rows.iter().map(|r| r.z).max().unwrap_or(0);
     rows.iter()
