@@ -5,7 +5,7 @@
 //! is an error rather than a silent default; every value keeps its position in the file, so
 //! every error names the file, the line and the key. Attack-specific settings live in named
 //! optional tables (`[majority]`, later `[finney]`, `[race]`, `[network]`, …): a new attack
-//! adds one table here and one arm in [`ScenarioFile::attack_spec`].
+//! adds one table here and one arm in `ScenarioFile::attack_spec`.
 //! Depends on `params`, `experiment` and `stats`; reads no files (the caller passes the text).
 
 use std::ops::Range;
