@@ -10,10 +10,12 @@ use serde::Serialize;
 
 use crate::analytic;
 use crate::params::Convention;
+use crate::pow::Target;
 use crate::report::ReversalRow;
 use crate::report::rows::{RowContext, rows_for_cell};
 use crate::sim::MajorityCell;
 use crate::sim::estimate::{BATCH_SIZE, Plan, Progress, estimate};
+use crate::sim::pow_source::PowMajorityCell;
 use crate::stats::CiMethod;
 
 /// The majority attack's parameters.
@@ -33,19 +35,30 @@ pub struct MajoritySpec {
 pub enum AttackSpec {
     /// Private-chain double spend in the zero-latency block race.
     Majority(MajoritySpec),
+    /// The same attack with every block found by real SHA-256d mining (`--mining pow`).
+    MajorityPow {
+        /// The attack's parameters.
+        majority: MajoritySpec,
+        /// Difficulty in leading zero bits: 2^bits hashes per block on average.
+        bits: u32,
+    },
 }
 
 impl AttackSpec {
     /// The attack's name in output files.
     pub fn name(&self) -> &'static str {
         match self {
-            AttackSpec::Majority(_) => "majority",
+            AttackSpec::Majority(_) | AttackSpec::MajorityPow { .. } => "majority",
         }
     }
 
     /// One line describing the model and convention, for table headers and plots.
     pub fn describe(&self) -> String {
         match self {
+            AttackSpec::MajorityPow { majority, bits } => format!(
+                "{}; blocks from real SHA-256d mining at {bits} bits (2^{bits} hashes per block)",
+                AttackSpec::Majority(majority.clone()).describe()
+            ),
             AttackSpec::Majority(m) => {
                 let give_up = m.give_up.map_or(
                     "never gives up (rest of race resolved exactly)".to_string(),
@@ -110,7 +123,10 @@ impl Experiment {
         };
         let start = Instant::now();
         let rows = match &self.attack {
-            AttackSpec::Majority(m) => self.run_majority(m, &plan, progress),
+            AttackSpec::Majority(m) => self.run_majority(m, &plan, progress, None),
+            AttackSpec::MajorityPow { majority, bits } => {
+                self.run_majority(majority, &plan, progress, Some(*bits))
+            }
         };
         Outcome {
             rows,
@@ -125,6 +141,7 @@ impl Experiment {
         m: &MajoritySpec,
         plan: &Plan,
         progress: &dyn Progress,
+        pow_bits: Option<u32>,
     ) -> Vec<ReversalRow> {
         let gamma = m.convention.tie.gamma();
         let cells: Vec<MajorityCell> = self
@@ -137,7 +154,16 @@ impl Experiment {
                 c
             })
             .collect();
-        let tallies = estimate(&cells, plan, progress);
+        let tallies = match pow_bits.and_then(Target::from_leading_zero_bits) {
+            None => estimate(&cells, plan, progress),
+            Some(target) => {
+                let pow: Vec<_> = cells
+                    .iter()
+                    .map(|&cell| PowMajorityCell { cell, target })
+                    .collect();
+                estimate(&pow, plan, progress)
+            }
+        };
         let ctx = RowContext {
             attack: "majority",
             tie: m.convention.tie.to_string(),

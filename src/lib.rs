@@ -19,6 +19,7 @@ pub mod cli;
 pub mod error;
 pub mod experiment;
 pub mod params;
+pub mod pow;
 pub mod report;
 pub mod scenario;
 pub mod sim;

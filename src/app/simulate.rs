@@ -10,6 +10,7 @@ use crate::error::usage;
 use crate::experiment::{AttackSpec, Experiment, MajoritySpec};
 use crate::params::{Convention, parse_share_list, parse_z_list};
 use crate::report::{self, table, to_csv, to_json};
+use crate::sim::pow_source::SIM_BITS;
 use crate::stats::CiMethod;
 
 /// The attacks.
@@ -72,6 +73,47 @@ pub struct SimulateArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Block source: sampled from the Poisson model, or found by real SHA-256d mining
+    /// (each miner's share of hash attempts equals its share of hash rate).
+    #[arg(long, value_enum, default_value = "poisson")]
+    pub mining: Mining,
+    /// Difficulty of `--mining pow` in leading zero bits (1..=20): 2^B hashes per block
+    /// [default: 8].
+    #[arg(long, value_name = "B")]
+    pub bits: Option<u32>,
+}
+
+/// Where a simulation's blocks come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Mining {
+    /// Each block is the attacker's with probability q (exact for Poisson mining).
+    Poisson,
+    /// Real SHA-256d hashing of real headers against a reduced target.
+    Pow,
+}
+
+/// Default `--bits` of `--mining pow`: 256 hashes per block.
+pub const DEFAULT_POW_BITS: u32 = 8;
+
+/// The attack spec for the chosen block source.
+fn with_mining(args: &SimulateArgs, majority: MajoritySpec) -> anyhow::Result<AttackSpec> {
+    match (args.mining, args.bits) {
+        (Mining::Poisson, None) => Ok(AttackSpec::Majority(majority)),
+        (Mining::Poisson, Some(b)) => Err(usage(
+            "--bits",
+            b,
+            "--bits sets the difficulty of real mining: add --mining pow or drop --bits",
+        )),
+        (Mining::Pow, bits) => {
+            let bits = bits.unwrap_or(DEFAULT_POW_BITS);
+            if !SIM_BITS.contains(&bits) {
+                let (lo, hi) = (SIM_BITS.start(), SIM_BITS.end());
+                let fix = format!("give {lo} to {hi} leading zero bits (2^B hashes per block)");
+                return Err(usage("--bits", bits, &fix));
+            }
+            Ok(AttackSpec::MajorityPow { majority, bits })
+        }
+    }
 }
 
 /// Flags → validated experiment.
@@ -91,11 +133,14 @@ fn experiment(args: &SimulateArgs) -> anyhow::Result<Experiment> {
     }
     common::open_unit("--confidence", args.confidence, "the confidence level")?;
     let attack = match args.attack {
-        AttackName::Majority => AttackSpec::Majority(MajoritySpec {
-            convention: args.convention.resolve(Convention::DEFAULT)?,
-            give_up: args.give_up,
-            walk: args.walk,
-        }),
+        AttackName::Majority => with_mining(
+            args,
+            MajoritySpec {
+                convention: args.convention.resolve(Convention::DEFAULT)?,
+                give_up: args.give_up,
+                walk: args.walk,
+            },
+        )?,
         other => {
             return Err(usage(
                 "--attack",

@@ -4,6 +4,7 @@
 
 pub mod estimate;
 pub mod majority;
+pub mod pow_source;
 pub mod race;
 pub mod rng;
 pub mod tally;

@@ -11,3 +11,5 @@ mod cli_errors;
 mod lab;
 /// The majority-attack simulation against the closed forms; reproducibility.
 mod majority;
+/// `dslab mine` and `dslab hashrate`: real proof of work, verified with the sha2 crate.
+mod pow;
