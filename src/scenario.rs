@@ -433,6 +433,13 @@ fn positive_u32(o: &Origin<'_>, key: &str, v: &Spanned<i64>, unit: &str) -> anyh
 mod tests {
     use super::*;
 
+    fn majority(e: &Experiment) -> &MajoritySpec {
+        match &e.attack {
+            AttackSpec::Majority(m) => m,
+            other => panic!("expected the majority attack, got {other:?}"),
+        }
+    }
+
     fn err(text: &str) -> String {
         let e = parse("x.toml", "x", text).unwrap_err();
         assert_eq!(crate::error::exit_code(&e), 2, "a usage error: {e:#}");
@@ -448,7 +455,7 @@ mod tests {
         assert_eq!((e.trials, e.seed, e.confidence), (1_000_000, 1, 0.95));
         assert_eq!(e.ci, CiMethod::Wilson);
         assert_eq!(s.question, vec!["Q?".to_string()]);
-        let AttackSpec::Majority(m) = &e.attack;
+        let m = majority(e);
         assert_eq!(m.convention, Convention::DEFAULT);
         assert_eq!(m.give_up, None);
     }
@@ -478,7 +485,7 @@ mod tests {
             "attack = \"majority\"\n[majority]\ntie = \"gamma=0.5\"\npremined = 2\ngive_up = 30\n",
         )
         .unwrap();
-        let AttackSpec::Majority(m) = &s.experiment.attack;
+        let m = majority(&s.experiment);
         assert_eq!(m.convention.tie, TieRule::Gamma(0.5));
         assert_eq!(m.convention.premined, 2);
         assert_eq!(m.give_up, Some(30));
@@ -488,7 +495,7 @@ mod tests {
             "attack = \"majority\"\n[majority]\nclassical = true\n",
         )
         .unwrap();
-        let AttackSpec::Majority(m) = &c.experiment.attack;
+        let m = majority(&c.experiment);
         assert_eq!(m.convention, Convention::CLASSICAL);
     }
 
