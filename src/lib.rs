@@ -8,7 +8,8 @@
 //! - [`analytic`]: closed forms (Nakamoto, exact with head start and tie rule, P(z, κ)).
 //! - [`sim`]: the simulation engine, strategies and parallel estimation.
 //! - [`stats`]: confidence intervals.
-//! - [`report`]: CSV / JSON / table rendering, manifests, atomic file writes.
+//! - [`report`]: CSV / JSON / table rendering, plots, summaries, manifests, atomic file writes.
+//! - [`scenario`]: scenario files (`attacks/*.toml`) and the built-in lab.
 //! - `pow`: real SHA-256d proof of work (being built).
 #![deny(missing_docs)]
 
@@ -20,5 +21,6 @@ pub mod experiment;
 pub mod params;
 pub mod pow;
 pub mod report;
+pub mod scenario;
 pub mod sim;
 pub mod stats;
