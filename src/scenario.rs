@@ -313,6 +313,13 @@ impl ScenarioFile {
             });
         };
         let t = t.get_ref();
+        if t.walk == Some(true) && t.give_up.is_none() {
+            return Err(usage(
+                &format!("{}, key `majority.walk`", o.file),
+                true,
+                "a walked race needs an end: add give_up = D (e.g. 40)",
+            ));
+        }
         Ok(MajoritySpec {
             convention: t.convention(o)?,
             give_up: match &t.give_up {
