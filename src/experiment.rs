@@ -9,6 +9,8 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::analytic;
+use crate::net::NetExperiment;
+use crate::net::cell::Grid;
 use crate::params::Convention;
 use crate::report::ReversalRow;
 use crate::report::rows::{RowContext, rows_for_cell};
@@ -33,6 +35,14 @@ pub struct MajoritySpec {
 pub enum AttackSpec {
     /// Private-chain double spend in the zero-latency block race.
     Majority(MajoritySpec),
+    /// Finney attack on the timed engine / network (see `crate::net`).
+    Finney(NetExperiment),
+    /// Race attack on the network.
+    Race(NetExperiment),
+    /// Vector76 attack on the network.
+    Vector76(NetExperiment),
+    /// Majority attack on a network (`--network default|FILE`).
+    MajorityNet(NetExperiment),
 }
 
 impl AttackSpec {
@@ -40,6 +50,10 @@ impl AttackSpec {
     pub fn name(&self) -> &'static str {
         match self {
             AttackSpec::Majority(_) => "majority",
+            AttackSpec::Finney(n)
+            | AttackSpec::Race(n)
+            | AttackSpec::Vector76(n)
+            | AttackSpec::MajorityNet(n) => n.name(),
         }
     }
 
@@ -56,6 +70,10 @@ impl AttackSpec {
                     m.convention
                 )
             }
+            AttackSpec::Finney(n)
+            | AttackSpec::Race(n)
+            | AttackSpec::Vector76(n)
+            | AttackSpec::MajorityNet(n) => n.describe(),
         }
     }
 }
@@ -100,6 +118,33 @@ impl Experiment {
         *self.zs.last().expect("an experiment has at least one z")
     }
 
+    /// Cells of the grid (q values, times sweep points for network attacks).
+    pub fn cells(&self) -> u64 {
+        match &self.attack {
+            AttackSpec::Majority(_) => self.qs.len() as u64,
+            AttackSpec::Finney(n)
+            | AttackSpec::Race(n)
+            | AttackSpec::Vector76(n)
+            | AttackSpec::MajorityNet(n) => n.cells(self.qs.len()),
+        }
+    }
+
+    fn run_network(
+        &self,
+        n: &NetExperiment,
+        plan: &Plan,
+        progress: &dyn Progress,
+    ) -> Vec<ReversalRow> {
+        let grid = Grid {
+            qs: &self.qs,
+            zs: &self.zs,
+            ci: self.ci,
+            confidence: self.confidence,
+        };
+        n.rows(&grid, plan, progress)
+            .expect("network experiments are validated when built")
+    }
+
     /// Run on the current rayon pool, reporting progress.
     pub fn run(&self, progress: &dyn Progress) -> Outcome {
         let plan = Plan {
@@ -111,11 +156,15 @@ impl Experiment {
         let start = Instant::now();
         let rows = match &self.attack {
             AttackSpec::Majority(m) => self.run_majority(m, &plan, progress),
+            AttackSpec::Finney(n)
+            | AttackSpec::Race(n)
+            | AttackSpec::Vector76(n)
+            | AttackSpec::MajorityNet(n) => self.run_network(n, &plan, progress),
         };
         Outcome {
             rows,
             wall_seconds: start.elapsed().as_secs_f64(),
-            total_trials: self.trials * self.qs.len() as u64,
+            total_trials: self.trials * self.cells(),
             batch_size: plan.batch_size,
         }
     }

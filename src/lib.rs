@@ -7,6 +7,7 @@
 //! - [`params`]: parsing and validation of user values (q lists, z ranges, tie rules).
 //! - [`analytic`]: closed forms (Nakamoto, exact with head start and tie rule, P(z, κ)).
 //! - [`sim`]: the simulation engine, strategies and parallel estimation.
+//! - [`net`]: the peer-to-peer network model and the Finney, race and Vector76 attacks.
 //! - [`stats`]: confidence intervals.
 //! - [`report`]: CSV / JSON / table rendering, manifests, atomic file writes.
 //! - [`pow`]: real SHA-256d proof of work.
@@ -17,6 +18,7 @@ pub mod app;
 pub mod cli;
 pub mod error;
 pub mod experiment;
+pub mod net;
 pub mod params;
 pub mod report;
 pub mod sim;

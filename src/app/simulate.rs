@@ -8,6 +8,12 @@ use super::common::{self, ConventionArgs, Format};
 use super::progress::Bar;
 use crate::error::usage;
 use crate::experiment::{AttackSpec, Experiment, MajoritySpec};
+use crate::net::NetExperiment;
+use crate::net::cell::NetAttack;
+use crate::net::spec::{
+    FinneySpec, Incoming, MerchantSpec, NetworkModel, NetworkSpec, RaceSpec, RaceVariant,
+    Vector76Spec,
+};
 use crate::params::{Convention, parse_share_list, parse_z_list};
 use crate::report::{self, table, to_csv, to_json};
 use crate::stats::CiMethod;
@@ -72,6 +78,9 @@ pub struct SimulateArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Network, merchant and Finney/race/Vector76 options.
+    #[command(flatten)]
+    pub net: Box<NetArgs>,
 }
 
 /// Flags → validated experiment.
@@ -83,19 +92,34 @@ fn experiment(args: &SimulateArgs) -> anyhow::Result<Experiment> {
         return Err(usage("--give-up", 0, "use a deficit of at least 1 block"));
     }
     common::open_unit("--confidence", args.confidence, "the confidence level")?;
+    let on_network = args.attack != AttackName::Majority || args.net.network.is_some();
     let attack = match args.attack {
-        AttackName::Majority => AttackSpec::Majority(MajoritySpec {
+        AttackName::Majority if !on_network => AttackSpec::Majority(MajoritySpec {
             convention: args.convention.resolve(Convention::DEFAULT)?,
             give_up: args.give_up,
             walk: args.walk,
         }),
-        other => {
-            return Err(usage(
-                "--attack",
-                format!("{other:?}").to_lowercase(),
-                "only the majority attack is built so far",
-            ));
+        AttackName::Majority => {
+            let conv = args.convention.resolve(Convention::DEFAULT)?;
+            if conv.tie != crate::params::TieRule::FirstSeen {
+                return Err(usage(
+                    "--tie",
+                    conv.tie,
+                    "on a network ties are settled by arrival order (first-seen); drop --tie",
+                ));
+            }
+            args.net.attack(NetAttack::Majority {
+                premined: conv.premined,
+                give_up: args.give_up,
+            })?
         }
+        AttackName::Finney => args.net.attack(NetAttack::Finney(FinneySpec {
+            give_up: args.give_up,
+        }))?,
+        AttackName::Race => args.net.attack(NetAttack::Race(args.net.race()))?,
+        AttackName::Vector76 => args.net.attack(NetAttack::Vector76(Vector76Spec {
+            helpers: args.net.helpers.unwrap_or(0),
+        }))?,
     };
     Ok(Experiment {
         name: "simulate".into(),
@@ -117,11 +141,7 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
         Some(d) => Some(common::prepare_out_dir("--out", d)?),
         None => None,
     };
-    let bar = Bar::new(
-        exp.trials * exp.qs.len() as u64,
-        args.quiet,
-        exp.attack.name(),
-    );
+    let bar = Bar::new(exp.trials * exp.cells(), args.quiet, exp.attack.name());
     let outcome = common::with_pool(threads, || exp.run(&bar))?;
     bar.finish();
     let stdout = match args.format {
@@ -169,4 +189,169 @@ pub fn render_table(exp: &Experiment, rows: &[report::ReversalRow]) -> String {
         exp.confidence * 100.0,
         table::render(&header, &body)
     )
+}
+
+/// Network, merchant and attack flags of `dslab simulate` (Finney, race, Vector76, and the
+/// majority attack with `--network`). Unset flags keep the defaults of `docs/network.md`.
+#[derive(Debug, Clone, Args)]
+pub struct NetArgs {
+    /// Network: none (zero latency, closed forms hold), default (random graph), or a TOML
+    /// file with `[network]` keys [default: default; majority: the zero-latency block race].
+    #[arg(long, value_name = "none|default|FILE")]
+    pub network: Option<String>,
+    /// Whether the merchant accepts incoming connections (Vector76 needs them).
+    #[arg(long, value_enum, value_name = "allow|deny")]
+    pub merchant_incoming: Option<IncomingArg>,
+    /// Merchant's listening period, seconds: z = 0 accepts this long after first seeing the
+    /// payment if no conflict was seen (the Finney acceptance time t) [default: 15].
+    #[arg(long, visible_alias = "acceptance-time", value_name = "SECONDS")]
+    pub listening_period: Option<f64>,
+    /// Merchant's outbound peers [default: 8].
+    #[arg(long, value_name = "N")]
+    pub merchant_peers: Option<u32>,
+    /// Observer nodes forwarding every transaction to the merchant [default: 0].
+    #[arg(long, value_name = "N")]
+    pub observers: Option<u32>,
+    /// Nodes relay double-spend alerts (the first conflicting transaction).
+    #[arg(long)]
+    pub alerts: bool,
+    /// Fraction of honest hash rate and relay nodes running full-RBF [default: 1].
+    #[arg(long, value_name = "F")]
+    pub rbf_share: Option<f64>,
+    /// Mean block interval T, seconds [default: 600].
+    #[arg(long, value_name = "SECONDS")]
+    pub block_interval: Option<f64>,
+    /// Nodes of the random graph [default: 1000].
+    #[arg(long, value_name = "N")]
+    pub nodes: Option<u32>,
+    /// Honest mining nodes (equal shares) [default: 16].
+    #[arg(long, value_name = "N")]
+    pub miners: Option<u32>,
+    /// Median link latency, seconds [default: 0.05].
+    #[arg(long, value_name = "SECONDS")]
+    pub link_latency: Option<f64>,
+    /// Mean per-hop block validation/relay delay, seconds [default: 0.25].
+    #[arg(long, value_name = "SECONDS")]
+    pub block_hop_delay: Option<f64>,
+    /// Topologies generated per cell [default: 8].
+    #[arg(long, value_name = "N")]
+    pub topologies: Option<u32>,
+    /// Race variant: rbf (replacement after --replace-after) or first-seen.
+    #[arg(long, value_enum)]
+    pub race_variant: Option<RaceVariantArg>,
+    /// Race (rbf): seconds between payment and replacement (Δ) [default: 60].
+    #[arg(long, value_name = "SECONDS")]
+    pub replace_after: Option<f64>,
+    /// Race (first-seen): seconds between payment and conflicting transaction [default: 0].
+    #[arg(long, value_name = "SECONDS")]
+    pub conflict_delay: Option<f64>,
+    /// Attacker helper nodes injecting the conflicting transaction [default: 0].
+    #[arg(long, value_name = "N")]
+    pub helpers: Option<u32>,
+}
+
+/// `--merchant-incoming`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum IncomingArg {
+    /// Accept incoming connections.
+    Allow,
+    /// Outbound connections only.
+    Deny,
+}
+
+/// `--race-variant`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RaceVariantArg {
+    /// Full-RBF replacement after a delay.
+    Rbf,
+    /// First-seen race.
+    FirstSeen,
+}
+
+impl NetArgs {
+    fn network_spec(&self) -> anyhow::Result<NetworkSpec> {
+        let mut n = match self.network.as_deref() {
+            None | Some("default") => NetworkSpec::default(),
+            Some("none") => NetworkSpec {
+                model: NetworkModel::None,
+                ..NetworkSpec::default()
+            },
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    usage(
+                        "--network",
+                        path,
+                        &format!("cannot read it ({e}); use none, default or a TOML file"),
+                    )
+                })?;
+                toml::from_str::<NetworkSpec>(&text).map_err(|e| {
+                    usage(
+                        "--network",
+                        path,
+                        &format!("bad network file: {}", e.message()),
+                    )
+                })?
+            }
+        };
+        set(&mut n.rbf_share, self.rbf_share);
+        set(&mut n.block_interval, self.block_interval);
+        set(&mut n.nodes, self.nodes);
+        set(&mut n.miners, self.miners);
+        set(&mut n.link_latency, self.link_latency);
+        set(&mut n.block_hop_delay, self.block_hop_delay);
+        set(&mut n.topologies, self.topologies);
+        n.alerts |= self.alerts;
+        Ok(n)
+    }
+
+    fn merchant_spec(&self) -> MerchantSpec {
+        let mut m = MerchantSpec::default();
+        if let Some(i) = self.merchant_incoming {
+            m.incoming = match i {
+                IncomingArg::Allow => Incoming::Allow,
+                IncomingArg::Deny => Incoming::Deny,
+            };
+        }
+        set(&mut m.listening_period, self.listening_period);
+        set(&mut m.peers, self.merchant_peers);
+        set(&mut m.observers, self.observers);
+        m
+    }
+
+    fn race(&self) -> RaceSpec {
+        let mut r = RaceSpec::default();
+        if let Some(v) = self.race_variant {
+            r.variant = match v {
+                RaceVariantArg::Rbf => RaceVariant::Rbf,
+                RaceVariantArg::FirstSeen => RaceVariant::FirstSeen,
+            };
+        }
+        set(&mut r.replace_after, self.replace_after);
+        set(&mut r.conflict_delay, self.conflict_delay);
+        set(&mut r.helpers, self.helpers);
+        r
+    }
+
+    /// The validated network experiment of `attack`, as an [`AttackSpec`].
+    fn attack(&self, attack: NetAttack) -> anyhow::Result<AttackSpec> {
+        let e = NetExperiment {
+            attack,
+            network: self.network_spec()?,
+            merchant: self.merchant_spec(),
+            sweep: None,
+        };
+        e.validate()?;
+        Ok(match e.attack {
+            NetAttack::Finney(_) => AttackSpec::Finney(e),
+            NetAttack::Race(_) => AttackSpec::Race(e),
+            NetAttack::Vector76(_) => AttackSpec::Vector76(e),
+            NetAttack::Majority { .. } => AttackSpec::MajorityNet(e),
+        })
+    }
+}
+
+fn set<T>(slot: &mut T, v: Option<T>) {
+    if let Some(v) = v {
+        *slot = v;
+    }
 }

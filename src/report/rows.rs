@@ -43,6 +43,19 @@ pub struct ReversalRow {
     pub mean_blocks: Option<f64>,
     /// 99th percentile of blocks until success (q > 1/2; bucket upper edge, ≤ 1.6 % wide).
     pub p99_blocks: Option<u64>,
+    /// Network attacks: attacker block rewards orphaned per attempt (blocks).
+    pub cost_blocks: Option<f64>,
+    /// Network attacks: expected seconds before an attempt can start (mining the
+    /// withheld block(s): k·T/q).
+    pub wait_seconds: Option<f64>,
+    /// Network attacks: stale-block rate of honest mining on the scenario's network.
+    pub stale_rate: Option<f64>,
+    /// Network attacks: the network (`none` or `random-<nodes>`).
+    pub network: Option<String>,
+    /// Defence sweeps: the swept parameter (`table.key`).
+    pub sweep_parameter: Option<String>,
+    /// Defence sweeps: its value in this row.
+    pub sweep_value: Option<String>,
 }
 
 /// What a row needs besides the tally.
@@ -94,6 +107,12 @@ pub fn rows_for_cell(
                 censored: tally.censored,
                 mean_blocks: blocks.and_then(|b| b.mean()),
                 p99_blocks: blocks.and_then(|b| b.quantile(0.99)),
+                cost_blocks: None,
+                wait_seconds: None,
+                stale_rate: None,
+                network: None,
+                sweep_parameter: None,
+                sweep_value: None,
             }
         })
         .collect()

@@ -16,6 +16,10 @@ pub struct Tally {
     pub by_top: Vec<u64>,
     /// Blocks until success, per z (recorded only where requested, e.g. q > 1/2).
     pub blocks: Option<Vec<BlockStats>>,
+    /// Further integer counters a cell kind defines (summed on merge; e.g. the network
+    /// attacks' z = 0 outcomes and costs). Empty unless a cell uses it.
+    #[serde(default)]
+    pub extra: Vec<u64>,
 }
 
 impl Tally {
@@ -26,6 +30,7 @@ impl Tally {
             censored: 0,
             by_top: vec![0; z_max as usize + 2],
             blocks: blocks.then(|| vec![BlockStats::default(); z_max as usize + 1]),
+            extra: Vec::new(),
         }
     }
 
@@ -47,6 +52,12 @@ impl Tally {
         self.trials += other.trials;
         self.censored += other.censored;
         for (a, b) in self.by_top.iter_mut().zip(&other.by_top) {
+            *a += b;
+        }
+        if self.extra.len() < other.extra.len() {
+            self.extra.resize(other.extra.len(), 0);
+        }
+        for (a, b) in self.extra.iter_mut().zip(&other.extra) {
             *a += b;
         }
         if let (Some(mine), Some(theirs)) = (&mut self.blocks, &other.blocks) {

@@ -1,0 +1,529 @@
+//! Network experiments: topologies prepared once per cell, cells for the batch estimator,
+//! closed forms of the zero-latency limit, and the rows of `reversal.csv`.
+//!
+//! Topologies: `network.topologies` graphs are generated per sweep point from
+//! (seed, network, merchant) — not from q, so every q of a grid sees the same graphs — and
+//! each batch draws which one it uses from its own generator. Tally layout: `by_top` holds
+//! the largest reversed z ≥ 1; `extra` holds [z = 0 reversals, z = 0 cost, cost by top].
+
+use rand::RngExt;
+use serde::{Deserialize, Serialize};
+
+use super::engine::{self, Acceptance, Hash, World};
+use super::events::Key;
+use super::private::{self, Private};
+use super::spec::{
+    FinneySpec, Incoming, MerchantSpec, NetworkModel, NetworkSpec, RaceSpec, RaceVariant,
+    Vector76Spec,
+};
+use super::sweep::{self, Sweep};
+use super::topology::Topology;
+use super::txprop::{self, TxTimes};
+use super::{Outcome, finney, race, vector76};
+use crate::analytic;
+use crate::params::{Convention, TieRule};
+use crate::report::ReversalRow;
+use crate::report::rows::{RowContext, rows_for_cell};
+use crate::sim::estimate::{CellSim, Plan, Progress, estimate};
+use crate::sim::rng::{SimRng, batch_rng, cell_key, mix};
+use crate::sim::tally::Tally;
+use crate::stats::{CiMethod, interval};
+
+/// Which attack runs on the network, with its parameters.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum NetAttack {
+    /// Finney attack.
+    Finney(FinneySpec),
+    /// Race attack.
+    Race(RaceSpec),
+    /// Vector76 attack.
+    Vector76(Vector76Spec),
+    /// Majority (private-chain) attack on a network.
+    Majority {
+        /// Head start k.
+        premined: u32,
+        /// Deficit at which the attacker abandons.
+        give_up: Option<u32>,
+    },
+}
+
+/// A network attack with its network, merchant and optional defence sweep.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NetExperiment {
+    /// The attack.
+    pub attack: NetAttack,
+    /// The network.
+    pub network: NetworkSpec,
+    /// The merchant.
+    pub merchant: MerchantSpec,
+    /// A swept parameter (instead of, or besides, q).
+    pub sweep: Option<Sweep>,
+}
+
+/// Grid and statistics of a run (the parts of an `Experiment` a network run needs).
+#[derive(Clone, Debug)]
+pub struct Grid<'a> {
+    /// Attacker shares.
+    pub qs: &'a [f64],
+    /// Confirmation counts (sorted).
+    pub zs: &'a [u32],
+    /// Interval method.
+    pub ci: CiMethod,
+    /// Interval confidence.
+    pub confidence: f64,
+}
+
+impl NetExperiment {
+    /// The attack's name in output files.
+    pub fn name(&self) -> &'static str {
+        match self.attack {
+            NetAttack::Finney(_) => "finney",
+            NetAttack::Race(_) => "race",
+            NetAttack::Vector76(_) => "vector76",
+            NetAttack::Majority { .. } => "majority",
+        }
+    }
+
+    /// Check every part; errors name the key.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        self.network.validate()?;
+        self.merchant.validate(&self.network)?;
+        match &self.attack {
+            NetAttack::Finney(f) => f.validate()?,
+            NetAttack::Race(r) => r.validate()?,
+            NetAttack::Vector76(_) => {}
+            NetAttack::Majority { give_up, .. } => {
+                if *give_up == Some(0) {
+                    return Err(crate::error::usage("--give-up", 0, "use at least 1 block"));
+                }
+            }
+        }
+        for point in self.points()? {
+            point.1.network.validate()?;
+            point.1.merchant.validate(&point.1.network)?;
+        }
+        Ok(())
+    }
+
+    /// One line for table headers.
+    pub fn describe(&self) -> String {
+        let what = match &self.attack {
+            NetAttack::Finney(_) => "Finney attack (one withheld block, k = 1)".to_string(),
+            NetAttack::Race(r) => match r.variant {
+                RaceVariant::Rbf => format!(
+                    "race attack, full-RBF replacement after {} s",
+                    r.replace_after
+                ),
+                RaceVariant::FirstSeen => format!(
+                    "race attack, first-seen, conflict after {} s",
+                    r.conflict_delay
+                ),
+            },
+            NetAttack::Vector76(_) => "Vector76 attack".to_string(),
+            NetAttack::Majority { premined, .. } => {
+                format!("majority attack, head start k = {premined}")
+            }
+        };
+        let m = &self.merchant;
+        format!(
+            "{what} on a {}; merchant: listening {} s, incoming {}, {} peers, {} observers; exact = zero-latency limit",
+            self.network.describe(),
+            m.listening_period,
+            if m.incoming == Incoming::Allow {
+                "allowed"
+            } else {
+                "denied"
+            },
+            m.peers,
+            m.observers
+        )
+    }
+
+    /// The sweep points: (shown value, experiment at that value); one point without a sweep.
+    pub fn points(&self) -> anyhow::Result<Vec<(Option<String>, NetExperiment)>> {
+        let Some(sw) = &self.sweep else {
+            return Ok(vec![(None, self.clone())]);
+        };
+        let (table, key) = sw.split()?;
+        let mut out = Vec::new();
+        for v in &sw.values {
+            let mut e = self.clone();
+            e.sweep = None;
+            match (table, &mut e.attack) {
+                ("network", _) => e.network = sweep::apply(&e.network, table, key, v)?,
+                ("merchant", _) => e.merchant = sweep::apply(&e.merchant, table, key, v)?,
+                ("finney", NetAttack::Finney(f)) => *f = sweep::apply(f, table, key, v)?,
+                ("race", NetAttack::Race(r)) => *r = sweep::apply(r, table, key, v)?,
+                ("vector76", NetAttack::Vector76(s)) => *s = sweep::apply(s, table, key, v)?,
+                _ => {
+                    return Err(crate::error::usage(
+                        "sweep.parameter",
+                        &sw.parameter,
+                        "sweep a key of [network], [merchant] or this attack's table",
+                    ));
+                }
+            }
+            out.push((Some(sweep::show(v)), e));
+        }
+        Ok(out)
+    }
+
+    /// Cells over all sweep points and q (for progress totals).
+    pub fn cells(&self, qs: usize) -> u64 {
+        let points = self.sweep.as_ref().map_or(1, |s| s.values.len());
+        (points * qs) as u64
+    }
+
+    /// Simulate every (sweep point, q) cell and build the rows.
+    pub fn rows(
+        &self,
+        grid: &Grid<'_>,
+        plan: &Plan,
+        progress: &dyn Progress,
+    ) -> anyhow::Result<Vec<ReversalRow>> {
+        let mut rows = Vec::new();
+        let param = self.sweep.as_ref().map(|s| s.parameter.clone());
+        for (value, point) in self.points()? {
+            let preps = point.prepare(plan.seed);
+            let z_max = *grid.zs.last().expect("non-empty z list");
+            let cells: Vec<NetCell> = grid
+                .qs
+                .iter()
+                .map(|&q| NetCell::new(&point, &preps, q, z_max))
+                .collect();
+            let tallies = estimate(&cells, plan, progress);
+            let stale = point.stale_rate(&preps, plan.seed);
+            for (cell, t) in cells.iter().zip(&tallies) {
+                let mut r = point.cell_rows(grid, cell.q, t, stale);
+                for row in &mut r {
+                    row.sweep_parameter.clone_from(&param);
+                    row.sweep_value.clone_from(&value);
+                }
+                rows.extend(r);
+            }
+        }
+        Ok(rows)
+    }
+
+    fn helpers(&self) -> u32 {
+        match &self.attack {
+            NetAttack::Race(r) => r.helpers,
+            NetAttack::Vector76(v) => v.helpers,
+            _ => 0,
+        }
+    }
+
+    fn topology_key(&self) -> u64 {
+        let text = serde_json::to_string(&(&self.network, &self.merchant, self.helpers()))
+            .expect("specs serialise");
+        text.bytes().fold(0x746f_706f, |h, b| mix(h ^ u64::from(b)))
+    }
+
+    /// Generate the topologies and the attack's transaction times on each.
+    pub fn prepare(&self, seed: u64) -> Vec<Prepared> {
+        let key = self.topology_key();
+        (0..u64::from(self.network.topologies))
+            .map(|i| {
+                let mut rng = batch_rng(seed, key, i);
+                let topo =
+                    Topology::generate(&self.network, &self.merchant, self.helpers(), &mut rng);
+                self.prepare_one(topo)
+            })
+            .collect()
+    }
+
+    fn prepare_one(&self, topo: Topology) -> Prepared {
+        let (att, mer) = (topo.attacker() as u32, topo.merchant() as u32);
+        let alerts = self.network.alerts;
+        let payment = || {
+            let mut v = vec![(att, Key::ZERO)];
+            v.extend(topo.direct.map(|d| (mer, Key::at(d))));
+            v
+        };
+        let (tx, z0_accepted) = match &self.attack {
+            NetAttack::Race(r) => {
+                let (v, a) = race::schedule(r, &topo);
+                let tx = txprop::spread(&topo, &v, &a, alerts);
+                let listen_end = tx.merchant_v_seen.t + self.merchant.listening_period;
+                let ok = tx.merchant_v_seen.t.is_finite() && tx.merchant_a_seen.t > listen_end;
+                (tx, ok)
+            }
+            NetAttack::Vector76(v) => {
+                let mut a: Vec<(u32, Key)> = vec![(att, Key::ZERO)];
+                a.extend(topo.helpers.iter().map(|&h| (h, Key::ZERO)));
+                let _ = v;
+                (txprop::spread(&topo, &[], &a, alerts), false)
+            }
+            _ => (txprop::spread(&topo, &payment(), &[], alerts), false),
+        };
+        Prepared {
+            topo,
+            tx,
+            z0_accepted,
+        }
+    }
+
+    /// Stale-block rate of honest mining on the prepared topologies (0 at zero latency).
+    pub fn stale_rate(&self, preps: &[Prepared], seed: u64) -> f64 {
+        if self.network.model == NetworkModel::None {
+            return 0.0;
+        }
+        let per = (STALE_BLOCKS / preps.len()).max(1000);
+        let (mut stale, mut n) = (0, 0);
+        for (i, p) in preps.iter().enumerate() {
+            let mut rng = batch_rng(seed, self.topology_key() ^ 0x0053_5441_4c45, i as u64);
+            let (s, c) = engine::stale_rate(
+                &p.topo,
+                self.network.block_interval,
+                &self.network.shares(),
+                per,
+                &mut rng,
+            );
+            stale += s;
+            n += c;
+        }
+        stale as f64 / n.max(1) as f64
+    }
+
+    /// Zero-latency closed form of merchant z at share q, where one exists.
+    pub fn closed_form(&self, q: f64, z: u32) -> Option<f64> {
+        let t = self.network.block_interval;
+        let listen = self.merchant.listening_period;
+        match &self.attack {
+            NetAttack::Finney(f) => (q > 0.0).then(|| finney::closed_form(f, q, z, listen / t)),
+            NetAttack::Race(r) => match r.variant {
+                RaceVariant::FirstSeen => None,
+                RaceVariant::Rbf if z >= 1 => Some(0.0),
+                RaceVariant::Rbf if r.replace_after <= listen => Some(0.0),
+                RaceVariant::Rbf => {
+                    Some(q + (1.0 - q) * self.rbf_hash_share() * (-r.replace_after / t).exp())
+                }
+            },
+            NetAttack::Vector76(_) => Some(match (self.merchant.incoming, z) {
+                (Incoming::Deny, _) | (_, 0) => 0.0,
+                (Incoming::Allow, z) => vector76::closed_form(q, z),
+            }),
+            NetAttack::Majority { premined, give_up } => {
+                let conv = Convention {
+                    premined: *premined,
+                    tie: TieRule::FirstSeen,
+                };
+                if z == 0 && listen > 0.0 {
+                    return None;
+                }
+                Some(match give_up {
+                    Some(d) => analytic::exact_with_give_up(q, z, conv, *d),
+                    None => analytic::exact(q, z, conv).value,
+                })
+            }
+        }
+    }
+
+    /// Honest hash share (of the honest total) running full-RBF: leading miners whose
+    /// cumulative share is within `rbf_share` (see the topology's policy assignment).
+    pub fn rbf_hash_share(&self) -> f64 {
+        let mut cum = 0.0;
+        let mut rbf = 0.0;
+        for s in self.network.shares() {
+            cum += s;
+            if cum <= self.network.rbf_share + 1e-9 {
+                rbf = cum;
+            }
+        }
+        rbf
+    }
+
+    /// Seconds the attacker waits before an attempt can start (finding its block(s)).
+    pub fn wait_seconds(&self, q: f64) -> Option<f64> {
+        let t = self.network.block_interval;
+        let blocks = match &self.attack {
+            NetAttack::Race(_) => return Some(0.0),
+            NetAttack::Majority { premined, .. } => f64::from(*premined),
+            _ => 1.0,
+        };
+        if blocks == 0.0 {
+            return Some(0.0);
+        }
+        (q > 0.0).then(|| blocks * t / q)
+    }
+
+    fn row_context(&self) -> RowContext<'static> {
+        let (premined, give_up) = match &self.attack {
+            NetAttack::Finney(f) => (1, f.give_up),
+            NetAttack::Vector76(_) => (1, None),
+            NetAttack::Race(_) => (0, None),
+            NetAttack::Majority { premined, give_up } => (*premined, *give_up),
+        };
+        RowContext {
+            attack: self.name(),
+            tie: "first-seen".into(),
+            premined,
+            give_up: give_up.map_or("never".into(), |d| d.to_string()),
+            ci: CiMethod::Wilson,
+            confidence: 0.95,
+        }
+    }
+
+    fn cell_rows(&self, grid: &Grid<'_>, q: f64, t: &Tally, stale: f64) -> Vec<ReversalRow> {
+        let mut ctx = self.row_context();
+        ctx.ci = grid.ci;
+        ctx.confidence = grid.confidence;
+        let mut rows = rows_for_cell(&ctx, q, grid.zs, t, |z| self.closed_form(q, z));
+        let n = t.trials.max(1) as f64;
+        let per_top = matches!(
+            self.attack,
+            NetAttack::Finney(_) | NetAttack::Majority { .. }
+        );
+        for row in &mut rows {
+            let z = row.z;
+            if z == 0 {
+                let k = t.extra[Z0];
+                let ci = interval(grid.ci, k, t.trials, grid.confidence);
+                row.successes = k;
+                row.probability = k as f64 / n;
+                row.ci_low = ci.low;
+                row.ci_high = ci.high;
+            }
+            let cost = if z == 0 {
+                t.extra[Z0_COST]
+            } else if per_top {
+                t.extra[COST..COST + z as usize + 1].iter().sum()
+            } else {
+                t.extra[COST..].iter().sum()
+            };
+            row.cost_blocks = Some(cost as f64 / n);
+            row.wait_seconds = self.wait_seconds(q);
+            row.stale_rate = Some(stale);
+            row.network = Some(match self.network.model {
+                NetworkModel::None => "none".into(),
+                NetworkModel::Random => format!("random-{}", self.network.nodes),
+            });
+        }
+        rows
+    }
+}
+
+const Z0: usize = 0;
+const Z0_COST: usize = 1;
+const COST: usize = 2;
+/// Honest blocks mined per sweep point to measure the stale rate.
+const STALE_BLOCKS: usize = 40_000;
+
+/// One topology with the attack's transaction times on it.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    /// The graph and its delays.
+    pub topo: Topology,
+    /// Transaction times (Vector76: A's, relative to its broadcast).
+    pub tx: TxTimes,
+    /// Race: whether merchant z = 0 accepts (fixed by the relay times).
+    pub z0_accepted: bool,
+}
+
+/// One (attack, q) cell on prepared topologies.
+pub struct NetCell<'a> {
+    /// Attacker share.
+    pub q: f64,
+    attack: NetAttack,
+    preps: &'a [Prepared],
+    hash: Hash,
+    z_max: u32,
+    key: u64,
+    block_interval: f64,
+    listening: f64,
+    private: Option<Private>,
+}
+
+impl<'a> NetCell<'a> {
+    /// The cell of share `q` of experiment `e` on `preps`.
+    pub fn new(e: &NetExperiment, preps: &'a [Prepared], q: f64, z_max: u32) -> NetCell<'a> {
+        let exact_tail = e.network.model == NetworkModel::None;
+        let listening = e.merchant.listening_period;
+        let private = match &e.attack {
+            NetAttack::Finney(f) => Some(finney::attacker(
+                f,
+                q,
+                listening,
+                exact_tail,
+                e.network.max_deficit,
+            )),
+            NetAttack::Majority { premined, give_up } => Some(Private {
+                q,
+                premined: *premined,
+                one_shot_zero: false,
+                give_up: *give_up,
+                exact_tail,
+                max_deficit: e.network.max_deficit,
+                listening,
+            }),
+            _ => None,
+        };
+        NetCell {
+            q,
+            attack: e.attack.clone(),
+            preps,
+            hash: Hash::new(q, &e.network.shares()),
+            z_max,
+            key: cell_key(&[
+                0x6e6574,
+                e.topology_key(),
+                q.to_bits(),
+                u64::from(z_max),
+                attack_key(&e.attack),
+            ]),
+            block_interval: e.network.block_interval,
+            listening,
+            private,
+        }
+    }
+
+    fn run_one(
+        &self,
+        prep: &Prepared,
+        w: &mut World,
+        acc: &mut Acceptance,
+        rng: &mut SimRng,
+    ) -> Outcome {
+        w.reset();
+        acc.reset();
+        if let Some(p) = &self.private {
+            return private::trial(p, w, acc, rng);
+        }
+        match &self.attack {
+            NetAttack::Race(_) => race::trial(w, acc, prep.z0_accepted, rng),
+            _ => vector76::trial(w, acc, &prep.tx, self.listening, rng),
+        }
+    }
+}
+
+fn attack_key(a: &NetAttack) -> u64 {
+    let text = serde_json::to_string(a).expect("specs serialise");
+    text.bytes().fold(0x0061_746b, |h, b| mix(h ^ u64::from(b)))
+}
+
+impl CellSim for NetCell<'_> {
+    fn key(&self) -> u64 {
+        self.key
+    }
+
+    fn empty_tally(&self) -> Tally {
+        let mut t = Tally::new(self.z_max, false);
+        t.extra = vec![0; COST + self.z_max as usize + 2];
+        t
+    }
+
+    fn run_batch(&self, rng: &mut SimRng, n: u64, tally: &mut Tally) {
+        let prep = &self.preps[rng.random_range(0..self.preps.len())];
+        let mut w = World::new(&prep.topo, prep.tx.clone(), &self.hash, self.block_interval);
+        w.watch_attacker = matches!(self.attack, NetAttack::Vector76(_));
+        let mut acc = Acceptance::new(self.z_max);
+        for _ in 0..n {
+            let out = self.run_one(prep, &mut w, &mut acc, rng);
+            tally.add(out.top, out.censored);
+            tally.extra[Z0] += u64::from(out.z0);
+            tally.extra[Z0_COST] += out.z0_cost_blocks;
+            tally.extra[COST + (out.top + 1) as usize] += out.cost_blocks;
+        }
+    }
+}
