@@ -74,6 +74,38 @@ impl Topology {
             .fold(0.0, f64::max)
     }
 
+    /// A topology from explicit links and hop delays (first-seen everywhere, no helpers or
+    /// observers, no direct connection), e.g. to test the engine on a hand-made network.
+    pub fn from_links(miners: usize, links: Vec<Vec<Link>>, hop: Vec<f64>) -> Topology {
+        let n = links.len();
+        let mut topo = Topology {
+            miners,
+            links,
+            hop,
+            rbf: vec![false; n],
+            helpers: Vec::new(),
+            observers: Vec::new(),
+            direct: None,
+            block: Vec::new(),
+        };
+        topo.block = block_matrix(&topo);
+        topo
+    }
+
+    /// Hash-weighted mean block delay from the finder to the rest of the honest hash rate:
+    /// the effective delay d of the stale-rate approximation 1 − e^{−d/T}.
+    pub fn effective_delay(&self, shares: &[f64]) -> f64 {
+        let mut d = 0.0;
+        for (i, si) in shares.iter().enumerate() {
+            for (j, sj) in shares.iter().enumerate() {
+                if i != j {
+                    d += si * sj * self.block_delay(i, j).t;
+                }
+            }
+        }
+        d
+    }
+
     /// Generate a topology for `net` and `merchant`, with `helpers` attacker helpers.
     pub fn generate<R: Rng + ?Sized>(
         net: &NetworkSpec,
