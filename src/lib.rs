@@ -10,7 +10,7 @@
 //! - [`net`]: the peer-to-peer network model and the Finney, race and Vector76 attacks.
 //! - [`stats`]: confidence intervals.
 //! - [`report`]: CSV / JSON / table rendering, manifests, atomic file writes.
-//! - [`pow`]: real SHA-256d proof of work.
+//! - `pow`: real SHA-256d proof of work (being built).
 #![deny(missing_docs)]
 
 pub mod analytic;

@@ -14,7 +14,7 @@ use crate::report::{table, to_csv, to_json};
 #[derive(Debug, Args)]
 pub struct ConfirmationsArgs {
     /// Attacker hash shares: a list (0.1,0.3) or start:stop:step.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub q: String,
     /// Largest acceptable P(reversal), e.g. 0.001.
     #[arg(long)]

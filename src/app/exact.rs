@@ -64,7 +64,7 @@ impl ModelArgs {
 #[derive(Debug, Args)]
 pub struct ExactArgs {
     /// Attacker hash shares: a list (0.1,0.3) or start:stop:step.
-    #[arg(long, default_value = "0.1,0.3")]
+    #[arg(long, allow_hyphen_values = true, default_value = "0.1,0.3")]
     pub q: String,
     /// Confirmations: a range (0..10, inclusive) or a list (0,1,6).
     #[arg(long, default_value = "0..10")]

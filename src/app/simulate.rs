@@ -38,7 +38,7 @@ pub struct SimulateArgs {
     #[arg(long, value_enum, default_value = "majority")]
     pub attack: AttackName,
     /// Attacker hash shares: a list (0.1,0.3) or start:stop:step.
-    #[arg(long, default_value = "0.1,0.2,0.3,0.4")]
+    #[arg(long, allow_hyphen_values = true, default_value = "0.1,0.2,0.3,0.4")]
     pub q: String,
     /// Confirmations: a range (0..10, inclusive) or a list (0,1,6).
     #[arg(long, default_value = "0..10")]
@@ -60,7 +60,7 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "D")]
     pub give_up: Option<u32>,
     /// Walk every block to the end of each trial instead of resolving the rest of the race
-    /// exactly once all merchants have accepted (slower; for validation).
+    /// exactly once all merchants have accepted (slower; for validation; needs --give-up).
     #[arg(long)]
     pub walk: bool,
     /// Confidence interval method.
@@ -90,6 +90,13 @@ fn experiment(args: &SimulateArgs) -> anyhow::Result<Experiment> {
     }
     if args.give_up == Some(0) {
         return Err(usage("--give-up", 0, "use a deficit of at least 1 block"));
+    }
+    if args.walk && args.give_up.is_none() {
+        return Err(usage(
+            "--walk",
+            "without --give-up",
+            "a walked race needs an end: add --give-up D (e.g. 40)",
+        ));
     }
     common::open_unit("--confidence", args.confidence, "the confidence level")?;
     let on_network = args.attack != AttackName::Majority || args.net.network.is_some();

@@ -1,1 +1,11 @@
+//! The one integration-test binary: each module is one area.
 
+/// Shared helpers: the `dslab` command builder and CSV parsing.
+mod util;
+
+/// Closed forms against published tables and independent evaluators.
+mod analytic;
+/// Bad input: exit code 2, a message naming the flag, no partial files.
+mod cli_errors;
+/// The majority-attack simulation against the closed forms; reproducibility.
+mod majority;

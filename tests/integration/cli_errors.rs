@@ -1,0 +1,66 @@
+//! Bad input: a one-line message naming the flag and the value, exit code 2, no panic,
+//! no partial output file.
+
+use crate::util::dslab;
+
+fn fails_with_2(args: &[&str], must_mention: &[&str]) {
+    let out = dslab().args(args).output().expect("dslab runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "dslab {args:?}: stderr {err}");
+    assert!(!err.contains("panicked"), "panic on {args:?}: {err}");
+    for m in must_mention {
+        assert!(err.contains(m), "dslab {args:?}: '{m}' not in: {err}");
+    }
+    assert!(out.stdout.is_empty(), "no results on bad input");
+}
+
+#[test]
+fn share_outside_unit_interval() {
+    fails_with_2(&["simulate", "--q", "1.5"], &["--q", "1.5", "[0, 1]"]);
+    fails_with_2(&["exact", "--q", "-0.1"], &["--q", "-0.1"]);
+}
+
+#[test]
+fn malformed_lists_and_ranges() {
+    fails_with_2(&["simulate", "--q", "0.1,abc"], &["--q", "abc"]);
+    fails_with_2(&["simulate", "--z", "5..2"], &["--z", "5..2", "reversed"]);
+    fails_with_2(&["simulate", "--z", ""], &["--z"]);
+    fails_with_2(&["exact", "--z", "1,x"], &["--z", "x"]);
+    fails_with_2(&["exact", "--tie", "coin"], &["--tie", "coin", "gamma="]);
+}
+
+#[test]
+fn zero_trials_unknown_attack_bad_risk() {
+    fails_with_2(&["simulate", "--trials", "0"], &["--trials", "0"]);
+    fails_with_2(
+        &["simulate", "--attack", "selfish"],
+        &["--attack", "selfish"],
+    );
+    fails_with_2(
+        &["confirmations", "--q", "0.1", "--risk", "1.5"],
+        &["--risk", "1.5"],
+    );
+    fails_with_2(&["simulate", "--threads", "0"], &["--threads", "0"]);
+    fails_with_2(&["simulate", "--walk"], &["--walk", "--give-up"]);
+}
+
+#[test]
+fn unwritable_out_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"keep me").unwrap();
+    // A folder cannot be made inside a regular file.
+    let target = file.join("sub");
+    fails_with_2(
+        &[
+            "simulate",
+            "--trials",
+            "100",
+            "--out",
+            target.to_str().unwrap(),
+        ],
+        &["--out", "choose a folder"],
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), b"keep me");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
