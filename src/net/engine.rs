@@ -338,6 +338,7 @@ pub fn stale_rate<R: Rng + ?Sized>(
         if let Finder::Miner(m) = who {
             w.mine_honest(m, t);
         }
+        w.events.clear(); // nobody watches: keep memory flat
     }
     let best = w.best();
     let mut on_chain = vec![false; w.blocks.len()];

@@ -9,3 +9,5 @@ mod analytic;
 mod cli_errors;
 /// The majority-attack simulation against the closed forms; reproducibility.
 mod majority;
+/// Finney, race, Vector76 and the majority attack on the network model.
+mod network;
