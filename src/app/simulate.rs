@@ -14,6 +14,7 @@ use crate::net::spec::{
     FinneySpec, Incoming, MerchantSpec, NetworkModel, NetworkSpec, RaceSpec, RaceVariant,
     Vector76Spec,
 };
+use crate::net::sweep::Sweep;
 use crate::params::{Convention, parse_share_list, parse_z_list};
 use crate::report::{self, table, to_csv, to_json};
 use crate::stats::CiMethod;
@@ -170,6 +171,14 @@ pub fn render_table(exp: &Experiment, rows: &[report::ReversalRow]) -> String {
     if blocks {
         header.extend(["mean blocks", "p99 blocks"]);
     }
+    let net = rows.iter().any(|r| r.cost_blocks.is_some());
+    if net {
+        header.extend(["cost (blocks)", "wait (s)", "stale rate"]);
+    }
+    let swept = rows.iter().find_map(|r| r.sweep_parameter.clone());
+    if let Some(p) = &swept {
+        header.insert(0, p.as_str());
+    }
     let body: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
@@ -183,6 +192,16 @@ pub fn render_table(exp: &Experiment, rows: &[report::ReversalRow]) -> String {
             if blocks {
                 v.push(r.mean_blocks.map_or(String::new(), |m| format!("{m:.1}")));
                 v.push(r.p99_blocks.map_or(String::new(), |m| m.to_string()));
+            }
+            if net {
+                let num =
+                    |x: Option<f64>, d: usize| x.map_or(String::new(), |x| format!("{x:.d$}"));
+                v.push(num(r.cost_blocks, 3));
+                v.push(num(r.wait_seconds, 0));
+                v.push(num(r.stale_rate, 5));
+            }
+            if swept.is_some() {
+                v.insert(0, r.sweep_value.clone().unwrap_or_default());
             }
             v
         })
@@ -255,6 +274,10 @@ pub struct NetArgs {
     /// Attacker helper nodes injecting the conflicting transaction [default: 0].
     #[arg(long, value_name = "N")]
     pub helpers: Option<u32>,
+    /// Defence sweep: run once per value of a merchant, network or attack key, e.g.
+    /// merchant.listening_period=0,5,15 or merchant.incoming=allow,deny.
+    #[arg(long, value_name = "TABLE.KEY=V1,V2,...")]
+    pub sweep: Option<String>,
 }
 
 /// `--merchant-incoming`.
@@ -345,7 +368,7 @@ impl NetArgs {
             attack,
             network: self.network_spec()?,
             merchant: self.merchant_spec(),
-            sweep: None,
+            sweep: self.sweep.as_deref().map(parse_sweep).transpose()?,
         };
         e.validate()?;
         Ok(match e.attack {
@@ -355,6 +378,31 @@ impl NetArgs {
             NetAttack::Majority { .. } => AttackSpec::MajorityNet(e),
         })
     }
+}
+
+/// `table.key=v1,v2,...`: each value read as a TOML value (numbers, booleans), else text.
+fn parse_sweep(s: &str) -> anyhow::Result<Sweep> {
+    let (parameter, values) = s.split_once('=').ok_or_else(|| {
+        usage(
+            "--sweep",
+            s,
+            "write TABLE.KEY=V1,V2,..., e.g. merchant.listening_period=0,5,15",
+        )
+    })?;
+    let values = values
+        .split(',')
+        .map(|v| {
+            let v = v.trim();
+            toml::from_str::<toml::Table>(&format!("v = {v}"))
+                .ok()
+                .and_then(|mut t| t.remove("v"))
+                .unwrap_or_else(|| toml::Value::String(v.to_string()))
+        })
+        .collect();
+    Ok(Sweep {
+        parameter: parameter.trim().to_string(),
+        values,
+    })
 }
 
 fn set<T>(slot: &mut T, v: Option<T>) {

@@ -10,7 +10,7 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use super::engine::{self, Acceptance, Hash, World};
-use super::events::Key;
+use super::events::{Key, tick};
 use super::private::{self, Private};
 use super::spec::{
     FinneySpec, Incoming, MerchantSpec, NetworkModel, NetworkSpec, RaceSpec, RaceVariant,
@@ -214,9 +214,21 @@ impl NetExperiment {
         }
     }
 
+    /// Key of the generated graphs: only what shapes them (not T, the listening period,
+    /// alerts or the truncation), so a sweep over those runs on the very same graphs.
     fn topology_key(&self) -> u64 {
-        let text = serde_json::to_string(&(&self.network, &self.merchant, self.helpers()))
-            .expect("specs serialise");
+        let net = NetworkSpec {
+            block_interval: 0.0,
+            alerts: false,
+            max_deficit: 0,
+            ..self.network.clone()
+        };
+        let merchant = MerchantSpec {
+            listening_period: 0.0,
+            ..self.merchant.clone()
+        };
+        let text =
+            serde_json::to_string(&(&net, &merchant, self.helpers())).expect("specs serialise");
         text.bytes().fold(0x746f_706f, |h, b| mix(h ^ u64::from(b)))
     }
 
@@ -238,14 +250,14 @@ impl NetExperiment {
         let alerts = self.network.alerts;
         let payment = || {
             let mut v = vec![(att, Key::ZERO)];
-            v.extend(topo.direct.map(|d| (mer, Key::at(d))));
+            v.extend(topo.direct.map(|d| (mer, Key::at(tick(d)))));
             v
         };
         let (tx, z0_accepted) = match &self.attack {
             NetAttack::Race(r) => {
                 let (v, a) = race::schedule(r, &topo);
                 let tx = txprop::spread(&topo, &v, &a, alerts);
-                let listen_end = tx.merchant_v_seen.t + self.merchant.listening_period;
+                let listen_end = tx.merchant_v_seen.t + tick(self.merchant.listening_period);
                 let ok = tx.merchant_v_seen.t.is_finite() && tx.merchant_a_seen.t > listen_end;
                 (tx, ok)
             }
@@ -439,7 +451,7 @@ impl<'a> NetCell<'a> {
     /// The cell of share `q` of experiment `e` on `preps`.
     pub fn new(e: &NetExperiment, preps: &'a [Prepared], q: f64, z_max: u32) -> NetCell<'a> {
         let exact_tail = e.network.model == NetworkModel::None;
-        let listening = e.merchant.listening_period;
+        let listening = tick(e.merchant.listening_period);
         let private = match &e.attack {
             NetAttack::Finney(f) => Some(finney::attacker(
                 f,
@@ -514,12 +526,24 @@ impl CellSim for NetCell<'_> {
     }
 
     fn run_batch(&self, rng: &mut SimRng, n: u64, tally: &mut Tally) {
-        let prep = &self.preps[rng.random_range(0..self.preps.len())];
-        let mut w = World::new(&prep.topo, prep.tx.clone(), &self.hash, self.block_interval);
-        w.watch_attacker = matches!(self.attack, NetAttack::Vector76(_));
+        // Trials cycle through the topologies from a random offset: every batch covers
+        // them evenly (stratified), whatever the number of batches.
+        let k = self.preps.len();
+        let offset = rng.random_range(0..k);
+        let mut worlds: Vec<World> = self
+            .preps
+            .iter()
+            .map(|p| {
+                let mut w = World::new(&p.topo, p.tx.clone(), &self.hash, self.block_interval);
+                w.watch_attacker = matches!(self.attack, NetAttack::Vector76(_));
+                w
+            })
+            .collect();
         let mut acc = Acceptance::new(self.z_max);
-        for _ in 0..n {
-            let out = self.run_one(prep, &mut w, &mut acc, rng);
+        for i in 0..n as usize {
+            let j = (offset + i) % k;
+            let (prep, w) = (&self.preps[j], &mut worlds[j]);
+            let out = self.run_one(prep, w, &mut acc, rng);
             tally.add(out.top, out.censored);
             tally.extra[Z0] += u64::from(out.z0);
             tally.extra[Z0_COST] += out.z0_cost_blocks;

@@ -9,7 +9,7 @@
 
 use rand::Rng;
 
-use super::events::{Key, Queue};
+use super::events::{Key, Queue, tick};
 use super::topology::Topology;
 use super::txprop::{Tx, TxTimes};
 use crate::sim::rng::unit_f64;
@@ -156,7 +156,9 @@ impl<'a> World<'a> {
             .after(self.topo.block_delay(blk.origin as usize, p))
     }
 
-    /// Whether block `a` beats block `b` at place `p` (higher, else first seen).
+    /// Whether block `a` beats block `b` at place `p`: higher, else first seen (by arrival
+    /// key, then age). Times are exact multiples of [`TICK`], so equal paths give equal
+    /// times whatever the order of the sums.
     #[inline]
     fn better(&self, a: u32, b: u32, p: usize) -> bool {
         let (ha, hb) = (
@@ -191,7 +193,7 @@ impl<'a> World<'a> {
     pub fn next_block<R: Rng + ?Sized>(&self, rng: &mut R) -> (f64, Finder) {
         let u = unit_f64(rng.next_u64());
         let dt = -(1.0 - u).ln() * self.block_interval;
-        (self.t + dt, self.hash.pick(unit_f64(rng.next_u64())))
+        (tick(self.t + dt), self.hash.pick(unit_f64(rng.next_u64())))
     }
 
     /// Append a public block on `parent` found or released at `key0` from place `origin`,

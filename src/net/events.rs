@@ -5,6 +5,18 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+/// The time grain, 2⁻²⁰ s (about 1 µs). Every delay and time is rounded to a multiple of
+/// it, so sums of delays are exact in f64 (below 2³³ s) and associative: a message relayed
+/// along a path arrives at the same time however the sum is grouped, which keeps the
+/// triangle inequality of the precomputed delays exact and ties genuine.
+pub const TICK: f64 = 1.0 / 1_048_576.0;
+
+/// `x` rounded to a multiple of [`TICK`].
+#[inline]
+pub fn tick(x: f64) -> f64 {
+    (x / TICK).round() * TICK
+}
+
 /// When a message reaches a node: the time, then the number of relays it passed through
 /// (the tie-break of the zero-latency network, where all times are equal).
 #[derive(Clone, Copy, Debug, PartialEq)]

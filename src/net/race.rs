@@ -13,7 +13,7 @@ use rand::Rng;
 
 use super::Outcome;
 use super::engine::{Acceptance, Finder, Watch, World};
-use super::events::Key;
+use super::events::{Key, tick};
 use super::spec::{RaceSpec, RaceVariant};
 use super::topology::Topology;
 use super::txprop::Tx;
@@ -32,18 +32,18 @@ pub type Sources = Vec<(u32, Key)>;
 pub fn schedule(spec: &RaceSpec, topo: &Topology) -> (Sources, Sources) {
     let att = topo.attacker() as u32;
     let mer = topo.merchant() as u32;
-    let direct = topo.direct.map(|d| (mer, Key::at(d)));
+    let direct = topo.direct.map(|d| (mer, Key::at(tick(d))));
     let mut v = Vec::new();
     let mut a = Vec::new();
     match spec.variant {
         RaceVariant::Rbf => {
             v.push((att, Key::ZERO));
             v.extend(direct);
-            a.push((att, Key::at(spec.replace_after)));
+            a.push((att, Key::at(tick(spec.replace_after))));
             a.extend(
                 topo.helpers
                     .iter()
-                    .map(|&h| (h, Key::at(spec.replace_after))),
+                    .map(|&h| (h, Key::at(tick(spec.replace_after)))),
             );
         }
         RaceVariant::FirstSeen => {
@@ -51,7 +51,7 @@ pub fn schedule(spec: &RaceSpec, topo: &Topology) -> (Sources, Sources) {
                 Some(d) => v.push(d),
                 None => v.push((att, Key::ZERO)),
             }
-            let at = Key::at(spec.conflict_delay);
+            let at = Key::at(tick(spec.conflict_delay));
             if topo.helpers.is_empty() {
                 a.push((att, at));
             }

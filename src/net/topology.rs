@@ -8,7 +8,7 @@
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Exp, LogNormal};
 
-use super::events::Key;
+use super::events::{Key, tick};
 use super::spec::{Incoming, MerchantSpec, NetworkModel, NetworkSpec};
 
 /// One directed link.
@@ -196,11 +196,11 @@ fn random<R: Rng + ?Sized>(
     let lat = LogNormal::new(net.link_latency.max(1e-12).ln(), net.link_latency_sigma)
         .expect("validated: σ ≥ 0");
     let connect = |a: usize, b: usize, links: &mut Vec<Vec<Link>>, rng: &mut R| {
-        let l = if net.link_latency == 0.0 {
+        let l = tick(if net.link_latency == 0.0 {
             0.0
         } else {
             lat.sample(rng)
-        };
+        });
         let out = exp_sample(net.tx_delay_outbound, rng);
         let inb = exp_sample(net.tx_delay_inbound, rng);
         // a opened the connection: b is a's outbound peer, a is b's inbound peer.
@@ -251,18 +251,21 @@ fn random<R: Rng + ?Sized>(
         rbf: Vec::new(),
         helpers,
         observers,
-        direct: (merchant.incoming == Incoming::Allow).then_some(net.direct_latency),
+        direct: (merchant.incoming == Incoming::Allow).then_some(tick(net.direct_latency)),
         block: Vec::new(),
     }
 }
 
+/// An exponential delay of the given mean, rounded to the time grain.
 fn exp_sample<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> f64 {
     if mean <= 0.0 {
         return 0.0;
     }
-    Exp::new(1.0 / mean)
-        .expect("validated: mean > 0")
-        .sample(rng)
+    tick(
+        Exp::new(1.0 / mean)
+            .expect("validated: mean > 0")
+            .sample(rng),
+    )
 }
 
 /// Block delays from every place to every place: Dijkstra on (time, hops) with link
@@ -341,6 +344,28 @@ mod tests {
         assert!(t.direct.is_none());
         // The attacker relays without validation; everyone else pays a hop delay.
         assert_eq!(t.hop[t.attacker()], 0.0);
+    }
+
+    #[test]
+    fn every_delay_is_a_whole_number_of_ticks() {
+        let mut rng = crate::sim::rng::SimRng::seed_from_u64(4);
+        let t = Topology::generate(
+            &NetworkSpec::default(),
+            &MerchantSpec::default(),
+            2,
+            &mut rng,
+        );
+        let whole = |x: f64| (x / crate::net::events::TICK).fract() == 0.0;
+        for k in &t.block {
+            assert!(whole(k.t), "{k:?}");
+        }
+        assert!(t.hop.iter().all(|&h| whole(h)));
+        assert!(
+            t.links
+                .iter()
+                .flatten()
+                .all(|l| whole(l.latency) && whole(l.trickle))
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@ use rand::Rng;
 use super::Outcome;
 use super::engine::{Acceptance, Finder, Watch, World};
 use super::events::Key;
-use super::race::{orphaned_attacker_blocks, settled};
+use super::race::{SETTLE, orphaned_attacker_blocks, settled};
 use super::txprop::{Tx, TxTimes};
 
 /// Per-trial state of the attacker.
@@ -59,6 +59,7 @@ pub fn trial<R: Rng + ?Sized>(
         z0_accepted: None,
     };
     reset_tx(&mut w.tx);
+    let z_max = acc.accepted.len() as u32 - 1;
     let mut blocks = 0u32;
     let final_pay = loop {
         let (next, who) = w.next_block(rng);
@@ -68,13 +69,15 @@ pub fn trial<R: Rng + ?Sized>(
             }
         }
         w.t = next;
-        if st.keeping && acc.all() {
+        // Done once every merchant accepted, or once the pushed branch is so long that a
+        // merchant still not on it would need a reorganisation deeper than SETTLE.
+        if st.keeping && (acc.all() || st.delivered >= z_max + SETTLE) {
             st.keeping = false;
         }
         match who {
             Finder::Attacker if st.keeping => st.a += 1,
             Finder::Attacker => {
-                let parent = best_without_v(w);
+                let parent = attacker_parent(w, next);
                 w.publish(parent, w.topo.attacker(), Key::at(next), Some(Tx::A), true);
             }
             Finder::Miner(m) => {
@@ -178,18 +181,22 @@ fn push(w: &mut World, st: &mut State, h: u32, k: Key) {
     st.delivered = h;
 }
 
-/// The highest block whose chain does not hold V (earliest found among equals).
-fn best_without_v(w: &World) -> u32 {
-    let mut best = 0u32;
-    for (i, b) in w.blocks.iter().enumerate() {
-        let cur = &w.blocks[best as usize];
-        if b.pay != Some(Tx::V)
-            && (b.height > cur.height || (b.height == cur.height && b.key0 < cur.key0))
-        {
-            best = i as u32;
-        }
+/// After the attack phase the attacker mines like an honest node on its own view of the
+/// best chain, preferring a block without V among equally high ones (it does not fight a
+/// longer V branch: that would be a majority attack, not Vector76).
+fn attacker_parent(w: &mut World, t: f64) -> u32 {
+    let att = w.topo.attacker();
+    let tip = w.tip(att, t);
+    if w.blocks[tip as usize].pay != Some(Tx::V) {
+        return tip;
     }
-    best
+    let h = w.blocks[tip as usize].height;
+    (0..w.blocks.len() as u32)
+        .find(|&b| {
+            let blk = &w.blocks[b as usize];
+            blk.height == h && blk.pay != Some(Tx::V) && w.arrival(b, att).t <= t
+        })
+        .unwrap_or(tip)
 }
 
 /// Zero-latency closed form with a direct connection: merchant z ≥ 1 accepts iff the
