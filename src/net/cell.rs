@@ -13,8 +13,8 @@ use super::engine::{self, Acceptance, Hash, World};
 use super::events::{Key, tick};
 use super::private::{self, Private};
 use super::spec::{
-    FinneySpec, Incoming, MerchantSpec, NetworkModel, NetworkSpec, RaceSpec, RaceVariant,
-    Vector76Spec,
+    FinneySpec, Incoming, MerchantSpec, NetTables, NetworkModel, NetworkSpec, RaceSpec,
+    RaceVariant, Vector76Spec,
 };
 use super::sweep::{self, Sweep};
 use super::topology::Topology;
@@ -75,6 +75,55 @@ pub struct Grid<'a> {
 }
 
 impl NetExperiment {
+    /// Build and validate from a scenario's tables. `attack` is the scenario's `attack`
+    /// key (`finney`, `race`, `vector76`, or `majority` for the majority attack on a
+    /// network, with its head start and give-up from the majority keys); a table of another
+    /// attack is an error naming it.
+    pub fn from_tables(
+        attack: &str,
+        t: NetTables,
+        majority: (u32, Option<u32>),
+    ) -> anyhow::Result<NetExperiment> {
+        let stray = [
+            ("finney", t.finney.is_some()),
+            ("race", t.race.is_some()),
+            ("vector76", t.vector76.is_some()),
+        ]
+        .into_iter()
+        .find(|&(name, present)| present && name != attack);
+        if let Some((name, _)) = stray {
+            return Err(crate::error::usage(
+                name,
+                format!("[{name}]"),
+                &format!("this table belongs to the {name} attack, but attack = \"{attack}\""),
+            ));
+        }
+        let attack = match attack {
+            "finney" => NetAttack::Finney(t.finney.unwrap_or_default()),
+            "race" => NetAttack::Race(t.race.unwrap_or_default()),
+            "vector76" => NetAttack::Vector76(t.vector76.unwrap_or_default()),
+            "majority" => NetAttack::Majority {
+                premined: majority.0,
+                give_up: majority.1,
+            },
+            other => {
+                return Err(crate::error::usage(
+                    "attack",
+                    other,
+                    "use finney, race, vector76 or majority",
+                ));
+            }
+        };
+        let e = NetExperiment {
+            attack,
+            network: t.network.unwrap_or_default(),
+            merchant: t.merchant.unwrap_or_default(),
+            sweep: t.sweep,
+        };
+        e.validate()?;
+        Ok(e)
+    }
+
     /// The attack's name in output files.
     pub fn name(&self) -> &'static str {
         match self.attack {

@@ -179,6 +179,27 @@ pub struct Vector76Spec {
     pub helpers: u32,
 }
 
+/// The network-attack tables of a scenario file (`[finney]`, `[race]`, `[vector76]`,
+/// `[network]`, `[merchant]`, `[sweep]`), every one optional (defaults apply). The
+/// scenario parser reads these beside its own top-level keys and hands them to
+/// [`crate::net::NetExperiment::from_tables`].
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetTables {
+    /// `[finney]`.
+    pub finney: Option<FinneySpec>,
+    /// `[race]`.
+    pub race: Option<RaceSpec>,
+    /// `[vector76]`.
+    pub vector76: Option<Vector76Spec>,
+    /// `[network]`.
+    pub network: Option<NetworkSpec>,
+    /// `[merchant]`.
+    pub merchant: Option<MerchantSpec>,
+    /// `[sweep]`.
+    pub sweep: Option<crate::net::sweep::Sweep>,
+}
+
 fn non_negative(key: &str, v: f64) -> anyhow::Result<()> {
     if v.is_finite() && v >= 0.0 {
         Ok(())
