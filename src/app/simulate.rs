@@ -259,7 +259,7 @@ pub struct NetArgs {
     /// Mean per-hop block validation/relay delay, seconds [default: 0.25].
     #[arg(long, value_name = "SECONDS")]
     pub block_hop_delay: Option<f64>,
-    /// Topologies generated per cell [default: 8].
+    /// Topologies generated per sweep point [default: 32].
     #[arg(long, value_name = "N")]
     pub topologies: Option<u32>,
     /// Race variant: rbf (replacement after --replace-after) or first-seen.

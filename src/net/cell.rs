@@ -264,12 +264,14 @@ impl NetExperiment {
     }
 
     /// Key of the generated graphs: only what shapes them (not T, the listening period,
-    /// alerts or the truncation), so a sweep over those runs on the very same graphs.
+    /// alerts, the RBF share — drawn after the graph — or the truncation), so a sweep over
+    /// those runs on the very same graphs.
     fn topology_key(&self) -> u64 {
         let net = NetworkSpec {
             block_interval: 0.0,
             alerts: false,
             max_deficit: 0,
+            rbf_share: 0.0,
             ..self.network.clone()
         };
         let merchant = MerchantSpec {

@@ -57,7 +57,7 @@ pub struct NetworkSpec {
     /// Latency of the attacker's direct connection to the merchant, seconds (used when the
     /// merchant accepts incoming connections). Default 0.05.
     pub direct_latency: f64,
-    /// Topologies generated per cell; batch i uses topology i mod this. Default 8.
+    /// Topologies generated per sweep point; trials cycle through them. Default 32.
     pub topologies: u32,
     /// On a network, a private branch this many blocks behind the honest network is
     /// abandoned (the truncation of the walk). Default 30.
@@ -82,7 +82,7 @@ impl Default for NetworkSpec {
             alerts: false,
             attacker_peers: 8,
             direct_latency: 0.05,
-            topologies: 8,
+            topologies: 32,
             max_deficit: 30,
         }
     }

@@ -559,5 +559,5 @@ fn value_stability_of_a_small_network_run() {
     };
     let rows = run(NetAttack::Vector76(Vector76Spec::default()), net, MerchantSpec::default(), &[0.3], 3, 5000);
     let got: Vec<u64> = rows.iter().map(|r| r.successes).collect();
-    assert_eq!(got, vec![0, 2114, 1156, 711]);
+    assert_eq!(got, vec![0, 1417, 794, 494]);
 }
