@@ -24,6 +24,7 @@ fn table(convention: Convention) -> Experiment {
         seed: 1,
         ci: CiMethod::Wilson,
         confidence: 0.95,
+        sampling: Default::default(),
     }
 }
 

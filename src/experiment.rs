@@ -4,18 +4,27 @@
 //! [`Experiment`]; [`Experiment::run`] turns it into rows of `reversal.csv`. Past this
 //! boundary every value is valid.
 
-use std::time::Instant;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::analytic;
 use crate::net::NetExperiment;
 use crate::net::cell::Grid;
 use crate::params::Convention;
+use crate::pow::Target;
 use crate::report::ReversalRow;
-use crate::report::rows::{RowContext, rows_for_cell};
+use crate::report::cells::{CellResult, ResultSet};
+use crate::report::rows::{RowContext, Sampled, rows_for_sampled_cell};
 use crate::sim::MajorityCell;
-use crate::sim::estimate::{BATCH_SIZE, Plan, Progress, estimate};
+use crate::sim::checkpoint::{self, Checkpoint};
+use crate::sim::estimate::{BATCH_SIZE, CellSim, Plan, Progress};
+use crate::sim::is::{IsCell, RaceCell, Tilt};
+use crate::sim::pow_source::PowMajorityCell;
+use crate::sim::schedule::{self, RunState, StopRatio};
+use crate::sim::tally::Tally;
+use crate::sim::weighted::MIN_ESS;
 use crate::stats::CiMethod;
 
 /// The majority attack's parameters.
@@ -35,6 +44,13 @@ pub struct MajoritySpec {
 pub enum AttackSpec {
     /// Private-chain double spend in the zero-latency block race.
     Majority(MajoritySpec),
+    /// The same attack with every block found by real SHA-256d mining (`--mining pow`).
+    MajorityPow {
+        /// The attack's parameters.
+        majority: MajoritySpec,
+        /// Difficulty in leading zero bits: 2^bits hashes per block on average.
+        bits: u32,
+    },
     /// Finney attack on the timed engine / network (see `crate::net`).
     Finney(NetExperiment),
     /// Race attack on the network.
@@ -49,7 +65,7 @@ impl AttackSpec {
     /// The attack's name in output files.
     pub fn name(&self) -> &'static str {
         match self {
-            AttackSpec::Majority(_) => "majority",
+            AttackSpec::Majority(_) | AttackSpec::MajorityPow { .. } => "majority",
             AttackSpec::Finney(n)
             | AttackSpec::Race(n)
             | AttackSpec::Vector76(n)
@@ -60,6 +76,10 @@ impl AttackSpec {
     /// One line describing the model and convention, for table headers and plots.
     pub fn describe(&self) -> String {
         match self {
+            AttackSpec::MajorityPow { majority, bits } => format!(
+                "{}; blocks from real SHA-256d mining at {bits} bits (2^{bits} hashes per block)",
+                AttackSpec::Majority(majority.clone()).describe()
+            ),
             AttackSpec::Majority(m) => {
                 let give_up = m.give_up.map_or(
                     "never gives up (rest of race resolved exactly)".to_string(),
@@ -97,6 +117,102 @@ pub struct Experiment {
     pub ci: CiMethod,
     /// Interval confidence level.
     pub confidence: f64,
+    /// Estimator and stopping rule. With a target precision, `trials` is the cap per cell.
+    pub sampling: Sampling,
+}
+
+/// How the cells of a grid are estimated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    /// Plain Monte Carlo: count reversals.
+    #[default]
+    Mc,
+    /// Importance sampling (for 0 < q < ½; other cells use Monte Carlo).
+    Is,
+    /// Importance sampling where plain Monte Carlo would be too noisy (see [`Method::uses_is`]).
+    Auto,
+}
+
+/// Relative half-width `auto` accepts from plain Monte Carlo when no target is given.
+pub const AUTO_REL_ERROR: f64 = 0.1;
+
+/// Trial cap per cell of a target-precision run when none is given.
+pub const DEFAULT_MAX_TRIALS: u64 = 100_000_000;
+
+impl Method {
+    /// Name used in output files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Mc => "mc",
+            Method::Is => "is",
+            Method::Auto => "auto",
+        }
+    }
+
+    /// Whether a cell of share `q` is estimated by importance sampling. `probs` are the
+    /// closed forms of its z, `trials` the budget, `target` the wanted relative half-width
+    /// (default [`AUTO_REL_ERROR`]) at `confidence`.
+    ///
+    /// `auto` picks importance sampling when plain Monte Carlo with the whole budget would
+    /// miss the target at some z, i.e. k·√((1 − P)/(n P)) > E for some 0 < P < 1, where k is
+    /// the normal quantile of the confidence level.
+    pub fn uses_is(
+        self,
+        q: f64,
+        probs: &[f64],
+        trials: u64,
+        target: Option<f64>,
+        confidence: f64,
+    ) -> bool {
+        let applies = q > 0.0 && q < 0.5;
+        match self {
+            Method::Mc => false,
+            Method::Is => applies,
+            Method::Auto => {
+                use statrs::distribution::{ContinuousCDF, Normal};
+                let k = Normal::standard().inverse_cdf(1.0 - (1.0 - confidence) / 2.0);
+                let e = target.unwrap_or(AUTO_REL_ERROR);
+                let n = trials as f64;
+                applies
+                    && probs
+                        .iter()
+                        .any(|&p| p > 0.0 && p < 1.0 && k * ((1.0 - p) / (n * p)).sqrt() > e)
+            }
+        }
+    }
+}
+
+/// Estimator and stopping rule of an experiment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Sampling {
+    /// Monte Carlo, importance sampling, or automatic choice per q.
+    pub method: Method,
+    /// Run each q until every z's interval half-width is at most this fraction of its
+    /// estimate (or the trial cap, `Experiment::trials`). None: run exactly `trials`.
+    pub rel_error: Option<f64>,
+    /// Attacker share importance sampling draws blocks with until acceptance (None: ½).
+    pub tilt: Option<f64>,
+}
+
+/// Where and how a run keeps a checkpoint.
+#[derive(Clone, Copy, Debug)]
+pub struct CheckpointAt<'a> {
+    /// Folder of the checkpoint file (the run's output folder).
+    pub dir: &'a Path,
+    /// Continue from an existing checkpoint (a missing one starts afresh).
+    pub resume: bool,
+    /// Minimum time between checkpoint writes.
+    pub every: Duration,
+}
+
+/// Options of a run that do not change what it estimates.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunOptions<'a> {
+    /// Run only shard (i, n), 0-based: batches b with b mod n = i.
+    pub shard: Option<(u64, u64)>,
+    /// Keep a checkpoint (and possibly resume from it).
+    pub checkpoint: Option<CheckpointAt<'a>>,
 }
 
 /// The result of running an experiment.
@@ -110,6 +226,10 @@ pub struct Outcome {
     pub total_trials: u64,
     /// Trials per batch used.
     pub batch_size: u64,
+    /// The raw per-cell results the rows were rendered from (for shards and merges).
+    pub results: Option<ResultSet>,
+    /// Trials already done by the checkpoint this run resumed from (0: fresh run).
+    pub resumed_trials: u64,
 }
 
 impl Experiment {
@@ -120,89 +240,273 @@ impl Experiment {
 
     /// Cells of the grid (q values, times sweep points for network attacks).
     pub fn cells(&self) -> u64 {
-        match &self.attack {
-            AttackSpec::Majority(_) => self.qs.len() as u64,
-            AttackSpec::Finney(n)
-            | AttackSpec::Race(n)
-            | AttackSpec::Vector76(n)
-            | AttackSpec::MajorityNet(n) => n.cells(self.qs.len()),
+        match self.network() {
+            Some(n) => n.cells(self.qs.len()),
+            None => self.qs.len() as u64,
         }
     }
 
+    /// The network experiment, for the attacks that run on `crate::net`.
+    pub fn network(&self) -> Option<&NetExperiment> {
+        match &self.attack {
+            AttackSpec::Finney(n)
+            | AttackSpec::Race(n)
+            | AttackSpec::Vector76(n)
+            | AttackSpec::MajorityNet(n) => Some(n),
+            AttackSpec::Majority(_) | AttackSpec::MajorityPow { .. } => None,
+        }
+    }
+
+    /// Network attacks render their rows directly (their z = 0 merchant, costs and sweep
+    /// columns are not in `ResultSet`), so shards and checkpoints do not apply to them yet.
     fn run_network(
         &self,
         n: &NetExperiment,
         plan: &Plan,
+        opts: &RunOptions<'_>,
         progress: &dyn Progress,
-    ) -> Vec<ReversalRow> {
+        start: Instant,
+    ) -> anyhow::Result<Outcome> {
+        if opts.shard.is_some() || opts.checkpoint.is_some() {
+            return Err(crate::error::usage(
+                "--shard/--resume",
+                n.name(),
+                "shards and checkpoints are not available for the network attacks yet; run unsharded",
+            ));
+        }
         let grid = Grid {
             qs: &self.qs,
             zs: &self.zs,
             ci: self.ci,
             confidence: self.confidence,
         };
-        n.rows(&grid, plan, progress)
-            .expect("network experiments are validated when built")
-    }
-
-    /// Run on the current rayon pool, reporting progress.
-    pub fn run(&self, progress: &dyn Progress) -> Outcome {
-        let plan = Plan {
-            trials: self.trials,
-            batch_size: BATCH_SIZE,
-            seed: self.seed,
-            shard: None,
-        };
-        let start = Instant::now();
-        let rows = match &self.attack {
-            AttackSpec::Majority(m) => self.run_majority(m, &plan, progress),
-            AttackSpec::Finney(n)
-            | AttackSpec::Race(n)
-            | AttackSpec::Vector76(n)
-            | AttackSpec::MajorityNet(n) => self.run_network(n, &plan, progress),
-        };
-        Outcome {
+        let rows = n.rows(&grid, plan, progress)?;
+        Ok(Outcome {
             rows,
             wall_seconds: start.elapsed().as_secs_f64(),
             total_trials: self.trials * self.cells(),
             batch_size: plan.batch_size,
-        }
+            results: None,
+            resumed_trials: 0,
+        })
+    }
+
+    /// Run on the current rayon pool, reporting progress.
+    pub fn run(&self, progress: &dyn Progress) -> Outcome {
+        self.run_with(&RunOptions::default(), progress)
+            .expect("a run without a checkpoint does no I/O and cannot fail")
+    }
+
+    /// Fingerprint of the parameters (as in `manifest.json`): identifies a run for
+    /// checkpoints and shard merges.
+    pub fn fingerprint(&self) -> String {
+        let params = serde_json::to_value(self).expect("an experiment serialises");
+        crate::report::manifest::fingerprint(params.to_string().as_bytes())
+    }
+
+    /// Run with shard and checkpoint options on the current rayon pool.
+    pub fn run_with(
+        &self,
+        opts: &RunOptions<'_>,
+        progress: &dyn Progress,
+    ) -> anyhow::Result<Outcome> {
+        let plan = Plan {
+            trials: self.trials,
+            batch_size: BATCH_SIZE,
+            seed: self.seed,
+            shard: opts.shard,
+        };
+        let start = Instant::now();
+        let (results, resumed_trials, total_trials) = match &self.attack {
+            AttackSpec::Majority(m) => self.run_majority(m, &plan, opts, progress, None)?,
+            AttackSpec::MajorityPow { majority, bits } => {
+                self.run_majority(majority, &plan, opts, progress, Some(*bits))?
+            }
+            AttackSpec::Finney(n)
+            | AttackSpec::Race(n)
+            | AttackSpec::Vector76(n)
+            | AttackSpec::MajorityNet(n) => {
+                return self.run_network(n, &plan, opts, progress, start);
+            }
+        };
+        Ok(Outcome {
+            rows: results.rows(),
+            wall_seconds: start.elapsed().as_secs_f64(),
+            total_trials,
+            batch_size: plan.batch_size,
+            results: Some(results),
+            resumed_trials,
+        })
     }
 
     fn run_majority(
         &self,
         m: &MajoritySpec,
         plan: &Plan,
+        opts: &RunOptions<'_>,
         progress: &dyn Progress,
-    ) -> Vec<ReversalRow> {
+        pow_bits: Option<u32>,
+    ) -> anyhow::Result<(ResultSet, u64, u64)> {
         let gamma = m.convention.tie.gamma();
-        let cells: Vec<MajorityCell> = self
+        // Real mining draws each block from hashes: it cannot be tilted, so it is plain MC.
+        let pow = pow_bits.and_then(Target::from_leading_zero_bits);
+        let closed = |q: f64, z: u32| match m.give_up {
+            Some(d) => analytic::exact_with_give_up(q, z, m.convention, d),
+            None => analytic::exact(q, z, m.convention).value,
+        };
+        let mut set = ResultSet {
+            attack: "majority".into(),
+            tie: m.convention.tie.to_string(),
+            premined: m.convention.premined,
+            give_up: m.give_up.map_or("never".into(), |d| d.to_string()),
+            ci: self.ci,
+            confidence: self.confidence,
+            zs: self.zs.clone(),
+            rel_error: self.sampling.rel_error,
+            cells: Vec::new(),
+        };
+        let cells: Vec<RaceCell> = self
             .qs
             .iter()
             .map(|&q| {
                 let mut c =
                     MajorityCell::new(q, m.convention.premined, gamma, m.give_up, self.z_max());
                 c.strategy.exact_tail = !m.walk;
-                c
+                let probs: Vec<f64> = self.zs.iter().map(|&z| closed(q, z)).collect();
+                let s = &self.sampling;
+                let is = pow.is_none()
+                    && s.method
+                        .uses_is(q, &probs, self.trials, s.rel_error, self.confidence);
+                set.cells.push(CellResult {
+                    q,
+                    tilt: None,
+                    exact: probs.into_iter().map(Some).collect(),
+                    tally: Tally::default(),
+                });
+                if is {
+                    let mut tilt = Tilt::for_share(q);
+                    tilt.accept = s.tilt.unwrap_or(tilt.accept);
+                    set.cells.last_mut().expect("just pushed").tilt = Some(tilt.accept);
+                    RaceCell::Is(IsCell::new(c.strategy, c.setup, tilt))
+                } else if let Some(target) = pow {
+                    RaceCell::Pow(PowMajorityCell { cell: c, target })
+                } else {
+                    RaceCell::Mc(c)
+                }
             })
             .collect();
-        let tallies = estimate(&cells, plan, progress);
-        let ctx = RowContext {
-            attack: "majority",
-            tie: m.convention.tie.to_string(),
-            premined: m.convention.premined,
-            give_up: m.give_up.map_or("never".into(), |d| d.to_string()),
-            ci: self.ci,
-            confidence: self.confidence,
+        let state = self.run_cells(&cells, &set, plan, opts, progress)?;
+        let resumed = state.1;
+        let mut total = 0;
+        for (cell, p) in set.cells.iter_mut().zip(state.0.cells) {
+            total += p.tally.trials;
+            cell.tally = p.tally;
+        }
+        Ok((set, resumed, total))
+    }
+
+    /// Run (or resume) the cells' schedule; returns the final state and the trials the
+    /// checkpoint had already done.
+    fn run_cells<C: CellSim>(
+        &self,
+        cells: &[C],
+        set: &ResultSet,
+        plan: &Plan,
+        opts: &RunOptions<'_>,
+        progress: &dyn Progress,
+    ) -> anyhow::Result<(RunState, u64)> {
+        let adaptive = self.sampling.rel_error.is_some();
+        let fresh = Checkpoint {
+            format: checkpoint::FORMAT.into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            scenario_hash: self.fingerprint(),
+            batch_size: plan.batch_size,
+            shard: plan.shard,
+            state: RunState::new(cells, plan, adaptive),
         };
-        let closed = |q: f64, z: u32| match m.give_up {
-            Some(d) => analytic::exact_with_give_up(q, z, m.convention, d),
-            None => analytic::exact(q, z, m.convention).value,
+        let mut state = resume_state(&fresh, opts)?;
+        let resumed = state.trials();
+        progress.advance(resumed);
+        let target = self.sampling.rel_error.unwrap_or(f64::INFINITY);
+        let ratio = |i: usize, t: &Tally| stop_ratio(set, i, t, target);
+        let mut last = Instant::now();
+        let mut save = |st: &RunState| -> anyhow::Result<()> {
+            let Some(cp) = opts.checkpoint else {
+                return Ok(());
+            };
+            if last.elapsed() < cp.every && !st.finished() {
+                return Ok(());
+            }
+            last = Instant::now();
+            let c = Checkpoint {
+                state: st.clone(),
+                ..fresh.clone()
+            };
+            let path = cp.dir.join(checkpoint::file_name(plan.shard));
+            crate::report::write_atomic(&path, c.to_json().as_bytes())
         };
-        self.qs
-            .iter()
-            .zip(&tallies)
-            .flat_map(|(&q, t)| rows_for_cell(&ctx, q, &self.zs, t, |z| Some(closed(q, z))))
-            .collect()
+        let stop: Option<StopRatio<'_>> = if adaptive { Some(&ratio) } else { None };
+        schedule::run(cells, plan, stop, &mut state, progress, &mut save)?;
+        Ok((state, resumed))
+    }
+}
+
+/// The state to start from: the checkpoint in the output folder when resuming (refused,
+/// exit 2, if it belongs to another run), else `fresh`'s.
+fn resume_state(fresh: &Checkpoint, opts: &RunOptions<'_>) -> anyhow::Result<RunState> {
+    let Some(cp) = opts.checkpoint.filter(|c| c.resume) else {
+        return Ok(fresh.state.clone());
+    };
+    let path = cp.dir.join(checkpoint::file_name(fresh.shard));
+    let Ok(bytes) = std::fs::read(&path) else {
+        return Ok(fresh.state.clone());
+    };
+    let saved = Checkpoint::from_json(&bytes)
+        .and_then(|c| c.check(fresh).map(|()| c))
+        .map_err(|e| {
+            crate::error::usage(
+                "--resume",
+                path.display(),
+                &format!(
+                    "cannot resume this checkpoint: {e}; delete it or use another --out folder"
+                ),
+            )
+        })?;
+    Ok(saved.state)
+}
+
+/// Stop rule of cell `i` of a target-precision run: the worst ratio over its z of the
+/// achieved to the wanted relative half-width `target`, exactly as its rows will report it
+/// (≤ 1: every row says `target`).
+fn stop_ratio(set: &ResultSet, i: usize, tally: &Tally, target: f64) -> f64 {
+    let c = &set.cells[i];
+    let how = Sampled {
+        tilt: c.tilt,
+        rel_target: Some(target),
+    };
+    rows_for_sampled_cell(&set_context(set), c.q, &set.zs, tally, |_| None, how)
+        .iter()
+        .map(|r| match r.stop.as_str() {
+            "target" => 0.0,
+            // Not met: by its half-width, or (importance sampling) by too few effective
+            // samples; ESS grows like n, the half-width shrinks like 1/√n.
+            _ => {
+                let by_width = r.rel_error.map_or(f64::INFINITY, |e| e / target);
+                let by_ess = r.ess.map_or(0.0, |e| (MIN_ESS / e.max(1e-300)).sqrt());
+                by_width.max(by_ess).max(1.0 + 1e-9)
+            }
+        })
+        .fold(0.0, f64::max)
+}
+
+/// The row context of a result set.
+fn set_context(set: &ResultSet) -> RowContext<'_> {
+    RowContext {
+        attack: &set.attack,
+        tie: set.tie.clone(),
+        premined: set.premined,
+        give_up: set.give_up.clone(),
+        ci: set.ci,
+        confidence: set.confidence,
     }
 }

@@ -20,6 +20,7 @@ pub mod error;
 pub mod experiment;
 pub mod net;
 pub mod params;
+pub mod pow;
 pub mod report;
 pub mod sim;
 pub mod stats;

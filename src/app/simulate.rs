@@ -7,7 +7,10 @@ use clap::{Args, ValueEnum};
 use super::common::{self, ConventionArgs, Format};
 use super::progress::Bar;
 use crate::error::usage;
-use crate::experiment::{AttackSpec, Experiment, MajoritySpec};
+use crate::experiment::{
+    AttackSpec, CheckpointAt, DEFAULT_MAX_TRIALS, Experiment, MajoritySpec, Method, RunOptions,
+    Sampling,
+};
 use crate::net::NetExperiment;
 use crate::net::cell::NetAttack;
 use crate::net::spec::{
@@ -16,7 +19,11 @@ use crate::net::spec::{
 };
 use crate::net::sweep::Sweep;
 use crate::params::{Convention, parse_share_list, parse_z_list};
+use crate::report::shard::ShardFile;
 use crate::report::{self, table, to_csv, to_json};
+use crate::sim::checkpoint;
+use crate::sim::pow_source::SIM_BITS;
+use crate::sim::weighted::MIN_ESS;
 use crate::stats::CiMethod;
 
 /// The attacks.
@@ -82,6 +89,77 @@ pub struct SimulateArgs {
     /// Network, merchant and Finney/race/Vector76 options.
     #[command(flatten)]
     pub net: Box<NetArgs>,
+    /// Estimator: mc (plain Monte Carlo), is (importance sampling, for 0 < q < 1/2), or
+    /// auto (importance sampling where plain Monte Carlo would miss the precision target).
+    #[arg(long, value_enum, default_value = "mc")]
+    pub method: Method,
+    /// Run each q until every z's interval half-width is at most E times its estimate
+    /// (or --max-trials); replaces --trials.
+    #[arg(long, value_name = "E", conflicts_with = "trials")]
+    pub rel_error: Option<f64>,
+    /// Trial cap per q for --rel-error [default: 100000000].
+    #[arg(long, value_name = "N", requires = "rel_error")]
+    pub max_trials: Option<u64>,
+    /// Attacker share importance sampling draws blocks with until the merchants accept
+    /// [default: 0.5, the best single tilt; see docs/rare-events.md].
+    #[arg(long, value_name = "Q")]
+    pub tilt: Option<f64>,
+    /// Run only shard I of N (1-based) of every cell's batches and write
+    /// DIR/shard-I-of-N.json; combine the N shards with 'dslab merge'.
+    #[arg(
+        long,
+        value_name = "I/N",
+        requires = "out",
+        conflicts_with = "rel_error"
+    )]
+    pub shard: Option<String>,
+    /// Continue the interrupted run whose checkpoint is in --out (none there: start afresh).
+    #[arg(long, requires = "out")]
+    pub resume: bool,
+    /// Seconds between checkpoint writes into --out.
+    #[arg(long, value_name = "S", default_value_t = 5.0)]
+    pub checkpoint_every: f64,
+    /// Block source: sampled from the Poisson model, or found by real SHA-256d mining
+    /// (each miner's share of hash attempts equals its share of hash rate).
+    #[arg(long, value_enum, default_value = "poisson")]
+    pub mining: Mining,
+    /// Difficulty of `--mining pow` in leading zero bits (1..=20): 2^B hashes per block
+    /// [default: 8].
+    #[arg(long, value_name = "B")]
+    pub bits: Option<u32>,
+}
+
+/// Where a simulation's blocks come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Mining {
+    /// Each block is the attacker's with probability q (exact for Poisson mining).
+    Poisson,
+    /// Real SHA-256d hashing of real headers against a reduced target.
+    Pow,
+}
+
+/// Default `--bits` of `--mining pow`: 256 hashes per block.
+pub const DEFAULT_POW_BITS: u32 = 8;
+
+/// The attack spec for the chosen block source.
+fn with_mining(args: &SimulateArgs, majority: MajoritySpec) -> anyhow::Result<AttackSpec> {
+    match (args.mining, args.bits) {
+        (Mining::Poisson, None) => Ok(AttackSpec::Majority(majority)),
+        (Mining::Poisson, Some(b)) => Err(usage(
+            "--bits",
+            b,
+            "--bits sets the difficulty of real mining: add --mining pow or drop --bits",
+        )),
+        (Mining::Pow, bits) => {
+            let bits = bits.unwrap_or(DEFAULT_POW_BITS);
+            if !SIM_BITS.contains(&bits) {
+                let (lo, hi) = (SIM_BITS.start(), SIM_BITS.end());
+                let fix = format!("give {lo} to {hi} leading zero bits (2^B hashes per block)");
+                return Err(usage("--bits", bits, &fix));
+            }
+            Ok(AttackSpec::MajorityPow { majority, bits })
+        }
+    }
 }
 
 /// Flags → validated experiment.
@@ -100,13 +178,41 @@ fn experiment(args: &SimulateArgs) -> anyhow::Result<Experiment> {
         ));
     }
     common::open_unit("--confidence", args.confidence, "the confidence level")?;
+    if let Some(e) = args.rel_error {
+        common::open_unit("--rel-error", e, "the relative precision")?;
+    }
+    if let Some(t) = args.tilt {
+        common::open_unit("--tilt", t, "the tilted attacker share")?;
+    }
+    if args.mining == Mining::Pow && args.method == Method::Is {
+        return Err(usage(
+            "--method",
+            "is",
+            "real mining (--mining pow) cannot be tilted; use --method mc or --mining poisson",
+        ));
+    }
+    if args.max_trials == Some(0) {
+        return Err(usage("--max-trials", 0, "allow at least 1 trial"));
+    }
     let on_network = args.attack != AttackName::Majority || args.net.network.is_some();
+    if on_network
+        && (args.method != Method::Mc || args.rel_error.is_some() || args.mining == Mining::Pow)
+    {
+        return Err(usage(
+            "--method/--rel-error/--mining",
+            format!("{:?}", args.attack).to_lowercase(),
+            "the network attacks run plain Monte Carlo with Poisson mining and a fixed --trials",
+        ));
+    }
     let attack = match args.attack {
-        AttackName::Majority if !on_network => AttackSpec::Majority(MajoritySpec {
-            convention: args.convention.resolve(Convention::DEFAULT)?,
-            give_up: args.give_up,
-            walk: args.walk,
-        }),
+        AttackName::Majority if !on_network => with_mining(
+            args,
+            MajoritySpec {
+                convention: args.convention.resolve(Convention::DEFAULT)?,
+                give_up: args.give_up,
+                walk: args.walk,
+            },
+        )?,
         AttackName::Majority => {
             let conv = args.convention.resolve(Convention::DEFAULT)?;
             if conv.tie != crate::params::TieRule::FirstSeen {
@@ -134,10 +240,18 @@ fn experiment(args: &SimulateArgs) -> anyhow::Result<Experiment> {
         attack,
         qs: parse_share_list("--q", &args.q)?,
         zs: parse_z_list("--z", &args.z)?,
-        trials: args.trials,
+        trials: match args.rel_error {
+            Some(_) => args.max_trials.unwrap_or(DEFAULT_MAX_TRIALS),
+            None => args.trials,
+        },
         seed: args.seed,
         ci: args.ci,
         confidence: args.confidence,
+        sampling: Sampling {
+            method: args.method,
+            rel_error: args.rel_error,
+            tilt: args.tilt,
+        },
     })
 }
 
@@ -145,31 +259,132 @@ fn experiment(args: &SimulateArgs) -> anyhow::Result<Experiment> {
 pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let exp = experiment(&args)?;
     let threads = common::threads(args.threads)?;
+    let shard = args
+        .shard
+        .as_deref()
+        .map(|s| super::merge::parse_shard("--shard", s))
+        .transpose()?;
+    if !(args.checkpoint_every >= 0.0 && args.checkpoint_every.is_finite()) {
+        return Err(usage(
+            "--checkpoint-every",
+            args.checkpoint_every,
+            "give a number of seconds, 0 or more",
+        ));
+    }
     let out_dir = match &args.out {
         Some(d) => Some(common::prepare_out_dir("--out", d)?),
         None => None,
     };
+    let checkpoint = out_dir.as_deref().map(|dir| CheckpointAt {
+        dir,
+        resume: args.resume,
+        every: std::time::Duration::from_secs_f64(args.checkpoint_every),
+    });
+    if let Some(cp) = checkpoint.filter(|c| !c.resume) {
+        let old = cp.dir.join(checkpoint::file_name(shard));
+        if old.exists() {
+            eprintln!(
+                "note: '{}' holds an earlier run's checkpoint; starting afresh (pass --resume to continue it)",
+                old.display()
+            );
+        }
+    }
     let bar = Bar::new(exp.trials * exp.cells(), args.quiet, exp.attack.name());
-    let outcome = common::with_pool(threads, || exp.run(&bar))?;
+    let opts = RunOptions { shard, checkpoint };
+    let outcome = common::with_pool(threads, || exp.run_with(&opts, &bar))??;
     bar.finish();
+    if outcome.resumed_trials > 0 {
+        eprintln!(
+            "resumed from the checkpoint: {} trials were already done",
+            outcome.resumed_trials
+        );
+    }
+    warn_low_ess(&outcome.rows);
+    let command = common::command_line();
+    if let (Some(s), Some(dir)) = (shard, &out_dir) {
+        let file = ShardFile::new(&exp, &outcome, s, threads, &command)?;
+        let path = report::shard::write(dir, &file)?;
+        report::remove_checkpoint(dir, shard);
+        eprintln!(
+            "wrote shard {}/{} to '{}'; when all {} are done: dslab merge FOLDERS... --out DIR",
+            s.0 + 1,
+            s.1,
+            path.display(),
+            s.1
+        );
+        return Ok(());
+    }
     let stdout = match args.format {
         Format::Csv => to_csv(&outcome.rows)?,
         Format::Json => to_json(&outcome.rows)?,
         Format::Table => render_table(&exp, &outcome.rows),
     };
     if let Some(dir) = out_dir {
-        report::write_result(&dir, &exp, &outcome, threads, &common::command_line())?;
+        report::write_result(&dir, &exp, &outcome, threads, &command)?;
+        report::remove_checkpoint(&dir, shard);
     }
     print!("{stdout}");
     Ok(())
 }
 
+/// Importance-sampling rows whose effective sample size is too small for their interval
+/// to be trusted (e.g. a poor --tilt, or too few trials).
+fn warn_low_ess(rows: &[report::ReversalRow]) {
+    let low: Vec<String> = rows
+        .iter()
+        .filter(|r| r.ess.is_some_and(|e| e < MIN_ESS) && r.probability < 1.0)
+        .map(|r| format!("q={} z={}", r.q, r.z))
+        .collect();
+    if !low.is_empty() {
+        eprintln!(
+            "warning: effective sample size below {MIN_ESS} at {}: these importance-sampling \
+             intervals are unreliable; run more trials or keep the default --tilt",
+            low.join(", ")
+        );
+    }
+}
+
+/// The line under the attack description: how many trials, which estimator, which intervals.
+fn sampling_line(exp: &Experiment, rows: &[report::ReversalRow]) -> String {
+    let count = match exp.sampling.rel_error {
+        Some(e) => format!(
+            "until every interval is within ±{}% of its estimate (at most {} trials per q)",
+            e * 100.0,
+            exp.trials
+        ),
+        None => format!("{} trials per q", exp.trials),
+    };
+    let is_qs: Vec<String> = rows
+        .iter()
+        .filter(|r| r.method == "is" && r.z == exp.zs[0])
+        .map(|r| r.q.to_string())
+        .collect();
+    let method = if is_qs.is_empty() {
+        format!("{} {}% intervals", exp.ci.name(), exp.confidence * 100.0)
+    } else {
+        format!(
+            "importance sampling for q = {} (normal {}% intervals), otherwise {} intervals",
+            is_qs.join(", "),
+            exp.confidence * 100.0,
+            exp.ci.name()
+        )
+    };
+    format!(
+        "{count}, seed {}, {method}; exact = closed form, same convention",
+        exp.seed
+    )
+}
+
 /// The terminal table: q, z, estimate, interval, closed form (+ blocks for q > 1/2).
 pub fn render_table(exp: &Experiment, rows: &[report::ReversalRow]) -> String {
     let blocks = rows.iter().any(|r| r.mean_blocks.is_some());
+    let precision = exp.sampling.rel_error.is_some() || rows.iter().any(|r| r.method == "is");
     let mut header = vec!["q", "z", "P(reversal)", "interval", "exact"];
     if blocks {
         header.extend(["mean blocks", "p99 blocks"]);
+    }
+    if precision {
+        header.extend(["method", "trials", "± rel."]);
     }
     let net = rows.iter().any(|r| r.cost_blocks.is_some());
     if net {
@@ -193,6 +408,14 @@ pub fn render_table(exp: &Experiment, rows: &[report::ReversalRow]) -> String {
                 v.push(r.mean_blocks.map_or(String::new(), |m| format!("{m:.1}")));
                 v.push(r.p99_blocks.map_or(String::new(), |m| m.to_string()));
             }
+            if precision {
+                v.push(r.method.clone());
+                v.push(r.trials.to_string());
+                v.push(
+                    r.rel_error
+                        .map_or("-".into(), |e| format!("{:.1}%", e * 100.0)),
+                );
+            }
             if net {
                 let num =
                     |x: Option<f64>, d: usize| x.map_or(String::new(), |x| format!("{x:.d$}"));
@@ -207,12 +430,9 @@ pub fn render_table(exp: &Experiment, rows: &[report::ReversalRow]) -> String {
         })
         .collect();
     format!(
-        "{}\n{} trials per q, seed {}, {} {}% intervals; exact = closed form, same convention\n{}",
+        "{}\n{}\n{}",
         exp.attack.describe(),
-        exp.trials,
-        exp.seed,
-        exp.ci.name(),
-        exp.confidence * 100.0,
+        sampling_line(exp, rows),
         table::render(&header, &body)
     )
 }

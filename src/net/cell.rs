@@ -443,10 +443,13 @@ impl NetExperiment {
             if z == 0 {
                 let k = t.extra[Z0];
                 let ci = interval(grid.ci, k, t.trials, grid.confidence);
+                let p = k as f64 / n;
                 row.successes = k;
-                row.probability = k as f64 / n;
+                row.probability = p;
                 row.ci_low = ci.low;
                 row.ci_high = ci.high;
+                row.std_error = Some((p * (1.0 - p) / n).sqrt());
+                row.rel_error = (p > 0.0).then(|| (ci.high - ci.low) / 2.0 / p);
             }
             let cost = if z == 0 {
                 t.extra[Z0_COST]

@@ -2,8 +2,10 @@
 //! whole or not at all. Renderers are pure (`&rows → String`); only [`write_atomic`]
 //! touches the file system.
 
+pub mod cells;
 pub mod manifest;
 pub mod rows;
+pub mod shard;
 pub mod table;
 
 use std::io::Write;
@@ -34,17 +36,31 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     result.with_context(|| format!("could not write '{}'", path.display()))
 }
 
-/// Write `reversal.csv` and `manifest.json` of an experiment's outcome into `dir`, each
-/// whole or not at all.
-pub fn write_result(
-    dir: &Path,
+/// Delete the checkpoint of a finished run in `dir` (see [`crate::sim::checkpoint`]), and
+/// the temporaries a kill in the middle of a checkpoint write leaves behind. Call it only
+/// after the results are written.
+pub fn remove_checkpoint(dir: &Path, shard: Option<(u64, u64)>) {
+    let name = crate::sim::checkpoint::file_name(shard);
+    let _ = std::fs::remove_file(dir.join(&name));
+    let stale = format!(".{name}.tmp-");
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(&stale) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
+/// The manifest of an experiment's outcome.
+pub fn manifest(
     exp: &crate::experiment::Experiment,
     outcome: &crate::experiment::Outcome,
     threads: usize,
     command: &str,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<manifest::Manifest> {
     let params = serde_json::to_value(exp)?;
-    let manifest = manifest::Manifest {
+    Ok(manifest::Manifest {
         version: env!("CARGO_PKG_VERSION").into(),
         command: command.into(),
         scenario: exp.name.clone(),
@@ -56,8 +72,22 @@ pub fn write_result(
         batch_size: outcome.batch_size,
         threads,
         wall_seconds: outcome.wall_seconds,
-        trials_per_second: outcome.total_trials as f64 / outcome.wall_seconds.max(1e-9),
-    };
+        // A resumed run timed only the trials it ran itself.
+        trials_per_second: (outcome.total_trials - outcome.resumed_trials) as f64
+            / outcome.wall_seconds.max(1e-9),
+    })
+}
+
+/// Write `reversal.csv` and `manifest.json` of an experiment's outcome into `dir`, each
+/// whole or not at all.
+pub fn write_result(
+    dir: &Path,
+    exp: &crate::experiment::Experiment,
+    outcome: &crate::experiment::Outcome,
+    threads: usize,
+    command: &str,
+) -> anyhow::Result<()> {
+    let manifest = manifest(exp, outcome, threads, command)?;
     write_atomic(&dir.join("reversal.csv"), to_csv(&outcome.rows)?.as_bytes())?;
     let json = serde_json::to_string_pretty(&manifest)? + "\n";
     write_atomic(&dir.join("manifest.json"), json.as_bytes())

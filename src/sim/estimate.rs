@@ -47,7 +47,8 @@ impl Plan {
         self.batch_size.min(self.trials - b * self.batch_size)
     }
 
-    fn in_shard(&self, b: u64) -> bool {
+    /// Whether batch `b` belongs to this plan's shard.
+    pub fn in_shard(&self, b: u64) -> bool {
         self.shard.is_none_or(|(i, n)| b % n == i)
     }
 }

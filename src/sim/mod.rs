@@ -2,11 +2,16 @@
 //!
 //! Depends on `analytic` (exact tails) and `params`; never on clap, files or stdout.
 
+pub mod checkpoint;
 pub mod estimate;
+pub mod is;
 pub mod majority;
+pub mod pow_source;
 pub mod race;
 pub mod rng;
+pub mod schedule;
 pub mod tally;
+pub mod weighted;
 
 use race::RaceSetup;
 use rng::SimRng;

@@ -88,15 +88,20 @@ pub struct TrialOutcome {
     pub censored: bool,
 }
 
-/// Thresholds on a 64-bit draw, precomputed once per cell.
+/// The shares as thresholds on a 64-bit draw u, precomputed once per trial: the attacker
+/// finds the block when u < `attacker`; an honest miner of the γ group (on the attacker's
+/// branch during a published tie) when `attacker` ≤ u < `tie_switch`; else another honest one.
 #[derive(Clone, Copy, Debug)]
-struct Thresholds {
-    attacker: u64,
-    tie_switch: u64,
+pub struct Thresholds {
+    /// q · 2^64.
+    pub attacker: u64,
+    /// (q + γ·(1 − q)) · 2^64.
+    pub tie_switch: u64,
 }
 
 impl Thresholds {
-    fn new(q: f64, gamma: f64) -> Thresholds {
+    /// Thresholds for attacker share `q` and tie-rule `gamma`.
+    pub fn new(q: f64, gamma: f64) -> Thresholds {
         const TWO64: f64 = 18_446_744_073_709_551_616.0;
         let attacker = (q * TWO64) as u64; // saturating cast: q = 1 → u64::MAX
         let rest = u64::MAX - attacker;
@@ -105,6 +110,30 @@ impl Thresholds {
             attacker,
             tie_switch,
         }
+    }
+}
+
+/// Where the race's blocks come from. Each block is reported as a point u of [0, 2^64) on
+/// the hash-share scale of [`Thresholds`]: the attacker found it if u < `attacker`, the γ
+/// group if `attacker` ≤ u < `tie_switch`, another honest miner otherwise. A random
+/// generator is a block source that draws u uniformly (the Poisson model);
+/// `sim::pow_source::PowSource` is one that mines (real SHA-256d hashing).
+pub trait BlockSource {
+    /// The next block's point on the share scale.
+    fn next_block(&mut self, th: &Thresholds) -> u64;
+    /// A uniform 64-bit draw, for resolving the rest of a race exactly.
+    fn uniform_u64(&mut self) -> u64;
+}
+
+impl<R: Rng + ?Sized> BlockSource for R {
+    #[inline]
+    fn next_block(&mut self, _th: &Thresholds) -> u64 {
+        self.next_u64()
+    }
+
+    #[inline]
+    fn uniform_u64(&mut self) -> u64 {
+        self.next_u64()
     }
 }
 
@@ -119,7 +148,7 @@ pub fn trial<S, R>(
 ) -> TrialOutcome
 where
     S: RaceStrategy + ?Sized,
-    R: Rng + ?Sized,
+    R: BlockSource + ?Sized,
 {
     let th = Thresholds::new(setup.q, setup.gamma);
     let z_max = i64::from(setup.z_max);
@@ -154,7 +183,7 @@ where
             .then(|| strategy.tail_win(view.lead()))
             .flatten()
         {
-            if unit_f64(rng.next_u64()) < w {
+            if unit_f64(rng.uniform_u64()) < w {
                 record(honest, blocks, &mut best);
             }
             break;
@@ -165,7 +194,7 @@ where
                 censored: true,
             };
         }
-        let u = rng.next_u64();
+        let u = rng.next_block(&th);
         blocks += 1;
         if u < th.attacker {
             attacker += 1;

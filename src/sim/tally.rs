@@ -1,7 +1,10 @@
-//! Per-batch and per-cell counts. Everything is an integer, so merging is exact and
-//! independent of order and thread count.
+//! Per-batch and per-cell counts. Everything is an integer (or an exact sum, for
+//! importance-sampling weights), so merging is exact and independent of order and thread
+//! count.
 
 use serde::{Deserialize, Serialize};
+
+use super::weighted::WeightedTally;
 
 /// Outcome counts of a cell (or of one batch of it).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,6 +19,9 @@ pub struct Tally {
     pub by_top: Vec<u64>,
     /// Blocks until success, per z (recorded only where requested, e.g. q > 1/2).
     pub blocks: Option<Vec<BlockStats>>,
+    /// Importance-sampling weights per z (cells estimated by importance sampling only).
+    #[serde(default)]
+    pub weighted: Option<WeightedTally>,
     /// Further integer counters a cell kind defines (summed on merge; e.g. the network
     /// attacks' z = 0 outcomes and costs). Empty unless a cell uses it.
     #[serde(default)]
@@ -30,6 +36,7 @@ impl Tally {
             censored: 0,
             by_top: vec![0; z_max as usize + 2],
             blocks: blocks.then(|| vec![BlockStats::default(); z_max as usize + 1]),
+            weighted: None,
             extra: Vec::new(),
         }
     }
@@ -64,6 +71,9 @@ impl Tally {
             for (a, b) in mine.iter_mut().zip(theirs) {
                 a.merge(b);
             }
+        }
+        if let (Some(mine), Some(theirs)) = (&mut self.weighted, &other.weighted) {
+            mine.merge(theirs);
         }
     }
 }

@@ -11,3 +11,7 @@ mod cli_errors;
 mod majority;
 /// Finney, race, Vector76 and the majority attack on the network model.
 mod network;
+/// `dslab mine` and `dslab hashrate`: real proof of work, verified with the sha2 crate.
+mod pow;
+/// Rare events and scale: importance sampling, target precision, shards, resume.
+mod scale;

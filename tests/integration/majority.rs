@@ -19,6 +19,7 @@ fn experiment(qs: &[f64], z_max: u32, trials: u64, seed: u64, spec: MajoritySpec
         seed,
         ci: CiMethod::Wilson,
         confidence: 0.95,
+        sampling: Default::default(),
     }
 }
 

@@ -63,6 +63,7 @@ fn run(
         seed: 5,
         ci: CiMethod::Wilson,
         confidence: 0.95,
+        sampling: Default::default(),
     };
     exp.run(&NoProgress).rows
 }
@@ -557,7 +558,14 @@ fn value_stability_of_a_small_network_run() {
         topologies: 2,
         ..NetworkSpec::default()
     };
-    let rows = run(NetAttack::Vector76(Vector76Spec::default()), net, MerchantSpec::default(), &[0.3], 3, 5000);
+    let rows = run(
+        NetAttack::Vector76(Vector76Spec::default()),
+        net,
+        MerchantSpec::default(),
+        &[0.3],
+        3,
+        5000,
+    );
     let got: Vec<u64> = rows.iter().map(|r| r.successes).collect();
     assert_eq!(got, vec![0, 1417, 794, 494]);
 }
