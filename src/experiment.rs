@@ -267,7 +267,9 @@ impl Experiment {
         progress: &dyn Progress,
         start: Instant,
     ) -> anyhow::Result<Outcome> {
-        if opts.shard.is_some() || opts.checkpoint.is_some() {
+        // An output folder always offers a checkpoint; a network run simply does not keep
+        // one (it is short). Asking to shard or to resume is refused.
+        if opts.shard.is_some() || opts.checkpoint.is_some_and(|c| c.resume) {
             return Err(crate::error::usage(
                 "--shard/--resume",
                 n.name(),

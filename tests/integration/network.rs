@@ -569,3 +569,35 @@ fn value_stability_of_a_small_network_run() {
     let got: Vec<u64> = rows.iter().map(|r| r.successes).collect();
     assert_eq!(got, vec![0, 1417, 794, 494]);
 }
+
+#[test]
+fn network_runs_write_csv_and_manifest_and_refuse_shards() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("v76");
+    let o = out.to_str().expect("utf-8 path");
+    stdout_of(&[
+        "simulate",
+        "--attack",
+        "vector76",
+        "--q",
+        "0.2",
+        "--z",
+        "0..2",
+        "--trials",
+        "2000",
+        "--nodes",
+        "200",
+        "--topologies",
+        "2",
+        "--quiet",
+        "--out",
+        o,
+    ]);
+    assert!(out.join("reversal.csv").exists() && out.join("manifest.json").exists());
+    fails_naming(
+        &[
+            "simulate", "--attack", "finney", "--trials", "100", "--shard", "1/2", "--out", o,
+        ],
+        "--shard",
+    );
+}
