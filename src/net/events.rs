@@ -11,10 +11,23 @@ use std::collections::BinaryHeap;
 /// triangle inequality of the precomputed delays exact and ties genuine.
 pub const TICK: f64 = 1.0 / 1_048_576.0;
 
-/// `x` rounded to a multiple of [`TICK`].
+/// `x` rounded to a multiple of [`TICK`] (ties to even).
 #[inline]
 pub fn tick(x: f64) -> f64 {
-    (x / TICK).round() * TICK
+    // Adding and subtracting 2^52 rounds a value below 2^51 to an integer in one add:
+    // f64::round is a libm call on baseline x86-64 and showed up at 8 % of a profile.
+    const SHIFT: f64 = 4_503_599_627_370_496.0; // 2^52
+    let y = x * (1.0 / TICK); // a power of two: exact, and no division
+    if y.abs() < SHIFT / 2.0 {
+        let r = if y >= 0.0 {
+            (y + SHIFT) - SHIFT
+        } else {
+            (y - SHIFT) + SHIFT
+        };
+        r * TICK
+    } else {
+        y.round() * TICK
+    }
 }
 
 /// When a message reaches a node: the time, then the number of relays it passed through
@@ -140,6 +153,18 @@ impl<T> Queue<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tick_rounds_to_the_grain() {
+        assert_eq!(tick(0.0), 0.0);
+        assert_eq!(tick(1.0), 1.0);
+        assert_eq!(tick(3.4 * TICK), 3.0 * TICK);
+        assert_eq!(tick(3.6 * TICK), 4.0 * TICK);
+        assert_eq!(tick(-3.6 * TICK), -4.0 * TICK);
+        let x = 12_345.678_901;
+        assert!((tick(x) - x).abs() <= TICK / 2.0 && (tick(x) / TICK).fract() == 0.0);
+        assert_eq!(tick(1e300), 1e300);
+    }
 
     #[test]
     fn equal_keys_come_out_first_in_first_out() {

@@ -103,6 +103,8 @@ pub fn trial<R: Rng + ?Sized>(
             break;
         }
         if acc.all() && z0_done {
+            // Every merchant has accepted: from here only heights matter.
+            w.watch_merchant = false;
             if s.exact_tail {
                 let win = analytic::tail_win(s.q, 0.0, s.give_up, -deficit);
                 if unit_f64(rng.next_u64()) < win {
