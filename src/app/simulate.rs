@@ -204,6 +204,7 @@ fn experiment(args: &SimulateArgs) -> anyhow::Result<Experiment> {
             "the network attacks run plain Monte Carlo with Poisson mining and a fixed --trials",
         ));
     }
+    check_net_flags(args, on_network)?;
     let attack = match args.attack {
         AttackName::Majority if !on_network => with_mining(
             args,
@@ -519,6 +520,27 @@ pub enum RaceVariantArg {
 }
 
 impl NetArgs {
+    /// Whether any network, merchant or attack option was given (besides `--network`).
+    fn any_set(&self) -> bool {
+        self.merchant_incoming.is_some()
+            || self.listening_period.is_some()
+            || self.merchant_peers.is_some()
+            || self.observers.is_some()
+            || self.alerts
+            || self.rbf_share.is_some()
+            || self.block_interval.is_some()
+            || self.nodes.is_some()
+            || self.miners.is_some()
+            || self.link_latency.is_some()
+            || self.block_hop_delay.is_some()
+            || self.topologies.is_some()
+            || self.race_variant.is_some()
+            || self.replace_after.is_some()
+            || self.conflict_delay.is_some()
+            || self.helpers.is_some()
+            || self.sweep.is_some()
+    }
+
     fn network_spec(&self) -> anyhow::Result<NetworkSpec> {
         let mut n = match self.network.as_deref() {
             None | Some("default") => NetworkSpec::default(),
@@ -598,6 +620,38 @@ impl NetArgs {
             NetAttack::Majority { .. } => AttackSpec::MajorityNet(e),
         })
     }
+}
+
+/// Flags that would be silently ignored are errors: network flags on the zero-latency
+/// majority race, convention flags on the attacks whose head start is fixed, and
+/// `--give-up` on the race and Vector76 attacks.
+fn check_net_flags(args: &SimulateArgs, on_network: bool) -> anyhow::Result<()> {
+    if !on_network && args.net.any_set() {
+        return Err(usage(
+            "--network",
+            "(not given)",
+            "network and merchant flags need a network: add --network default (or none, or a file)",
+        ));
+    }
+    let fixed_k = matches!(
+        args.attack,
+        AttackName::Finney | AttackName::Vector76 | AttackName::Race
+    );
+    if fixed_k && args.convention.is_explicit() {
+        return Err(usage(
+            "--premined/--tie/--classical",
+            format!("{:?}", args.attack).to_lowercase(),
+            "these set the majority attack's convention; Finney and Vector76 hold k = 1, race k = 0",
+        ));
+    }
+    if matches!(args.attack, AttackName::Race | AttackName::Vector76) && args.give_up.is_some() {
+        return Err(usage(
+            "--give-up",
+            format!("{:?}", args.attack).to_lowercase(),
+            "applies to the finney and majority attacks only",
+        ));
+    }
+    Ok(())
 }
 
 /// `table.key=v1,v2,...`: each value read as a TOML value (numbers, booleans), else text.

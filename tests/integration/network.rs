@@ -417,6 +417,16 @@ fn bad_network_input_exits_2_naming_the_key() {
         &["simulate", "--attack", "race", "--listening-period=-5"],
         "merchant.listening_period",
     );
+    // Flags that would otherwise be silently ignored.
+    fails_naming(&["simulate", "--listening-period", "5"], "--network");
+    fails_naming(
+        &["simulate", "--attack", "finney", "--classical"],
+        "--premined/--tie/--classical",
+    );
+    fails_naming(
+        &["simulate", "--attack", "vector76", "--give-up", "3"],
+        "--give-up",
+    );
 }
 
 /// The layout of `attacks/*.toml` for the network attacks (the lead's parser reads the
