@@ -9,7 +9,8 @@
 //! - [`sim`]: the simulation engine, strategies and parallel estimation.
 //! - [`net`]: the peer-to-peer network model and the Finney, race and Vector76 attacks.
 //! - [`stats`]: confidence intervals.
-//! - [`report`]: CSV / JSON / table rendering, manifests, atomic file writes.
+//! - [`report`]: CSV / JSON / table rendering, plots, summaries, manifests, atomic file writes.
+//! - [`scenario`]: scenario files (`attacks/*.toml`) and the built-in lab.
 //! - `pow`: real SHA-256d proof of work (being built).
 #![deny(missing_docs)]
 
@@ -22,5 +23,6 @@ pub mod net;
 pub mod params;
 pub mod pow;
 pub mod report;
+pub mod scenario;
 pub mod sim;
 pub mod stats;

@@ -91,7 +91,10 @@ pub fn prepare_out_dir(flag: &str, dir: &Path) -> anyhow::Result<PathBuf> {
 
 /// The command line that produced this run, shell-quoted, for manifests.
 pub fn command_line() -> String {
-    std::env::args()
+    // The program is named `dslab` whatever path it was started by, so manifests do not
+    // depend on where the binary lives.
+    std::iter::once("dslab".to_string())
+        .chain(std::env::args().skip(1))
         .map(|a| {
             if !a.is_empty()
                 && a.chars()

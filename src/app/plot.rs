@@ -1,12 +1,95 @@
-//! `dslab plot` (not yet built; see the open issues).
+//! `dslab plot DIR`: re-render the plots of a report folder from its `reversal.csv`,
+//! without simulating. The same CSV gives the same PNG bytes as `dslab run` wrote.
+
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use crate::error::usage;
+use crate::report::{plot, write_atomic};
+
 /// Arguments of `dslab plot`.
 #[derive(Debug, Args)]
-pub struct PlotArgs {}
+pub struct PlotArgs {
+    /// A scenario's report folder (reports/NAME, holding reversal.csv), or a folder of them
+    /// (reports/).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+}
 
 /// Run `dslab plot`.
-pub fn run(_args: PlotArgs) -> anyhow::Result<()> {
-    anyhow::bail!("'dslab plot' is not built yet")
+pub fn run(args: PlotArgs) -> anyhow::Result<()> {
+    let folders = report_folders(&args.dir)?;
+    for dir in folders {
+        for file in write_figures(&dir, &scenario_name(&dir))? {
+            println!("{}", dir.join(file).display());
+        }
+    }
+    Ok(())
+}
+
+/// `dir` itself if it holds a `reversal.csv`, else its subfolders that do (sorted).
+fn report_folders(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    if dir.join("reversal.csv").is_file() {
+        return Ok(vec![dir.to_path_buf()]);
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        usage(
+            "DIR",
+            dir.display(),
+            &format!(
+                "cannot read this folder ({e}); give a report folder such as reports/majority"
+            ),
+        )
+    })?;
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| !is_hidden(p) && p.join("reversal.csv").is_file())
+        .collect();
+    found.sort();
+    if found.is_empty() {
+        return Err(usage(
+            "DIR",
+            dir.display(),
+            "holds no reversal.csv, nor do its subfolders; give a folder written by `dslab run` \
+             or `dslab simulate --out`",
+        ));
+    }
+    Ok(found)
+}
+
+/// Hidden entries (`.NAME.partial-PID` folders of runs in progress) are not reports.
+pub fn is_hidden(p: &Path) -> bool {
+    p.file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+}
+
+/// Render every plot of the report folder `dir` from its CSV and write each atomically;
+/// returns the file names written. `name` (the scenario) goes in the titles.
+pub fn write_figures(dir: &Path, name: &str) -> anyhow::Result<Vec<&'static str>> {
+    let csv_path = dir.join("reversal.csv");
+    let text = std::fs::read_to_string(&csv_path).map_err(|e| {
+        usage(
+            "DIR",
+            dir.display(),
+            &format!("cannot read {} ({e})", csv_path.display()),
+        )
+    })?;
+    let rows =
+        plot::read_rows(&text).map_err(|e| usage("DIR", csv_path.display(), &format!("{e:#}")))?;
+    let mut written = Vec::new();
+    for fig in plot::render_all(name, &rows)? {
+        write_atomic(&dir.join(fig.file), &fig.png)?;
+        written.push(fig.file);
+    }
+    Ok(written)
+}
+
+/// The folder's name, resolving `.` and trailing separators.
+fn scenario_name(dir: &Path) -> String {
+    let resolved = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    resolved
+        .file_name()
+        .map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned())
 }

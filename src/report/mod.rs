@@ -4,8 +4,10 @@
 
 pub mod cells;
 pub mod manifest;
+pub mod plot;
 pub mod rows;
 pub mod shard;
+pub mod summary;
 pub mod table;
 
 use std::io::Write;

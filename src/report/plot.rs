@@ -1,0 +1,426 @@
+//! PNG plots of a `reversal.csv` (plotters, bitmap backend, DejaVu Sans compiled in).
+//!
+//! Plots are drawn from the exported CSV only, so `dslab plot DIR` re-renders them without
+//! simulating, and the same CSV always gives the same PNG bytes (no system fonts, no
+//! timestamps in the file). Rendering is pure: rows in, PNG bytes out; the caller writes.
+//!
+//! - `reversal.png`: P(reversal) against z, log axis, one line per q, interval band shaded,
+//!   closed form dashed, zero-reversal cells drawn as upper bounds (a ▼ at the interval's
+//!   upper end, never dropped and never at 0).
+//! - `heatmap.png`: q × z, colour = log10 P(reversal).
+//! - `blocks.png` (q > 1/2 rows only): blocks until the reversal succeeds.
+//! - `sweep.png` (when the CSV has `sweep_parameter`, `sweep_value`): P against the parameter.
+
+use std::sync::OnceLock;
+
+use anyhow::Context;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use serde::Deserialize;
+
+mod heatmap;
+mod lines;
+
+use heatmap::heatmap;
+use lines::{blocks, line_png, reversal_chart, sweep_chart};
+
+/// Width of every plot in pixels.
+pub const WIDTH: u32 = 1000;
+/// Height of every plot in pixels.
+pub const HEIGHT: u32 = 640;
+
+/// Lowest probability shown on a log axis (anything smaller is left off the plot).
+const Y_FLOOR: f64 = 1e-12;
+
+type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
+
+/// The columns of `reversal.csv` that plots use; other columns are ignored, and columns
+/// after the SPEC's first eight may be missing.
+#[derive(Clone, Debug, Deserialize)]
+pub struct PlotRow {
+    /// Attack name.
+    pub attack: String,
+    /// Attacker share.
+    pub q: f64,
+    /// Confirmations.
+    pub z: u32,
+    /// Trials of the cell.
+    pub trials: u64,
+    /// Estimated P(reversal).
+    pub probability: f64,
+    /// Lower interval bound.
+    pub ci_low: f64,
+    /// Upper interval bound.
+    pub ci_high: f64,
+    /// Closed form under the same convention, if any.
+    pub exact: Option<f64>,
+    /// Reversals counted.
+    #[serde(default)]
+    pub successes: Option<u64>,
+    /// Tie rule.
+    #[serde(default)]
+    pub tie: Option<String>,
+    /// Head start k.
+    #[serde(default)]
+    pub premined: Option<u32>,
+    /// Give-up deficit (`never` or blocks).
+    #[serde(default)]
+    pub give_up: Option<String>,
+    /// Interval method.
+    #[serde(default)]
+    pub ci: Option<String>,
+    /// Interval confidence level.
+    #[serde(default)]
+    pub confidence: Option<f64>,
+    /// Mean blocks until success (q > 1/2).
+    #[serde(default)]
+    pub mean_blocks: Option<f64>,
+    /// 99th percentile of blocks until success (q > 1/2).
+    #[serde(default)]
+    pub p99_blocks: Option<f64>,
+    /// Name of the swept defence parameter (with its unit), if any.
+    #[serde(default)]
+    pub sweep_parameter: Option<String>,
+    /// Value of the swept parameter.
+    #[serde(default)]
+    pub sweep_value: Option<f64>,
+}
+
+impl PlotRow {
+    /// No reversal was seen: only the interval's upper bound is informative.
+    pub fn is_zero(&self) -> bool {
+        self.probability <= 0.0
+    }
+
+    fn sweep(&self) -> Option<(&str, f64)> {
+        Some((self.sweep_parameter.as_deref()?, self.sweep_value?))
+    }
+}
+
+/// Parse the rows of a `reversal.csv`.
+pub fn read_rows(csv_text: &str) -> anyhow::Result<Vec<PlotRow>> {
+    let mut r = csv::Reader::from_reader(csv_text.as_bytes());
+    let rows = r
+        .deserialize()
+        .collect::<Result<Vec<PlotRow>, _>>()
+        .context("reversal.csv does not have the expected columns")?;
+    anyhow::ensure!(!rows.is_empty(), "reversal.csv has no rows");
+    Ok(rows)
+}
+
+/// One rendered plot.
+#[derive(Clone, Debug)]
+pub struct Figure {
+    /// File name inside the report folder.
+    pub file: &'static str,
+    /// What it shows (alt text in the summary page).
+    pub alt: String,
+    /// PNG bytes.
+    pub png: Vec<u8>,
+}
+
+/// The plots that apply to `rows` of scenario `name`: (file name, alt text), in the order
+/// they appear in the summary page.
+pub fn render_plan(name: &str, rows: &[PlotRow]) -> Vec<(&'static str, String)> {
+    let mut plan = vec![
+        (
+            "reversal.png",
+            format!("{name}: P(reversal) against confirmations z"),
+        ),
+        (
+            "heatmap.png",
+            format!("{name}: heat map of P(reversal) over q and z"),
+        ),
+    ];
+    if rows.iter().any(|r| r.mean_blocks.is_some()) {
+        plan.push((
+            "blocks.png",
+            format!("{name}: blocks until the reversal succeeds"),
+        ));
+    }
+    if rows.iter().any(|r| r.sweep().is_some()) {
+        plan.push((
+            "sweep.png",
+            format!("{name}: P(reversal) against the swept parameter"),
+        ));
+    }
+    plan
+}
+
+/// Every plot that applies to `rows` of scenario `name` (see [`render_plan`]).
+pub fn render_all(name: &str, rows: &[PlotRow]) -> anyhow::Result<Vec<Figure>> {
+    anyhow::ensure!(!rows.is_empty(), "no rows to plot");
+    render_plan(name, rows)
+        .into_iter()
+        .map(|(file, alt)| {
+            let png = match file {
+                "reversal.png" => line_png(&reversal_chart(name, rows))?,
+                "heatmap.png" => render(|a| heatmap(a, name, rows))?,
+                "blocks.png" => render(|a| blocks(a, name, rows))?,
+                _ => match sweep_chart(name, rows) {
+                    Some(c) => line_png(&c)?,
+                    None => anyhow::bail!("no sweep columns to plot"),
+                },
+            };
+            Ok(Figure { file, alt, png })
+        })
+        .collect()
+}
+
+/// Group rows into series by `key`, keeping first-appearance order (the CSV's q-major order).
+fn group<K: PartialEq + Clone>(
+    rows: &[PlotRow],
+    key: impl Fn(&PlotRow) -> K,
+) -> Vec<(K, Vec<&PlotRow>)> {
+    let mut groups: Vec<(K, Vec<&PlotRow>)> = Vec::new();
+    for r in rows {
+        let k = key(r);
+        match groups.iter_mut().find(|(g, _)| *g == k) {
+            Some((_, v)) => v.push(r),
+            None => groups.push((k, vec![r])),
+        }
+    }
+    groups
+}
+
+fn q_label(q: f64) -> String {
+    format!("q = {q}")
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
+}
+
+/// The convention and estimation settings, stated under every title (two lines).
+pub fn subtitle(rows: &[PlotRow]) -> Vec<String> {
+    let r = &rows[0];
+    let mut conv = Vec::new();
+    if let Some(t) = &r.tie {
+        conv.push(format!("tie rule {t}"));
+    }
+    if let Some(k) = r.premined {
+        conv.push(format!("head start k = {k}"));
+    }
+    let classical = r.tie.as_deref() == Some("first-seen") && r.premined == Some(1);
+    let mut first = format!("Convention: {}", conv.join(", "));
+    if conv.is_empty() {
+        first = "Convention: as recorded in manifest.json".into();
+    }
+    if classical {
+        first.push_str(" (classical: a tie wins, no head start)");
+    }
+    if let Some(g) = &r.give_up {
+        first.push_str(&match g.as_str() {
+            "never" => "; attacker never gives up".to_string(),
+            d => format!("; attacker gives up {d} blocks behind"),
+        });
+    }
+    let ci = match (r.ci.as_deref(), r.confidence) {
+        (Some(m), Some(c)) => format!("{} {}% intervals", ci_name(m), c * 100.0),
+        _ => "intervals as recorded".into(),
+    };
+    let second = format!(
+        "{} trials per point; {ci}; closed form under the same convention",
+        thousands(r.trials)
+    );
+    vec![first, second]
+}
+
+fn ci_name(m: &str) -> &str {
+    match m {
+        "wilson" => "Wilson",
+        "clopper-pearson" => "Clopper-Pearson",
+        other => other,
+    }
+}
+
+/// `20000000` → `20,000,000`.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Rendering
+
+/// The 10 colours of matplotlib's default cycle: distinct, and familiar to readers.
+const PALETTE: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+fn colour(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Register the compiled-in font once (plotters' ab_glyph backend has no system fonts).
+fn ensure_font() -> anyhow::Result<()> {
+    static FONT: OnceLock<bool> = OnceLock::new();
+    let ok = *FONT.get_or_init(|| {
+        plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular())
+            .is_ok()
+    });
+    anyhow::ensure!(ok, "the compiled-in DejaVu Sans font could not be loaded");
+    Ok(())
+}
+
+/// Draw on a white canvas and encode it as PNG.
+fn render(draw: impl FnOnce(&Area<'_>) -> anyhow::Result<()>) -> anyhow::Result<Vec<u8>> {
+    ensure_font()?;
+    let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE)?;
+        draw(&root)?;
+        root.present()?;
+    }
+    let mut png = Vec::new();
+    let encoder = image::codecs::png::PngEncoder::new_with_quality(
+        &mut png,
+        image::codecs::png::CompressionType::Best,
+        image::codecs::png::FilterType::Adaptive,
+    );
+    image::ImageEncoder::write_image(encoder, &rgb, WIDTH, HEIGHT, image::ColorType::Rgb8)
+        .context("could not encode the plot as PNG")?;
+    Ok(png)
+}
+
+/// Title and subtitle lines; returns the area left for the chart.
+fn titled<'a>(root: &Area<'a>, title: &str, subtitle: &[String]) -> anyhow::Result<Area<'a>> {
+    let root = root.margin(8, 0, 0, 0);
+    let mut area = root.titled(title, ("sans-serif", 24))?;
+    for line in subtitle {
+        area = area.titled(
+            line,
+            ("sans-serif", 15).into_font().color(&RGBColor(70, 70, 70)),
+        )?;
+    }
+    Ok(area)
+}
+
+/// Log-axis tick labels: `0.5`, `0.02`, `1` as decimals; `10⁻⁵`, `2×10⁻⁵` below 0.01.
+fn power_label(y: f64) -> String {
+    if y <= 0.0 {
+        return "0".into();
+    }
+    let e = y.log10().floor();
+    let m = y / 10f64.powf(e);
+    let (m, e) = if m >= 9.999 { (1.0, e + 1.0) } else { (m, e) };
+    let m = (m * 10.0).round() / 10.0;
+    let e = e as i32;
+    if e >= -2 {
+        // Rebuild from the rounded mantissa so no binary noise shows (0.30000000000000004).
+        let v = m * 10f64.powi(e);
+        return format!("{}", (v * 1e3).round() / 1e3);
+    }
+    if m == 1.0 {
+        format!("10{}", superscript(e))
+    } else {
+        format!("{m}×10{}", superscript(e))
+    }
+}
+
+fn superscript(e: i32) -> String {
+    e.to_string()
+        .chars()
+        .map(|c| match c {
+            '-' => '⁻',
+            '0' => '⁰',
+            '1' => '¹',
+            '2' => '²',
+            '3' => '³',
+            '4' => '⁴',
+            '5' => '⁵',
+            '6' => '⁶',
+            '7' => '⁷',
+            '8' => '⁸',
+            _ => '⁹',
+        })
+        .collect()
+}
+
+/// Lower end of the log axis: the decade below the smallest positive value shown.
+fn log_floor(values: impl Iterator<Item = f64>) -> f64 {
+    let min = values
+        .filter(|v| *v >= Y_FLOOR && v.is_finite())
+        .fold(1.0f64, f64::min);
+    // Just under the decade, so that rounding in plotters' tick search keeps its label.
+    10f64.powf(min.log10().floor()).clamp(Y_FLOOR, 0.1) * (1.0 - 1e-9)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_labels_are_readable() {
+        assert_eq!(power_label(1.0), "1");
+        assert_eq!(power_label(0.1), "0.1");
+        assert_eq!(power_label(0.3), "0.3");
+        assert_eq!(power_label(0.02), "0.02");
+        assert_eq!(power_label(1e-3), "10⁻³");
+        assert_eq!(power_label(2e-5), "2×10⁻⁵");
+        assert_eq!(power_label(1e-12), "10⁻¹²");
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(20_000_000), "20,000,000");
+    }
+
+    #[test]
+    fn log_floor_is_the_decade_below_the_smallest_value() {
+        let f = log_floor([0.5, 3e-5, 0.0, 1e-20].into_iter());
+        assert!((f / 1e-5 - 1.0).abs() < 1e-6, "{f}");
+        assert!(log_floor([1.0].into_iter()) < 0.1 && log_floor([1.0].into_iter()) > 0.0999);
+    }
+
+    #[test]
+    fn csv_without_optional_columns_still_plots() {
+        let csv = "attack,q,z,trials,probability,ci_low,ci_high,exact\n\
+                   race,0.1,0,100,0.5,0.4,0.6,\n\
+                   race,0.1,1,100,0.0,0.0,0.037,\n";
+        let rows = read_rows(csv).unwrap();
+        assert_eq!(rows[0].exact, None);
+        let figs = render_all("t", &rows).unwrap();
+        assert_eq!(figs.len(), 2);
+        assert!(figs.iter().all(|f| f.png.starts_with(b"\x89PNG")));
+    }
+
+    #[test]
+    fn sweep_columns_add_the_sweep_plot() {
+        let mut csv = String::from(
+            "attack,q,z,trials,probability,ci_low,ci_high,exact,sweep_parameter,sweep_value\n",
+        );
+        for (v, p) in [(0.0, 0.9), (5.0, 0.5), (10.0, 0.1)] {
+            csv.push_str(&format!(
+                "race,0.1,0,1000,{p},{},{},,listening period (s),{v}\n",
+                p - 0.02,
+                p + 0.02
+            ));
+        }
+        let rows = read_rows(&csv).unwrap();
+        let files: Vec<&str> = render_plan("t", &rows).into_iter().map(|f| f.0).collect();
+        assert_eq!(files, vec!["reversal.png", "heatmap.png", "sweep.png"]);
+        assert_eq!(render_all("t", &rows).unwrap().len(), 3);
+    }
+}
