@@ -14,7 +14,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::{UsageError, usage};
-use crate::experiment::{AttackSpec, DEFAULT_MAX_TRIALS, Experiment, MajoritySpec, Method, Sampling};
+use crate::experiment::{
+    AttackSpec, DEFAULT_MAX_TRIALS, Experiment, MajoritySpec, Method, Sampling,
+};
 use crate::params::{Convention, TieRule, parse_share_list, parse_z_list};
 use crate::stats::CiMethod;
 
@@ -263,11 +265,20 @@ impl ScenarioFile {
         let open = |key: &str, v: &Option<Spanned<f64>>, what: &str| match v {
             None => Ok(None),
             Some(x) if *x.get_ref() > 0.0 && *x.get_ref() < 1.0 => Ok(Some(*x.get_ref())),
-            Some(x) => Err(o.err(key, x, x.get_ref(), &format!("{what} must be strictly between 0 and 1"))),
+            Some(x) => Err(o.err(
+                key,
+                x,
+                x.get_ref(),
+                &format!("{what} must be strictly between 0 and 1"),
+            )),
         };
         Ok(Sampling {
             method,
-            rel_error: open("rel_error", &self.rel_error, "the relative error, e.g. 0.05,")?,
+            rel_error: open(
+                "rel_error",
+                &self.rel_error,
+                "the relative error, e.g. 0.05,",
+            )?,
             tilt: open("tilt", &self.tilt, "the tilted attacker share")?,
         })
     }
@@ -351,7 +362,12 @@ impl ScenarioFile {
             };
         }
         if let Some(m) = &self.max_trials {
-            return Err(o.err("max_trials", m, m.get_ref(), "max_trials caps a rel_error run; add rel_error or use trials"));
+            return Err(o.err(
+                "max_trials",
+                m,
+                m.get_ref(),
+                "max_trials caps a rel_error run; add rel_error or use trials",
+            ));
         }
         match &self.trials {
             None => Ok(defaults::TRIALS),

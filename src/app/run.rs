@@ -16,8 +16,8 @@ use super::plot::{is_hidden, write_figures};
 use super::progress::Bar;
 use crate::error::usage;
 use crate::experiment::{AttackSpec, CheckpointAt, Experiment, Outcome, RunOptions};
-use crate::report::shard::ShardFile;
 use crate::report::plot::read_rows;
+use crate::report::shard::ShardFile;
 use crate::report::summary::{self, Entry};
 use crate::report::{self, write_atomic};
 use crate::scenario::{self, BUILTIN, Scenario};
@@ -97,7 +97,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         let outcome = common::with_pool(threads, || exp.run_with(&opts, &bar))??;
         bar.finish();
         if outcome.resumed_trials > 0 {
-            say(format!("{label}: resumed, {} trials were already done", outcome.resumed_trials));
+            say(format!(
+                "{label}: resumed, {} trials were already done",
+                outcome.resumed_trials
+            ));
         }
         let dir = match shard {
             Some(sh) => write_shard(&out, s, &outcome, sh, threads, &command),

@@ -7,7 +7,8 @@
 //! - [`events`]: (time, hops, FIFO) keys and queue.
 //! - [`engine`]: timed Poisson mining, block tree, tips, the merchant's view.
 //! - [`private`], [`finney`], [`race`], [`vector76`]: the strategies.
-//! - [`cell`]: cells for [`crate::sim::estimate`], closed forms and rows.
+//! - [`cell`]: the experiment, its prepared topologies and cells for [`crate::sim::estimate`].
+//! - [`rows`]: closed forms of the zero-latency limit, costs and `reversal.csv` rows.
 //!
 //! Depends on `sim` (generator, tally, estimation), `analytic` and `params`; never on the
 //! command line, files or stdout.
@@ -18,6 +19,7 @@ pub mod events;
 pub mod finney;
 pub mod private;
 pub mod race;
+pub mod rows;
 pub mod spec;
 pub mod sweep;
 pub mod topology;
