@@ -556,13 +556,27 @@ impl NetArgs {
                         &format!("cannot read it ({e}); use none, default or a TOML file"),
                     )
                 })?;
-                toml::from_str::<NetworkSpec>(&text).map_err(|e| {
+                // The file holds `[network]` keys, at top level or under a `[network]`
+                // table (so a scenario's table can be copied as it is).
+                let bad = |e: toml::de::Error| {
                     usage(
                         "--network",
                         path,
                         &format!("bad network file: {}", e.message()),
                     )
-                })?
+                };
+                let mut table: toml::Table = toml::from_str(&text).map_err(bad)?;
+                let inner = match table.remove("network") {
+                    Some(toml::Value::Table(t)) if table.is_empty() => t,
+                    Some(other) => {
+                        table.insert("network".into(), other);
+                        table
+                    }
+                    None => table,
+                };
+                toml::Value::Table(inner)
+                    .try_into::<NetworkSpec>()
+                    .map_err(bad)?
             }
         };
         set(&mut n.rbf_share, self.rbf_share);

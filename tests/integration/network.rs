@@ -390,6 +390,19 @@ fn bad_network_input_exits_2_naming_the_key() {
     std::fs::write(&unknown, "nodez = 10\n").expect("write");
     let shares = dir.path().join("shares.toml");
     std::fs::write(&shares, "miners = 2\nminer_shares = [0.5, 0.6]\n").expect("write");
+    let table = dir.path().join("table.toml");
+    std::fs::write(&table, "[network]\nnodes = 200\ntopologies = 2\n").expect("write");
+    let s2 = table.to_str().expect("utf-8 path");
+    stdout_of(&[
+        "simulate",
+        "--attack",
+        "race",
+        "--network",
+        s2,
+        "--trials",
+        "100",
+        "--quiet",
+    ]);
     let negative = dir.path().join("negative.toml");
     std::fs::write(&negative, "link_latency = -0.1\n").expect("write");
     let s = |p: &std::path::Path| p.to_str().expect("utf-8 path").to_string();
@@ -547,6 +560,38 @@ fn defence_sweeps_add_the_swept_column_and_reject_unknown_keys() {
         .collect();
     // Four observers forwarding every transaction expose the conflict within seconds.
     assert!(p[1] < p[0] && p[1] < 0.01, "{p:?}");
+    // Double-spend alerts expose the conflict too (Karame et al.'s countermeasure).
+    let out = stdout_of(&[
+        "simulate",
+        "--attack",
+        "race",
+        "--race-variant",
+        "first-seen",
+        "--rbf-share",
+        "0",
+        "--q",
+        "0",
+        "--z",
+        "0",
+        "--trials",
+        "20000",
+        "--nodes",
+        "300",
+        "--topologies",
+        "4",
+        "--format",
+        "csv",
+        "--quiet",
+        "--sweep",
+        "network.alerts=false,true",
+    ]);
+    let (header, rows) = parse_csv(&out);
+    let i = header
+        .iter()
+        .position(|h| h == "probability")
+        .expect("column");
+    let p: Vec<f64> = rows.iter().map(|r| r[i].parse().expect("number")).collect();
+    assert!(p[0] > 0.1 && p[1] < 0.01, "{p:?}");
     fails_naming(
         &[
             "simulate",
