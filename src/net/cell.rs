@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::engine::{self, Acceptance, Hash, World};
 use super::events::{Key, tick};
-use super::private::{self, Private};
+use super::private::Private;
 use super::spec::{
     FinneySpec, Incoming, MerchantSpec, NetTables, NetworkModel, NetworkSpec, RaceSpec,
     RaceVariant, Vector76Spec,
@@ -19,7 +19,7 @@ use super::spec::{
 use super::sweep::{self, Sweep};
 use super::topology::Topology;
 use super::txprop::{self, TxTimes};
-use super::{Outcome, finney, race, vector76};
+use super::{NetStrategy, Outcome, finney, majority, race, vector76};
 use crate::report::ReversalRow;
 use crate::sim::estimate::{CellSim, Plan, Progress, estimate};
 use crate::sim::rng::{SimRng, batch_rng, cell_key, mix};
@@ -374,8 +374,14 @@ pub struct NetCell<'a> {
     z_max: u32,
     key: u64,
     block_interval: f64,
-    listening: f64,
-    private: Option<Private>,
+    strategy: Strategy,
+}
+
+/// The strategy of a cell (static dispatch: no `dyn` in the trial loop).
+enum Strategy {
+    Private(Private),
+    Race(race::Race),
+    Vector76(vector76::Vector76),
 }
 
 impl<'a> NetCell<'a> {
@@ -383,24 +389,21 @@ impl<'a> NetCell<'a> {
     pub fn new(e: &NetExperiment, preps: &'a [Prepared], q: f64, z_max: u32) -> NetCell<'a> {
         let exact_tail = e.network.model == NetworkModel::None;
         let listening = tick(e.merchant.listening_period);
-        let private = match &e.attack {
-            NetAttack::Finney(f) => Some(finney::attacker(
-                f,
+        let max_deficit = e.network.max_deficit;
+        let strategy = match &e.attack {
+            NetAttack::Finney(f) => {
+                Strategy::Private(finney::attacker(f, q, listening, exact_tail, max_deficit))
+            }
+            NetAttack::Majority { premined, give_up } => Strategy::Private(majority::attacker(
                 q,
+                *premined,
+                *give_up,
                 listening,
                 exact_tail,
-                e.network.max_deficit,
+                max_deficit,
             )),
-            NetAttack::Majority { premined, give_up } => Some(Private {
-                q,
-                premined: *premined,
-                one_shot_zero: false,
-                give_up: *give_up,
-                exact_tail,
-                max_deficit: e.network.max_deficit,
-                listening,
-            }),
-            _ => None,
+            NetAttack::Race(_) => Strategy::Race(race::Race),
+            NetAttack::Vector76(_) => Strategy::Vector76(vector76::Vector76 { listening }),
         };
         NetCell {
             q,
@@ -416,8 +419,7 @@ impl<'a> NetCell<'a> {
                 attack_key(&e.attack),
             ]),
             block_interval: e.network.block_interval,
-            listening,
-            private,
+            strategy,
         }
     }
 
@@ -430,12 +432,10 @@ impl<'a> NetCell<'a> {
     ) -> Outcome {
         w.reset();
         acc.reset();
-        if let Some(p) = &self.private {
-            return private::trial(p, w, acc, rng);
-        }
-        match &self.attack {
-            NetAttack::Race(_) => race::trial(w, acc, prep.z0_accepted, rng),
-            _ => vector76::trial(w, acc, &prep.tx, self.listening, rng),
+        match &self.strategy {
+            Strategy::Private(s) => s.trial(prep, w, acc, rng),
+            Strategy::Race(s) => s.trial(prep, w, acc, rng),
+            Strategy::Vector76(s) => s.trial(prep, w, acc, rng),
         }
     }
 }

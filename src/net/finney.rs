@@ -5,11 +5,7 @@
 //! keeps mining privately with its one-block head start and releases as soon as it is
 //! ahead after acceptance — the head-start race P(z, k = 1).
 
-use rand::Rng;
-
-use super::Outcome;
-use super::engine::{Acceptance, World};
-use super::private::{self, Private};
+use super::private::Private;
 use super::spec::FinneySpec;
 use crate::analytic;
 use crate::params::Convention;
@@ -31,16 +27,6 @@ pub fn attacker(
         max_deficit,
         listening,
     }
-}
-
-/// Run one trial.
-pub fn trial<R: Rng + ?Sized>(
-    a: &Private,
-    w: &mut World,
-    acc: &mut Acceptance,
-    rng: &mut R,
-) -> Outcome {
-    private::trial(a, w, acc, rng)
 }
 
 /// Zero-latency closed form. z ≥ 1: the head-start race `P_strict(z, k = 1)` (with the

@@ -6,7 +6,8 @@
 //! - [`txprop`]: transaction relay under first-seen / full-RBF policies and alerts.
 //! - [`events`]: (time, hops, FIFO) keys and queue.
 //! - [`engine`]: timed Poisson mining, block tree, tips, the merchant's view.
-//! - [`private`], [`finney`], [`race`], [`vector76`]: the strategies.
+//! - [`private`], [`finney`], [`majority`], [`race`], [`vector76`]: the strategies
+//!   ([`NetStrategy`]).
 //! - [`cell`]: the experiment, its prepared topologies and cells for [`crate::sim::estimate`].
 //! - [`rows`]: closed forms of the zero-latency limit, costs and `reversal.csv` rows.
 //!
@@ -17,6 +18,7 @@ pub mod cell;
 pub mod engine;
 pub mod events;
 pub mod finney;
+pub mod majority;
 pub mod private;
 pub mod race;
 pub mod rows;
@@ -27,6 +29,27 @@ pub mod txprop;
 pub mod vector76;
 
 pub use cell::{NetAttack, NetExperiment};
+
+use rand::Rng;
+
+use cell::Prepared;
+use engine::{Acceptance, World};
+
+/// A network attack strategy: one immutable value per cell, shared by all threads; the
+/// per-trial state lives in the [`World`] (reset before each trial) and the strategy's
+/// own locals. A new network attack is one file implementing this trait plus a name in
+/// [`NetAttack`].
+pub trait NetStrategy: Sync {
+    /// Run one trial on the reset `world` of topology `prep`; merchants' acceptances go
+    /// into `acc` (reset too).
+    fn trial<R: Rng + ?Sized>(
+        &self,
+        prep: &Prepared,
+        world: &mut World,
+        acc: &mut Acceptance,
+        rng: &mut R,
+    ) -> Outcome;
+}
 
 /// The outcome of one trial of a network attack.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -8,12 +8,13 @@
 //! and is reversed iff at some moment at or after that the branch is ahead. Merchant
 //! z = 0 accepts a listening period after first seeing V: the Finney attack releases right
 //! then (one shot: success iff ahead at that moment), the majority attack keeps going.
-//! Used by [`super::finney`] and the majority attack on a network.
+//! Used by [`super::finney`] and [`super::majority`].
 
 use rand::Rng;
 
-use super::Outcome;
+use super::cell::Prepared;
 use super::engine::{Acceptance, Finder, Watch, World};
+use super::{NetStrategy, Outcome};
 use crate::analytic;
 use crate::sim::rng::unit_f64;
 
@@ -63,6 +64,18 @@ impl State {
                 self.z0 = Some(true);
             }
         }
+    }
+}
+
+impl NetStrategy for Private {
+    fn trial<R: Rng + ?Sized>(
+        &self,
+        _prep: &Prepared,
+        w: &mut World,
+        acc: &mut Acceptance,
+        rng: &mut R,
+    ) -> Outcome {
+        trial(self, w, acc, rng)
     }
 }
 

@@ -11,12 +11,13 @@
 
 use rand::Rng;
 
-use super::Outcome;
+use super::cell::Prepared;
 use super::engine::{Acceptance, Finder, Watch, World};
 use super::events::{Key, tick};
 use super::spec::{RaceSpec, RaceVariant};
 use super::topology::Topology;
 use super::txprop::Tx;
+use super::{NetStrategy, Outcome};
 
 /// Depth at which the first block holding V or A counts as final. With a stale rate under
 /// 1 %, a reorganisation that deep among honest miners has probability far below 1e-9.
@@ -59,6 +60,23 @@ pub fn schedule(spec: &RaceSpec, topo: &Topology) -> (Sources, Sources) {
         }
     }
     (v, a)
+}
+
+/// The race attacker (its parameters act through the transaction schedule, prepared per
+/// topology by [`schedule`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Race;
+
+impl NetStrategy for Race {
+    fn trial<R: Rng + ?Sized>(
+        &self,
+        prep: &Prepared,
+        w: &mut World,
+        acc: &mut Acceptance,
+        rng: &mut R,
+    ) -> Outcome {
+        trial(w, acc, prep.z0_accepted, rng)
+    }
 }
 
 /// Run one trial on a reset `world`; `z0_accepted` is the merchant's z = 0 decision

@@ -20,11 +20,31 @@
 
 use rand::Rng;
 
-use super::Outcome;
+use super::cell::Prepared;
 use super::engine::{Acceptance, Finder, Watch, World};
 use super::events::Key;
 use super::race::{SETTLE, orphaned_attacker_blocks, settled};
 use super::txprop::{Tx, TxTimes};
+use super::{NetStrategy, Outcome};
+
+/// The Vector76 attacker; the merchant's listening period decides its z = 0 outcome.
+#[derive(Clone, Copy, Debug)]
+pub struct Vector76 {
+    /// Merchant's listening period (seconds, on the time grain).
+    pub listening: f64,
+}
+
+impl NetStrategy for Vector76 {
+    fn trial<R: Rng + ?Sized>(
+        &self,
+        prep: &Prepared,
+        w: &mut World,
+        acc: &mut Acceptance,
+        rng: &mut R,
+    ) -> Outcome {
+        trial(w, acc, &prep.tx, self.listening, rng)
+    }
+}
 
 /// Per-trial state of the attacker.
 struct State {
