@@ -58,6 +58,9 @@ pub struct RunArgs {
     /// OUT/NAME/shard-I-of-N.json per scenario; combine with `dslab merge`.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
+    /// Seconds between checkpoint writes.
+    #[arg(long, value_name = "S", default_value_t = 5.0)]
+    pub checkpoint_every: f64,
 }
 
 /// Run `dslab run`.
@@ -69,6 +72,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         .as_deref()
         .map(|s| super::merge::parse_shard("--shard", s))
         .transpose()?;
+    if !(args.checkpoint_every >= 0.0 && args.checkpoint_every.is_finite()) {
+        return Err(usage(
+            "--checkpoint-every",
+            args.checkpoint_every,
+            "give a number of seconds, 0 or more",
+        ));
+    }
     let out = common::prepare_out_dir("--out", &args.out)?;
     let say = |msg: String| {
         if !args.quiet {
@@ -91,7 +101,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
             checkpoint: Some(CheckpointAt {
                 dir: &ckdir,
                 resume: args.resume,
-                every: Duration::from_secs(5),
+                every: Duration::from_secs_f64(args.checkpoint_every),
             }),
         };
         let outcome = common::with_pool(threads, || exp.run_with(&opts, &bar))??;

@@ -353,3 +353,75 @@ fn shipped_attack_files_match_the_compiled_in_lab() {
         "every attacks/*.toml is in scenario::BUILTIN"
     );
 }
+
+#[test]
+fn run_resumes_after_a_kill_to_the_same_bytes() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("deep.toml");
+    std::fs::write(
+        &file,
+        "# resume test\nattack = \"majority\"\nq = \"0.1,0.3\"\nz = \"0..6\"\n\
+         trials = 10000000\nseed = 13\nmethod = \"is\"\n",
+    )
+    .unwrap();
+    let (whole, killed) = (tmp.path().join("whole"), tmp.path().join("killed"));
+    let run = |out: &std::path::Path| {
+        vec![
+            "run".to_string(),
+            file.display().to_string(),
+            "--quiet".into(),
+            "--out".into(),
+            out.display().to_string(),
+        ]
+    };
+    let ok = dslab().args(run(&whole)).output().unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dslab"))
+        .args(run(&killed))
+        .args(["--checkpoint-every", "0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let checkpoint = killed.join(".deep.checkpoint/checkpoint.json");
+    let start = Instant::now();
+    while !checkpoint.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no checkpoint appeared"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before a checkpoint"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        !killed.join("deep/reversal.csv").exists(),
+        "killed before the end"
+    );
+
+    let out = dslab().args(run(&killed)).arg("--resume").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read(whole.join("deep/reversal.csv")).unwrap(),
+        std::fs::read(killed.join("deep/reversal.csv")).unwrap()
+    );
+    assert!(
+        !killed.join(".deep.checkpoint").exists(),
+        "checkpoint removed when done"
+    );
+}
