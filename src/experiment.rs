@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::analytic;
+use crate::net::NetExperiment;
+use crate::net::cell::Grid;
 use crate::params::Convention;
 use crate::pow::Target;
 use crate::report::ReversalRow;
@@ -49,6 +51,14 @@ pub enum AttackSpec {
         /// Difficulty in leading zero bits: 2^bits hashes per block on average.
         bits: u32,
     },
+    /// Finney attack on the timed engine / network (see `crate::net`).
+    Finney(NetExperiment),
+    /// Race attack on the network.
+    Race(NetExperiment),
+    /// Vector76 attack on the network.
+    Vector76(NetExperiment),
+    /// Majority attack on a network (`--network default|FILE`).
+    MajorityNet(NetExperiment),
 }
 
 impl AttackSpec {
@@ -56,6 +66,10 @@ impl AttackSpec {
     pub fn name(&self) -> &'static str {
         match self {
             AttackSpec::Majority(_) | AttackSpec::MajorityPow { .. } => "majority",
+            AttackSpec::Finney(n)
+            | AttackSpec::Race(n)
+            | AttackSpec::Vector76(n)
+            | AttackSpec::MajorityNet(n) => n.name(),
         }
     }
 
@@ -76,6 +90,10 @@ impl AttackSpec {
                     m.convention
                 )
             }
+            AttackSpec::Finney(n)
+            | AttackSpec::Race(n)
+            | AttackSpec::Vector76(n)
+            | AttackSpec::MajorityNet(n) => n.describe(),
         }
     }
 }
@@ -220,6 +238,61 @@ impl Experiment {
         *self.zs.last().expect("an experiment has at least one z")
     }
 
+    /// Cells of the grid (q values, times sweep points for network attacks).
+    pub fn cells(&self) -> u64 {
+        match self.network() {
+            Some(n) => n.cells(self.qs.len()),
+            None => self.qs.len() as u64,
+        }
+    }
+
+    /// The network experiment, for the attacks that run on `crate::net`.
+    pub fn network(&self) -> Option<&NetExperiment> {
+        match &self.attack {
+            AttackSpec::Finney(n)
+            | AttackSpec::Race(n)
+            | AttackSpec::Vector76(n)
+            | AttackSpec::MajorityNet(n) => Some(n),
+            AttackSpec::Majority(_) | AttackSpec::MajorityPow { .. } => None,
+        }
+    }
+
+    /// Network attacks render their rows directly (their z = 0 merchant, costs and sweep
+    /// columns are not in `ResultSet`), so shards and checkpoints do not apply to them yet.
+    fn run_network(
+        &self,
+        n: &NetExperiment,
+        plan: &Plan,
+        opts: &RunOptions<'_>,
+        progress: &dyn Progress,
+        start: Instant,
+    ) -> anyhow::Result<Outcome> {
+        // An output folder always offers a checkpoint; a network run simply does not keep
+        // one (it is short). Asking to shard or to resume is refused.
+        if opts.shard.is_some() || opts.checkpoint.is_some_and(|c| c.resume) {
+            return Err(crate::error::usage(
+                "--shard/--resume",
+                n.name(),
+                "shards and checkpoints are not available for the network attacks yet; run unsharded",
+            ));
+        }
+        let grid = Grid {
+            qs: &self.qs,
+            zs: &self.zs,
+            ci: self.ci,
+            confidence: self.confidence,
+        };
+        let rows = n.rows(&grid, plan, progress)?;
+        Ok(Outcome {
+            rows,
+            wall_seconds: start.elapsed().as_secs_f64(),
+            total_trials: self.trials * self.cells(),
+            batch_size: plan.batch_size,
+            results: None,
+            resumed_trials: 0,
+        })
+    }
+
     /// Run on the current rayon pool, reporting progress.
     pub fn run(&self, progress: &dyn Progress) -> Outcome {
         self.run_with(&RunOptions::default(), progress)
@@ -250,6 +323,12 @@ impl Experiment {
             AttackSpec::Majority(m) => self.run_majority(m, &plan, opts, progress, None)?,
             AttackSpec::MajorityPow { majority, bits } => {
                 self.run_majority(majority, &plan, opts, progress, Some(*bits))?
+            }
+            AttackSpec::Finney(n)
+            | AttackSpec::Race(n)
+            | AttackSpec::Vector76(n)
+            | AttackSpec::MajorityNet(n) => {
+                return self.run_network(n, &plan, opts, progress, start);
             }
         };
         Ok(Outcome {

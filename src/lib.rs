@@ -7,6 +7,7 @@
 //! - [`params`]: parsing and validation of user values (q lists, z ranges, tie rules).
 //! - [`analytic`]: closed forms (Nakamoto, exact with head start and tie rule, P(z, κ)).
 //! - [`sim`]: the simulation engine, strategies and parallel estimation.
+//! - [`net`]: the peer-to-peer network model and the Finney, race and Vector76 attacks.
 //! - [`stats`]: confidence intervals.
 //! - [`report`]: CSV / JSON / table rendering, plots, summaries, manifests, atomic file writes.
 //! - [`scenario`]: scenario files (`attacks/*.toml`) and the built-in lab.
@@ -18,6 +19,7 @@ pub mod app;
 pub mod cli;
 pub mod error;
 pub mod experiment;
+pub mod net;
 pub mod params;
 pub mod pow;
 pub mod report;

@@ -11,6 +11,13 @@ use crate::experiment::{
     AttackSpec, CheckpointAt, DEFAULT_MAX_TRIALS, Experiment, MajoritySpec, Method, RunOptions,
     Sampling,
 };
+use crate::net::NetExperiment;
+use crate::net::cell::NetAttack;
+use crate::net::spec::{
+    FinneySpec, Incoming, MerchantSpec, NetworkModel, NetworkSpec, RaceSpec, RaceVariant,
+    Vector76Spec,
+};
+use crate::net::sweep::Sweep;
 use crate::params::{Convention, parse_share_list, parse_z_list};
 use crate::report::shard::ShardFile;
 use crate::report::{self, table, to_csv, to_json};
@@ -79,6 +86,9 @@ pub struct SimulateArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Network, merchant and Finney/race/Vector76 options.
+    #[command(flatten)]
+    pub net: Box<NetArgs>,
     /// Estimator: mc (plain Monte Carlo), is (importance sampling, for 0 < q < 1/2), or
     /// auto (importance sampling where plain Monte Carlo would miss the precision target).
     #[arg(long, value_enum, default_value = "mc")]
@@ -184,8 +194,19 @@ fn experiment(args: &SimulateArgs) -> anyhow::Result<Experiment> {
     if args.max_trials == Some(0) {
         return Err(usage("--max-trials", 0, "allow at least 1 trial"));
     }
+    let on_network = args.attack != AttackName::Majority || args.net.network.is_some();
+    if on_network
+        && (args.method != Method::Mc || args.rel_error.is_some() || args.mining == Mining::Pow)
+    {
+        return Err(usage(
+            "--method/--rel-error/--mining",
+            format!("{:?}", args.attack).to_lowercase(),
+            "the network attacks run plain Monte Carlo with Poisson mining and a fixed --trials",
+        ));
+    }
+    check_net_flags(args, on_network)?;
     let attack = match args.attack {
-        AttackName::Majority => with_mining(
+        AttackName::Majority if !on_network => with_mining(
             args,
             MajoritySpec {
                 convention: args.convention.resolve(Convention::DEFAULT)?,
@@ -193,13 +214,27 @@ fn experiment(args: &SimulateArgs) -> anyhow::Result<Experiment> {
                 walk: args.walk,
             },
         )?,
-        other => {
-            return Err(usage(
-                "--attack",
-                format!("{other:?}").to_lowercase(),
-                "only the majority attack is built so far",
-            ));
+        AttackName::Majority => {
+            let conv = args.convention.resolve(Convention::DEFAULT)?;
+            if conv.tie != crate::params::TieRule::FirstSeen {
+                return Err(usage(
+                    "--tie",
+                    conv.tie,
+                    "on a network ties are settled by arrival order (first-seen); drop --tie",
+                ));
+            }
+            args.net.attack(NetAttack::Majority {
+                premined: conv.premined,
+                give_up: args.give_up,
+            })?
         }
+        AttackName::Finney => args.net.attack(NetAttack::Finney(FinneySpec {
+            give_up: args.give_up,
+        }))?,
+        AttackName::Race => args.net.attack(NetAttack::Race(args.net.race()))?,
+        AttackName::Vector76 => args.net.attack(NetAttack::Vector76(Vector76Spec {
+            helpers: args.net.helpers.unwrap_or(0),
+        }))?,
     };
     Ok(Experiment {
         name: "simulate".into(),
@@ -255,11 +290,7 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
             );
         }
     }
-    let bar = Bar::new(
-        exp.trials * exp.qs.len() as u64,
-        args.quiet,
-        exp.attack.name(),
-    );
+    let bar = Bar::new(exp.trials * exp.cells(), args.quiet, exp.attack.name());
     let opts = RunOptions { shard, checkpoint };
     let outcome = common::with_pool(threads, || exp.run_with(&opts, &bar))??;
     bar.finish();
@@ -356,6 +387,14 @@ pub fn render_table(exp: &Experiment, rows: &[report::ReversalRow]) -> String {
     if precision {
         header.extend(["method", "trials", "± rel."]);
     }
+    let net = rows.iter().any(|r| r.cost_blocks.is_some());
+    if net {
+        header.extend(["cost (blocks)", "wait (s)", "stale rate"]);
+    }
+    let swept = rows.iter().find_map(|r| r.sweep_parameter.clone());
+    if let Some(p) = &swept {
+        header.insert(0, p.as_str());
+    }
     let body: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
@@ -378,6 +417,16 @@ pub fn render_table(exp: &Experiment, rows: &[report::ReversalRow]) -> String {
                         .map_or("-".into(), |e| format!("{:.1}%", e * 100.0)),
                 );
             }
+            if net {
+                let num =
+                    |x: Option<f64>, d: usize| x.map_or(String::new(), |x| format!("{x:.d$}"));
+                v.push(num(r.cost_blocks, 3));
+                v.push(num(r.wait_seconds, 0));
+                v.push(num(r.stale_rate, 5));
+            }
+            if swept.is_some() {
+                v.insert(0, r.sweep_value.clone().unwrap_or_default());
+            }
             v
         })
         .collect();
@@ -387,4 +436,265 @@ pub fn render_table(exp: &Experiment, rows: &[report::ReversalRow]) -> String {
         sampling_line(exp, rows),
         table::render(&header, &body)
     )
+}
+
+/// Network, merchant and attack flags of `dslab simulate` (Finney, race, Vector76, and the
+/// majority attack with `--network`). Unset flags keep the defaults of `docs/network.md`.
+#[derive(Debug, Clone, Args)]
+pub struct NetArgs {
+    /// Network: none (zero latency, closed forms hold), default (random graph), or a TOML
+    /// file with `[network]` keys [default: default; majority: the zero-latency block race].
+    #[arg(long, value_name = "none|default|FILE")]
+    pub network: Option<String>,
+    /// Whether the merchant accepts incoming connections (Vector76 needs them).
+    #[arg(long, value_enum, value_name = "allow|deny")]
+    pub merchant_incoming: Option<IncomingArg>,
+    /// Merchant's listening period, seconds: z = 0 accepts this long after first seeing the
+    /// payment if no conflict was seen (the Finney acceptance time t) [default: 15].
+    #[arg(long, visible_alias = "acceptance-time", value_name = "SECONDS")]
+    pub listening_period: Option<f64>,
+    /// Merchant's outbound peers [default: 8].
+    #[arg(long, value_name = "N")]
+    pub merchant_peers: Option<u32>,
+    /// Observer nodes forwarding every transaction to the merchant [default: 0].
+    #[arg(long, value_name = "N")]
+    pub observers: Option<u32>,
+    /// Nodes relay double-spend alerts (the first conflicting transaction).
+    #[arg(long)]
+    pub alerts: bool,
+    /// Fraction of honest hash rate and relay nodes running full-RBF [default: 1].
+    #[arg(long, value_name = "F")]
+    pub rbf_share: Option<f64>,
+    /// Mean block interval T, seconds [default: 600].
+    #[arg(long, value_name = "SECONDS")]
+    pub block_interval: Option<f64>,
+    /// Nodes of the random graph [default: 1000].
+    #[arg(long, value_name = "N")]
+    pub nodes: Option<u32>,
+    /// Honest mining nodes (equal shares) [default: 16].
+    #[arg(long, value_name = "N")]
+    pub miners: Option<u32>,
+    /// Median link latency, seconds [default: 0.05].
+    #[arg(long, value_name = "SECONDS")]
+    pub link_latency: Option<f64>,
+    /// Mean per-hop block validation/relay delay, seconds [default: 0.25].
+    #[arg(long, value_name = "SECONDS")]
+    pub block_hop_delay: Option<f64>,
+    /// Topologies generated per sweep point [default: 32].
+    #[arg(long, value_name = "N")]
+    pub topologies: Option<u32>,
+    /// Race variant: rbf (replacement after --replace-after) or first-seen.
+    #[arg(long, value_enum)]
+    pub race_variant: Option<RaceVariantArg>,
+    /// Race (rbf): seconds between payment and replacement (Δ) [default: 60].
+    #[arg(long, value_name = "SECONDS")]
+    pub replace_after: Option<f64>,
+    /// Race (first-seen): seconds between payment and conflicting transaction [default: 0].
+    #[arg(long, value_name = "SECONDS")]
+    pub conflict_delay: Option<f64>,
+    /// Attacker helper nodes injecting the conflicting transaction [default: 0].
+    #[arg(long, value_name = "N")]
+    pub helpers: Option<u32>,
+    /// Defence sweep: run once per value of a merchant, network or attack key, e.g.
+    /// merchant.listening_period=0,5,15 or merchant.incoming=allow,deny.
+    #[arg(long, value_name = "TABLE.KEY=V1,V2,...")]
+    pub sweep: Option<String>,
+}
+
+/// `--merchant-incoming`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum IncomingArg {
+    /// Accept incoming connections.
+    Allow,
+    /// Outbound connections only.
+    Deny,
+}
+
+/// `--race-variant`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RaceVariantArg {
+    /// Full-RBF replacement after a delay.
+    Rbf,
+    /// First-seen race.
+    FirstSeen,
+}
+
+impl NetArgs {
+    /// Whether any network, merchant or attack option was given (besides `--network`).
+    fn any_set(&self) -> bool {
+        self.merchant_incoming.is_some()
+            || self.listening_period.is_some()
+            || self.merchant_peers.is_some()
+            || self.observers.is_some()
+            || self.alerts
+            || self.rbf_share.is_some()
+            || self.block_interval.is_some()
+            || self.nodes.is_some()
+            || self.miners.is_some()
+            || self.link_latency.is_some()
+            || self.block_hop_delay.is_some()
+            || self.topologies.is_some()
+            || self.race_variant.is_some()
+            || self.replace_after.is_some()
+            || self.conflict_delay.is_some()
+            || self.helpers.is_some()
+            || self.sweep.is_some()
+    }
+
+    fn network_spec(&self) -> anyhow::Result<NetworkSpec> {
+        let mut n = match self.network.as_deref() {
+            None | Some("default") => NetworkSpec::default(),
+            Some("none") => NetworkSpec {
+                model: NetworkModel::None,
+                ..NetworkSpec::default()
+            },
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    usage(
+                        "--network",
+                        path,
+                        &format!("cannot read it ({e}); use none, default or a TOML file"),
+                    )
+                })?;
+                // The file holds `[network]` keys, at top level or under a `[network]`
+                // table (so a scenario's table can be copied as it is).
+                let bad = |e: toml::de::Error| {
+                    usage(
+                        "--network",
+                        path,
+                        &format!("bad network file: {}", e.message()),
+                    )
+                };
+                let mut table: toml::Table = toml::from_str(&text).map_err(bad)?;
+                let inner = match table.remove("network") {
+                    Some(toml::Value::Table(t)) if table.is_empty() => t,
+                    Some(other) => {
+                        table.insert("network".into(), other);
+                        table
+                    }
+                    None => table,
+                };
+                toml::Value::Table(inner)
+                    .try_into::<NetworkSpec>()
+                    .map_err(bad)?
+            }
+        };
+        set(&mut n.rbf_share, self.rbf_share);
+        set(&mut n.block_interval, self.block_interval);
+        set(&mut n.nodes, self.nodes);
+        set(&mut n.miners, self.miners);
+        set(&mut n.link_latency, self.link_latency);
+        set(&mut n.block_hop_delay, self.block_hop_delay);
+        set(&mut n.topologies, self.topologies);
+        n.alerts |= self.alerts;
+        Ok(n)
+    }
+
+    fn merchant_spec(&self) -> MerchantSpec {
+        let mut m = MerchantSpec::default();
+        if let Some(i) = self.merchant_incoming {
+            m.incoming = match i {
+                IncomingArg::Allow => Incoming::Allow,
+                IncomingArg::Deny => Incoming::Deny,
+            };
+        }
+        set(&mut m.listening_period, self.listening_period);
+        set(&mut m.peers, self.merchant_peers);
+        set(&mut m.observers, self.observers);
+        m
+    }
+
+    fn race(&self) -> RaceSpec {
+        let mut r = RaceSpec::default();
+        if let Some(v) = self.race_variant {
+            r.variant = match v {
+                RaceVariantArg::Rbf => RaceVariant::Rbf,
+                RaceVariantArg::FirstSeen => RaceVariant::FirstSeen,
+            };
+        }
+        set(&mut r.replace_after, self.replace_after);
+        set(&mut r.conflict_delay, self.conflict_delay);
+        set(&mut r.helpers, self.helpers);
+        r
+    }
+
+    /// The validated network experiment of `attack`, as an [`AttackSpec`].
+    fn attack(&self, attack: NetAttack) -> anyhow::Result<AttackSpec> {
+        let e = NetExperiment {
+            attack,
+            network: self.network_spec()?,
+            merchant: self.merchant_spec(),
+            sweep: self.sweep.as_deref().map(parse_sweep).transpose()?,
+        };
+        e.validate()?;
+        Ok(match e.attack {
+            NetAttack::Finney(_) => AttackSpec::Finney(e),
+            NetAttack::Race(_) => AttackSpec::Race(e),
+            NetAttack::Vector76(_) => AttackSpec::Vector76(e),
+            NetAttack::Majority { .. } => AttackSpec::MajorityNet(e),
+        })
+    }
+}
+
+/// Flags that would be silently ignored are errors: network flags on the zero-latency
+/// majority race, convention flags on the attacks whose head start is fixed, and
+/// `--give-up` on the race and Vector76 attacks.
+fn check_net_flags(args: &SimulateArgs, on_network: bool) -> anyhow::Result<()> {
+    if !on_network && args.net.any_set() {
+        return Err(usage(
+            "--network",
+            "(not given)",
+            "network and merchant flags need a network: add --network default (or none, or a file)",
+        ));
+    }
+    let fixed_k = matches!(
+        args.attack,
+        AttackName::Finney | AttackName::Vector76 | AttackName::Race
+    );
+    if fixed_k && args.convention.is_explicit() {
+        return Err(usage(
+            "--premined/--tie/--classical",
+            format!("{:?}", args.attack).to_lowercase(),
+            "these set the majority attack's convention; Finney and Vector76 hold k = 1, race k = 0",
+        ));
+    }
+    if matches!(args.attack, AttackName::Race | AttackName::Vector76) && args.give_up.is_some() {
+        return Err(usage(
+            "--give-up",
+            format!("{:?}", args.attack).to_lowercase(),
+            "applies to the finney and majority attacks only",
+        ));
+    }
+    Ok(())
+}
+
+/// `table.key=v1,v2,...`: each value read as a TOML value (numbers, booleans), else text.
+fn parse_sweep(s: &str) -> anyhow::Result<Sweep> {
+    let (parameter, values) = s.split_once('=').ok_or_else(|| {
+        usage(
+            "--sweep",
+            s,
+            "write TABLE.KEY=V1,V2,..., e.g. merchant.listening_period=0,5,15",
+        )
+    })?;
+    let values = values
+        .split(',')
+        .map(|v| {
+            let v = v.trim();
+            toml::from_str::<toml::Table>(&format!("v = {v}"))
+                .ok()
+                .and_then(|mut t| t.remove("v"))
+                .unwrap_or_else(|| toml::Value::String(v.to_string()))
+        })
+        .collect();
+    Ok(Sweep {
+        parameter: parameter.trim().to_string(),
+        values,
+    })
+}
+
+fn set<T>(slot: &mut T, v: Option<T>) {
+    if let Some(v) = v {
+        *slot = v;
+    }
 }

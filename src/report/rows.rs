@@ -59,6 +59,19 @@ pub struct ReversalRow {
     /// Why the cell stopped: `trials` (fixed count), `target` (`rel_error` reached the
     /// requested precision) or `cap` (the trial cap came first).
     pub stop: String,
+    /// Network attacks: attacker block rewards orphaned per attempt (blocks).
+    pub cost_blocks: Option<f64>,
+    /// Network attacks: expected seconds before an attempt can start (mining the
+    /// withheld block(s): k·T/q).
+    pub wait_seconds: Option<f64>,
+    /// Network attacks: stale-block rate of honest mining on the scenario's network.
+    pub stale_rate: Option<f64>,
+    /// Network attacks: the network (`none` or `random-<nodes>`).
+    pub network: Option<String>,
+    /// Defence sweeps: the swept parameter (`table.key`).
+    pub sweep_parameter: Option<String>,
+    /// Defence sweeps: its value in this row.
+    pub sweep_value: Option<String>,
 }
 
 /// What a row needs besides the tally.
@@ -177,6 +190,12 @@ pub fn rows_for_sampled_cell(
                 ess: est.ess,
                 tilt: how.tilt,
                 stop: stop.to_string(),
+                cost_blocks: None,
+                wait_seconds: None,
+                stale_rate: None,
+                network: None,
+                sweep_parameter: None,
+                sweep_value: None,
             }
         })
         .collect()

@@ -22,6 +22,10 @@ pub struct Tally {
     /// Importance-sampling weights per z (cells estimated by importance sampling only).
     #[serde(default)]
     pub weighted: Option<WeightedTally>,
+    /// Further integer counters a cell kind defines (summed on merge; e.g. the network
+    /// attacks' z = 0 outcomes and costs). Empty unless a cell uses it.
+    #[serde(default)]
+    pub extra: Vec<u64>,
 }
 
 impl Tally {
@@ -33,6 +37,7 @@ impl Tally {
             by_top: vec![0; z_max as usize + 2],
             blocks: blocks.then(|| vec![BlockStats::default(); z_max as usize + 1]),
             weighted: None,
+            extra: Vec::new(),
         }
     }
 
@@ -54,6 +59,12 @@ impl Tally {
         self.trials += other.trials;
         self.censored += other.censored;
         for (a, b) in self.by_top.iter_mut().zip(&other.by_top) {
+            *a += b;
+        }
+        if self.extra.len() < other.extra.len() {
+            self.extra.resize(other.extra.len(), 0);
+        }
+        for (a, b) in self.extra.iter_mut().zip(&other.extra) {
             *a += b;
         }
         if let (Some(mine), Some(theirs)) = (&mut self.blocks, &other.blocks) {

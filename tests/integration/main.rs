@@ -11,6 +11,8 @@ mod cli_errors;
 mod lab;
 /// The majority-attack simulation against the closed forms; reproducibility.
 mod majority;
+/// Finney, race, Vector76 and the majority attack on the network model.
+mod network;
 /// `dslab mine` and `dslab hashrate`: real proof of work, verified with the sha2 crate.
 mod pow;
 /// Rare events and scale: importance sampling, target precision, shards, resume.

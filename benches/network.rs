@@ -1,0 +1,81 @@
+//! Trials per second of each network attack on the default network (1000 nodes, 8
+//! outbound, 16 miners, 32 topologies), q = 0.3, z = 0..6 (one trial serves every
+//! z), on one thread and on every core. Topologies are prepared outside the timed loop
+//! (once per cell in real runs); the timed part is the batch estimator itself.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use dslab::net::NetExperiment;
+use dslab::net::cell::{NetAttack, NetCell};
+use dslab::net::spec::{
+    FinneySpec, MerchantSpec, NetworkModel, NetworkSpec, RaceSpec, RaceVariant, Vector76Spec,
+};
+use dslab::sim::estimate::{BATCH_SIZE, NoProgress, Plan, estimate};
+
+const TRIALS: u64 = 1 << 17;
+
+fn scenario(attack: NetAttack, model: NetworkModel) -> NetExperiment {
+    NetExperiment {
+        attack,
+        network: NetworkSpec {
+            model,
+            ..NetworkSpec::default()
+        },
+        merchant: MerchantSpec::default(),
+        sweep: None,
+    }
+}
+
+fn attacks() -> Vec<(&'static str, NetAttack)> {
+    vec![
+        ("finney", NetAttack::Finney(FinneySpec::default())),
+        ("race-rbf", NetAttack::Race(RaceSpec::default())),
+        (
+            "race-first-seen",
+            NetAttack::Race(RaceSpec {
+                variant: RaceVariant::FirstSeen,
+                ..RaceSpec::default()
+            }),
+        ),
+        ("vector76", NetAttack::Vector76(Vector76Spec::default())),
+        (
+            "majority",
+            NetAttack::Majority {
+                premined: 0,
+                give_up: None,
+            },
+        ),
+    ]
+}
+
+fn network(c: &mut Criterion) {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let plan = Plan {
+        trials: TRIALS,
+        batch_size: BATCH_SIZE,
+        seed: 1,
+        shard: None,
+    };
+    for model in [NetworkModel::Random, NetworkModel::None] {
+        let mut g = c.benchmark_group(format!("network {model:?} q=0.3 z=0..6"));
+        g.throughput(Throughput::Elements(TRIALS));
+        g.sample_size(10);
+        for (name, attack) in attacks() {
+            let e = scenario(attack, model);
+            let preps = e.prepare(1);
+            let cells = [NetCell::new(&e, &preps, 0.3, 6)];
+            for threads in [1, cores] {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .expect("pool");
+                g.bench_function(format!("{name}, {threads} thread(s)"), |b| {
+                    b.iter(|| pool.install(|| estimate(&cells, &plan, &NoProgress)))
+                });
+            }
+        }
+        g.finish();
+    }
+}
+
+criterion_group!(benches, network);
+criterion_main!(benches);

@@ -1,0 +1,188 @@
+//! Private-branch attacks on the timed engine: the attacker holds `premined` withheld
+//! blocks holding its conflicting transaction when the payment is broadcast, keeps mining
+//! privately, and publishes as soon as a merchant has accepted and its branch is strictly
+//! longer than every public block (the release is then taken as decisive: it happens at
+//! the first such moment, before any honest block of equal height can appear).
+//!
+//! One trial serves every z: merchant z ≥ 1 accepts when V is z deep in its best chain,
+//! and is reversed iff at some moment at or after that the branch is ahead. Merchant
+//! z = 0 accepts a listening period after first seeing V: the Finney attack releases right
+//! then (one shot: success iff ahead at that moment), the majority attack keeps going.
+//! Used by [`super::finney`] and [`super::majority`].
+
+use rand::Rng;
+
+use super::cell::Prepared;
+use super::engine::{Acceptance, Finder, Watch, World};
+use super::{NetStrategy, Outcome};
+use crate::analytic;
+use crate::sim::rng::unit_f64;
+
+/// The attacker's parameters.
+#[derive(Clone, Copy, Debug)]
+pub struct Private {
+    /// Attacker's hash share.
+    pub q: f64,
+    /// Blocks already withheld at the start.
+    pub premined: u32,
+    /// z = 0 is a one-shot release at acceptance (Finney) rather than a standing merchant.
+    pub one_shot_zero: bool,
+    /// Abandon when this many blocks behind.
+    pub give_up: Option<u32>,
+    /// Zero-latency network: resolve the race exactly once every merchant has accepted.
+    pub exact_tail: bool,
+    /// Truncation deficit when walking.
+    pub max_deficit: u32,
+    /// Merchant's listening period (seconds).
+    pub listening: f64,
+}
+
+/// Hard cap on blocks per trial (a censored trial counts as a failure and is reported).
+const MAX_BLOCKS: u32 = 1_000_000;
+
+#[derive(Default)]
+struct State {
+    a: u32,
+    top: i64,
+    z0: Option<bool>,
+    z0_accepted: bool,
+    z0_cost: u64,
+}
+
+impl State {
+    fn ahead(&self, w: &World) -> bool {
+        self.a > w.h_max
+    }
+
+    /// Record every standing merchant as reversed if the branch is ahead now.
+    fn check(&mut self, w: &World, acc: &Acceptance) {
+        if self.ahead(w) {
+            if acc.top >= 1 {
+                self.top = self.top.max(i64::from(acc.top));
+            }
+            if self.z0_accepted && self.z0.is_none() {
+                self.z0 = Some(true);
+            }
+        }
+    }
+}
+
+impl NetStrategy for Private {
+    fn trial<R: Rng + ?Sized>(
+        &self,
+        _prep: &Prepared,
+        w: &mut World,
+        acc: &mut Acceptance,
+        rng: &mut R,
+    ) -> Outcome {
+        trial(self, w, acc, rng)
+    }
+}
+
+/// Run one trial on a reset `world`.
+pub fn trial<R: Rng + ?Sized>(
+    s: &Private,
+    w: &mut World,
+    acc: &mut Acceptance,
+    rng: &mut R,
+) -> Outcome {
+    let z_max = acc.accepted.len() as u32 - 1;
+    let t_listen = w.tx.merchant_v_seen.t + s.listening;
+    let mut st = State {
+        a: s.premined,
+        top: -1,
+        ..State::default()
+    };
+    let mut blocks = 0u32;
+    let mut censored = false;
+    loop {
+        let (next, who) = w.next_block(rng);
+        advance(s, w, acc, &mut st, t_listen, next);
+        w.t = next;
+        match who {
+            Finder::Attacker => st.a += 1,
+            Finder::Miner(m) => {
+                w.mine_honest(m, next);
+            }
+        }
+        st.check(w, acc);
+        blocks += 1;
+        let z0_done = st.z0.is_some() || (!s.one_shot_zero && st.z0_accepted);
+        if st.top == i64::from(z_max) && st.z0.is_some() {
+            break;
+        }
+        let deficit = i64::from(w.h_max) - i64::from(st.a);
+        if s.give_up.is_some_and(|d| deficit >= i64::from(d)) {
+            break;
+        }
+        if acc.all() && z0_done {
+            // Every merchant has accepted: from here only heights matter.
+            w.watch_merchant = false;
+            if s.exact_tail {
+                let win = analytic::tail_win(s.q, 0.0, s.give_up, -deficit);
+                if unit_f64(rng.next_u64()) < win {
+                    st.top = i64::from(z_max);
+                    if st.z0_accepted && st.z0.is_none() {
+                        st.z0 = Some(true);
+                    }
+                }
+                break;
+            }
+            if deficit >= i64::from(s.max_deficit) {
+                break;
+            }
+        }
+        if blocks >= MAX_BLOCKS {
+            censored = true;
+            break;
+        }
+    }
+    let z0 = st.z0.unwrap_or(false);
+    Outcome {
+        top: st.top,
+        z0,
+        cost_blocks: u64::from(st.a),
+        z0_cost_blocks: if s.one_shot_zero {
+            st.z0_cost
+        } else if z0 {
+            0
+        } else {
+            u64::from(st.a)
+        },
+        censored,
+    }
+}
+
+/// Handle merchant arrivals and the z = 0 acceptance due before `until`, in time order.
+fn advance(
+    s: &Private,
+    w: &mut World,
+    acc: &mut Acceptance,
+    st: &mut State,
+    t_listen: f64,
+    until: f64,
+) {
+    loop {
+        let ev = w.events.peek_key().filter(|k| k.t <= until);
+        let listen_due = !st.z0_accepted && st.z0.is_none() && t_listen <= until;
+        if listen_due && ev.is_none_or(|k| t_listen < k.t) {
+            st.z0_accepted = true;
+            if s.one_shot_zero {
+                let ahead = st.ahead(w);
+                st.z0 = Some(ahead);
+                st.z0_cost = if ahead { 0 } else { u64::from(st.a) };
+            } else {
+                st.check(w, acc);
+            }
+            continue;
+        }
+        if ev.is_none() {
+            break;
+        }
+        if let Some((_, Watch::Merchant(b))) = w.events.pop() {
+            let depth = w.merchant_receives(b);
+            acc.see_depth(depth);
+            st.check(w, acc);
+        }
+    }
+}

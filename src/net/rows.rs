@@ -1,0 +1,140 @@
+//! Closed forms of the zero-latency limit, the attacker's costs and the rows of
+//! `reversal.csv` for the network attacks.
+
+use super::cell::{COST, Grid, NetAttack, NetExperiment, Z0, Z0_COST};
+use super::spec::{Incoming, NetworkModel, RaceVariant};
+use super::{finney, vector76};
+use crate::analytic;
+use crate::params::{Convention, TieRule};
+use crate::report::ReversalRow;
+use crate::report::rows::{RowContext, rows_for_cell};
+use crate::sim::tally::Tally;
+use crate::stats::{CiMethod, interval};
+
+impl NetExperiment {
+    /// Zero-latency closed form of merchant z at share q, where one exists.
+    pub fn closed_form(&self, q: f64, z: u32) -> Option<f64> {
+        let t = self.network.block_interval;
+        let listen = self.merchant.listening_period;
+        match &self.attack {
+            NetAttack::Finney(f) => (q > 0.0).then(|| finney::closed_form(f, q, z, listen / t)),
+            NetAttack::Race(r) => match r.variant {
+                RaceVariant::FirstSeen => None,
+                RaceVariant::Rbf if z >= 1 => Some(0.0),
+                RaceVariant::Rbf if r.replace_after <= listen => Some(0.0),
+                RaceVariant::Rbf => {
+                    Some(q + (1.0 - q) * self.rbf_hash_share() * (-r.replace_after / t).exp())
+                }
+            },
+            NetAttack::Vector76(_) => Some(match (self.merchant.incoming, z) {
+                (Incoming::Deny, _) | (_, 0) => 0.0,
+                (Incoming::Allow, z) => vector76::closed_form(q, z),
+            }),
+            NetAttack::Majority { premined, give_up } => {
+                let conv = Convention {
+                    premined: *premined,
+                    tie: TieRule::FirstSeen,
+                };
+                if z == 0 && listen > 0.0 {
+                    return None;
+                }
+                Some(match give_up {
+                    Some(d) => analytic::exact_with_give_up(q, z, conv, *d),
+                    None => analytic::exact(q, z, conv).value,
+                })
+            }
+        }
+    }
+
+    /// Honest hash share (of the honest total) running full-RBF: leading miners whose
+    /// cumulative share is within `rbf_share` (see the topology's policy assignment).
+    pub fn rbf_hash_share(&self) -> f64 {
+        let mut cum = 0.0;
+        let mut rbf = 0.0;
+        for s in self.network.shares() {
+            cum += s;
+            if cum <= self.network.rbf_share + 1e-9 {
+                rbf = cum;
+            }
+        }
+        rbf
+    }
+
+    /// Seconds the attacker waits before an attempt can start (finding its block(s)).
+    pub fn wait_seconds(&self, q: f64) -> Option<f64> {
+        let t = self.network.block_interval;
+        let blocks = match &self.attack {
+            NetAttack::Race(_) => return Some(0.0),
+            NetAttack::Majority { premined, .. } => f64::from(*premined),
+            _ => 1.0,
+        };
+        if blocks == 0.0 {
+            return Some(0.0);
+        }
+        (q > 0.0).then(|| blocks * t / q)
+    }
+
+    fn row_context(&self) -> RowContext<'static> {
+        let (premined, give_up) = match &self.attack {
+            NetAttack::Finney(f) => (1, f.give_up),
+            NetAttack::Vector76(_) => (1, None),
+            NetAttack::Race(_) => (0, None),
+            NetAttack::Majority { premined, give_up } => (*premined, *give_up),
+        };
+        RowContext {
+            attack: self.name(),
+            tie: "first-seen".into(),
+            premined,
+            give_up: give_up.map_or("never".into(), |d| d.to_string()),
+            ci: CiMethod::Wilson,
+            confidence: 0.95,
+        }
+    }
+
+    pub(super) fn cell_rows(
+        &self,
+        grid: &Grid<'_>,
+        q: f64,
+        t: &Tally,
+        stale: f64,
+    ) -> Vec<ReversalRow> {
+        let mut ctx = self.row_context();
+        ctx.ci = grid.ci;
+        ctx.confidence = grid.confidence;
+        let mut rows = rows_for_cell(&ctx, q, grid.zs, t, |z| self.closed_form(q, z));
+        let n = t.trials.max(1) as f64;
+        let per_top = matches!(
+            self.attack,
+            NetAttack::Finney(_) | NetAttack::Majority { .. }
+        );
+        for row in &mut rows {
+            let z = row.z;
+            if z == 0 {
+                let k = t.extra[Z0];
+                let ci = interval(grid.ci, k, t.trials, grid.confidence);
+                let p = k as f64 / n;
+                row.successes = k;
+                row.probability = p;
+                row.ci_low = ci.low;
+                row.ci_high = ci.high;
+                row.std_error = Some((p * (1.0 - p) / n).sqrt());
+                row.rel_error = (p > 0.0).then(|| (ci.high - ci.low) / 2.0 / p);
+            }
+            let cost = if z == 0 {
+                t.extra[Z0_COST]
+            } else if per_top {
+                t.extra[COST..COST + z as usize + 1].iter().sum()
+            } else {
+                t.extra[COST..].iter().sum()
+            };
+            row.cost_blocks = Some(cost as f64 / n);
+            row.wait_seconds = self.wait_seconds(q);
+            row.stale_rate = Some(stale);
+            row.network = Some(match self.network.model {
+                NetworkModel::None => "none".into(),
+                NetworkModel::Random => format!("random-{}", self.network.nodes),
+            });
+        }
+        rows
+    }
+}

@@ -1,0 +1,415 @@
+//! What a network scenario is made of: the network, the merchant and each attack's
+//! parameters, as serde structs (the `[network]`, `[merchant]`, `[finney]`, `[race]` and
+//! `[vector76]` tables of a scenario file) with documented defaults and a `validate()` that
+//! names the offending key. Sources of the defaults: `docs/network.md`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::usage;
+
+/// Which network the attack runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NetworkModel {
+    /// Timed Poisson mining with zero propagation delay: the limit where closed forms hold.
+    None,
+    /// A generated random peer-to-peer graph with per-link latencies and per-hop delays.
+    Random,
+}
+
+/// The peer-to-peer network (`[network]`).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkSpec {
+    /// `none` (zero latency) or `random` (generated graph). Default `random`.
+    pub model: NetworkModel,
+    /// Mean block interval T in seconds. Default 600 (Bitcoin's target).
+    pub block_interval: f64,
+    /// Nodes of the graph, all roles included. Default 1000.
+    pub nodes: u32,
+    /// Outbound connections per node. Default 8 (Bitcoin Core's full-relay outbound peers).
+    pub outbound: u32,
+    /// Honest mining nodes. Default 16 (order of the number of pools with a visible share).
+    pub miners: u32,
+    /// Shares of the honest hash rate per miner (must sum to 1); default: equal shares.
+    pub miner_shares: Option<Vec<f64>>,
+    /// Median one-way link latency in seconds (log-normal). Default 0.05.
+    pub link_latency: f64,
+    /// Log-normal σ of the link latency. Default 0.5.
+    pub link_latency_sigma: f64,
+    /// Mean per-hop block delay in seconds (validation and relay; exponential per node).
+    /// Default 0.25.
+    pub block_hop_delay: f64,
+    /// Mean transaction announcement delay to an outbound peer, seconds (exponential per
+    /// link). Default 2 (Bitcoin Core's outbound inventory broadcast interval).
+    pub tx_delay_outbound: f64,
+    /// Mean transaction announcement delay to an inbound peer, seconds. Default 5
+    /// (Bitcoin Core's inbound inventory broadcast interval).
+    pub tx_delay_inbound: f64,
+    /// Fraction of honest hash rate (and of relay nodes) running full-RBF. Default 1
+    /// (Bitcoin Core ≥ v28).
+    pub rbf_share: f64,
+    /// Nodes relay the first conflicting transaction they see (double-spend alerts).
+    /// Default false.
+    pub alerts: bool,
+    /// Outbound connections of the attacker's node. Default 8.
+    pub attacker_peers: u32,
+    /// Latency of the attacker's direct connection to the merchant, seconds (used when the
+    /// merchant accepts incoming connections). Default 0.05.
+    pub direct_latency: f64,
+    /// Topologies generated per sweep point; trials cycle through them. Default 32.
+    pub topologies: u32,
+    /// On a network, a private branch this many blocks behind the honest network is
+    /// abandoned (the truncation of the walk). Default 30.
+    pub max_deficit: u32,
+}
+
+impl Default for NetworkSpec {
+    fn default() -> Self {
+        NetworkSpec {
+            model: NetworkModel::Random,
+            block_interval: 600.0,
+            nodes: 1000,
+            outbound: 8,
+            miners: 16,
+            miner_shares: None,
+            link_latency: 0.05,
+            link_latency_sigma: 0.5,
+            block_hop_delay: 0.25,
+            tx_delay_outbound: 2.0,
+            tx_delay_inbound: 5.0,
+            rbf_share: 1.0,
+            alerts: false,
+            attacker_peers: 8,
+            direct_latency: 0.05,
+            topologies: 32,
+            max_deficit: 30,
+        }
+    }
+}
+
+/// Whether the merchant's node accepts incoming connections.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Incoming {
+    /// A listening node: anyone, the attacker included, may connect to it.
+    Allow,
+    /// Outbound connections only (the Bitcoin Wiki's advice to merchants).
+    Deny,
+}
+
+/// The merchant's node and policy (`[merchant]`).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MerchantSpec {
+    /// Seconds between first seeing the payment and accepting it at z = 0 (also the
+    /// Finney attack's acceptance time t); a conflict seen meanwhile cancels. Default 15.
+    pub listening_period: f64,
+    /// Incoming connections: `allow` (default) or `deny`.
+    pub incoming: Incoming,
+    /// Outbound peers of the merchant's node. Default 8.
+    pub peers: u32,
+    /// Observer nodes at random places that forward every transaction they see, conflicts
+    /// included, straight to the merchant (Karame et al. 2012). Default 0.
+    pub observers: u32,
+}
+
+impl Default for MerchantSpec {
+    fn default() -> Self {
+        MerchantSpec {
+            listening_period: 15.0,
+            incoming: Incoming::Allow,
+            peers: 8,
+            observers: 0,
+        }
+    }
+}
+
+/// Finney attack parameters (`[finney]`).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FinneySpec {
+    /// At z ≥ 1, abandon the private branch when this many blocks behind (default: never;
+    /// on `none` the rest of the race is then resolved exactly).
+    pub give_up: Option<u32>,
+}
+
+/// Race-attack variant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RaceVariant {
+    /// Payment to the merchant and conflict to the rest at (almost) the same time; wins
+    /// where miners see the conflict first (pre-v28 policy).
+    FirstSeen,
+    /// Higher-fee replacement broadcast `replace_after` seconds after the payment.
+    Rbf,
+}
+
+/// Race attack parameters (`[race]`).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RaceSpec {
+    /// `rbf` (default, today's policy) or `first-seen`.
+    pub variant: RaceVariant,
+    /// First-seen variant: seconds between the payment and the conflicting transaction.
+    /// Default 0.
+    pub conflict_delay: f64,
+    /// RBF variant: seconds between the payment and the replacement (Δ). Default 60.
+    pub replace_after: f64,
+    /// Helper nodes that inject the conflicting transaction at random places. Default 0.
+    pub helpers: u32,
+}
+
+impl Default for RaceSpec {
+    fn default() -> Self {
+        RaceSpec {
+            variant: RaceVariant::Rbf,
+            conflict_delay: 0.0,
+            replace_after: 60.0,
+            helpers: 0,
+        }
+    }
+}
+
+/// Vector76 attack parameters (`[vector76]`).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Vector76Spec {
+    /// Helper nodes that also inject the conflicting transaction. Default 0.
+    pub helpers: u32,
+}
+
+/// The network-attack tables of a scenario file (`[finney]`, `[race]`, `[vector76]`,
+/// `[network]`, `[merchant]`, `[sweep]`), every one optional (defaults apply). The
+/// scenario parser reads these beside its own top-level keys and hands them to
+/// [`crate::net::NetExperiment::from_tables`].
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetTables {
+    /// `[finney]`.
+    pub finney: Option<FinneySpec>,
+    /// `[race]`.
+    pub race: Option<RaceSpec>,
+    /// `[vector76]`.
+    pub vector76: Option<Vector76Spec>,
+    /// `[network]`.
+    pub network: Option<NetworkSpec>,
+    /// `[merchant]`.
+    pub merchant: Option<MerchantSpec>,
+    /// `[sweep]`.
+    pub sweep: Option<crate::net::sweep::Sweep>,
+}
+
+fn non_negative(key: &str, v: f64) -> anyhow::Result<()> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(())
+    } else {
+        Err(usage(key, v, "give a finite number of seconds ≥ 0"))
+    }
+}
+
+fn unit(key: &str, v: f64) -> anyhow::Result<()> {
+    if (0.0..=1.0).contains(&v) {
+        Ok(())
+    } else {
+        Err(usage(key, v, "give a fraction in [0, 1]"))
+    }
+}
+
+impl NetworkSpec {
+    /// Check every value; errors name the key (`network.<key>`).
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if !(self.block_interval.is_finite() && self.block_interval > 0.0) {
+            return Err(usage(
+                "network.block_interval",
+                self.block_interval,
+                "give the mean block interval in seconds, > 0 (Bitcoin: 600)",
+            ));
+        }
+        for (key, v) in [
+            ("network.link_latency", self.link_latency),
+            ("network.link_latency_sigma", self.link_latency_sigma),
+            ("network.block_hop_delay", self.block_hop_delay),
+            ("network.tx_delay_outbound", self.tx_delay_outbound),
+            ("network.tx_delay_inbound", self.tx_delay_inbound),
+            ("network.direct_latency", self.direct_latency),
+        ] {
+            non_negative(key, v)?;
+        }
+        unit("network.rbf_share", self.rbf_share)?;
+        self.validate_counts()?;
+        self.validate_shares()
+    }
+
+    fn validate_counts(&self) -> anyhow::Result<()> {
+        if self.miners == 0 || self.miners > 1000 {
+            return Err(usage(
+                "network.miners",
+                self.miners,
+                "use 1 to 1000 honest mining nodes",
+            ));
+        }
+        if self.topologies == 0 {
+            return Err(usage("network.topologies", 0, "use at least 1 topology"));
+        }
+        if self.max_deficit == 0 {
+            return Err(usage("network.max_deficit", 0, "use at least 1 block"));
+        }
+        if self.model == NetworkModel::Random {
+            if self.outbound == 0 {
+                return Err(usage("network.outbound", 0, "use at least 1 connection"));
+            }
+            if self.attacker_peers == 0 {
+                return Err(usage("network.attacker_peers", 0, "use at least 1 peer"));
+            }
+            if self.nodes > 100_000 || self.nodes < self.miners + 2 + self.outbound {
+                return Err(usage(
+                    "network.nodes",
+                    self.nodes,
+                    "use at most 100000 nodes and more than miners + outbound + 2",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_shares(&self) -> anyhow::Result<()> {
+        let Some(s) = &self.miner_shares else {
+            return Ok(());
+        };
+        let shown = format!("{s:?}");
+        if s.len() != self.miners as usize {
+            return Err(usage(
+                "network.miner_shares",
+                shown,
+                &format!("give one share per miner ({} values)", self.miners),
+            ));
+        }
+        if s.iter().any(|&v| !(v.is_finite() && v >= 0.0)) {
+            return Err(usage("network.miner_shares", shown, "shares must be ≥ 0"));
+        }
+        let sum: f64 = s.iter().sum();
+        if (sum - 1.0).abs() > 1e-9 {
+            return Err(usage(
+                "network.miner_shares",
+                shown,
+                &format!("shares of the honest hash rate must sum to 1 (they sum to {sum})"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Relative shares of the honest hash rate, one per miner.
+    pub fn shares(&self) -> Vec<f64> {
+        self.miner_shares
+            .clone()
+            .unwrap_or_else(|| vec![1.0 / f64::from(self.miners); self.miners as usize])
+    }
+
+    /// One line for table headers.
+    pub fn describe(&self) -> String {
+        match self.model {
+            NetworkModel::None => format!(
+                "zero-latency network (timed Poisson mining, T = {} s)",
+                self.block_interval
+            ),
+            NetworkModel::Random => format!(
+                "random network: {} nodes, {} outbound, {} miners, T = {} s, rbf share {}{}",
+                self.nodes,
+                self.outbound,
+                self.miners,
+                self.block_interval,
+                self.rbf_share,
+                if self.alerts { ", alerts" } else { "" }
+            ),
+        }
+    }
+}
+
+impl MerchantSpec {
+    /// Check every value; errors name the key (`merchant.<key>`).
+    pub fn validate(&self, net: &NetworkSpec) -> anyhow::Result<()> {
+        non_negative("merchant.listening_period", self.listening_period)?;
+        if self.peers == 0 {
+            return Err(usage(
+                "merchant.peers",
+                0,
+                "a merchant with no peers never sees a block; use at least 1",
+            ));
+        }
+        if net.model == NetworkModel::Random && self.peers + self.observers >= net.nodes {
+            return Err(usage(
+                "merchant.peers",
+                self.peers,
+                "peers plus observers must be fewer than the network's nodes",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl RaceSpec {
+    /// Check every value; errors name the key (`race.<key>`).
+    pub fn validate(&self) -> anyhow::Result<()> {
+        non_negative("race.conflict_delay", self.conflict_delay)?;
+        non_negative("race.replace_after", self.replace_after)
+    }
+}
+
+impl FinneySpec {
+    /// Check every value; errors name the key (`finney.<key>`).
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.give_up == Some(0) {
+            return Err(usage(
+                "finney.give_up",
+                0,
+                "use a deficit of at least 1 block",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err_text(e: anyhow::Error) -> String {
+        format!("{e:#}")
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let n = NetworkSpec::default();
+        n.validate().unwrap();
+        MerchantSpec::default().validate(&n).unwrap();
+        RaceSpec::default().validate().unwrap();
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let n = NetworkSpec {
+            block_hop_delay: -1.0,
+            ..NetworkSpec::default()
+        };
+        assert!(err_text(n.validate().unwrap_err()).contains("network.block_hop_delay"));
+        let n = NetworkSpec {
+            miners: 2,
+            miner_shares: Some(vec![0.5, 0.6]),
+            ..NetworkSpec::default()
+        };
+        assert!(err_text(n.validate().unwrap_err()).contains("network.miner_shares"));
+        let m = MerchantSpec {
+            peers: 0,
+            ..MerchantSpec::default()
+        };
+        let e = m.validate(&NetworkSpec::default()).unwrap_err();
+        assert!(err_text(e).contains("merchant.peers"));
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let e = toml::from_str::<NetworkSpec>("nodez = 3").unwrap_err();
+        assert!(e.to_string().contains("nodez"));
+    }
+}
