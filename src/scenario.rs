@@ -17,6 +17,9 @@ use crate::error::{UsageError, usage};
 use crate::experiment::{
     AttackSpec, DEFAULT_MAX_TRIALS, Experiment, MajoritySpec, Method, Sampling,
 };
+use crate::net::NetExperiment;
+use crate::net::spec::{FinneySpec, MerchantSpec, NetTables, NetworkSpec, RaceSpec, Vector76Spec};
+use crate::net::sweep::Sweep;
 use crate::params::{Convention, TieRule, parse_share_list, parse_z_list};
 use crate::stats::CiMethod;
 
@@ -51,6 +54,22 @@ pub const BUILTIN: &[BuiltinScenario] = &[
     BuiltinScenario {
         name: "nakamoto-check",
         text: include_str!("../attacks/nakamoto-check.toml"),
+    },
+    BuiltinScenario {
+        name: "finney",
+        text: include_str!("../attacks/finney.toml"),
+    },
+    BuiltinScenario {
+        name: "race",
+        text: include_str!("../attacks/race.toml"),
+    },
+    BuiltinScenario {
+        name: "race-first-seen",
+        text: include_str!("../attacks/race-first-seen.toml"),
+    },
+    BuiltinScenario {
+        name: "vector76",
+        text: include_str!("../attacks/vector76.toml"),
     },
 ];
 
@@ -110,6 +129,18 @@ pub struct ScenarioFile {
     pub max_trials: Option<Spanned<i64>>,
     /// Attacker share importance sampling draws blocks with (default ½).
     pub tilt: Option<Spanned<f64>>,
+    /// `[finney]`: the Finney attack's settings.
+    pub finney: Option<Spanned<FinneySpec>>,
+    /// `[race]`: the race attack's settings.
+    pub race: Option<Spanned<RaceSpec>>,
+    /// `[vector76]`: the Vector76 attack's settings.
+    pub vector76: Option<Spanned<Vector76Spec>>,
+    /// `[network]`: the peer-to-peer network (docs/network.md).
+    pub network: Option<Spanned<NetworkSpec>>,
+    /// `[merchant]`: the merchant's policy.
+    pub merchant: Option<Spanned<MerchantSpec>>,
+    /// `[sweep]`: a defence sweep over one merchant or network parameter.
+    pub sweep: Option<Spanned<Sweep>>,
 }
 
 /// `[majority]`: head start, tie rule and give-up of the private-chain attack.
@@ -153,6 +184,23 @@ impl Origin<'_> {
     ) -> anyhow::Error {
         usage(&self.at(key, v.span()), value, fix)
     }
+}
+
+/// The line of the `table.key` an error message starts with (e.g. `merchant.peers '0': …`),
+/// if that key is written in `text`.
+fn key_line(text: &str, message: &str) -> Option<usize> {
+    let dotted = message.split_whitespace().next()?;
+    let (table, key) = dotted.split_once('.')?;
+    let mut in_table = false;
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if l.starts_with('[') {
+            in_table = l.trim_start_matches('[').trim_end_matches(']').trim() == table;
+        } else if in_table && l.split('=').next().map(str::trim) == Some(key) {
+            return Some(i + 1);
+        }
+    }
+    None
 }
 
 /// 1-based line number of byte `offset` in `text`.
@@ -287,14 +335,54 @@ impl ScenarioFile {
     fn attack_spec(&self, o: &Origin<'_>) -> anyhow::Result<AttackSpec> {
         let a = &self.attack;
         match a.get_ref().as_str() {
-            "majority" => Ok(AttackSpec::Majority(self.majority_spec(o)?)),
-            "finney" | "race" | "vector76" => Err(o.err(
-                "attack",
-                a,
-                a.get_ref(),
-                "scenario files do not support this attack yet; use attack = \"majority\" \
-                 (or `dslab simulate --attack` once the attack is built)",
-            )),
+            "majority" if !self.on_network() => {
+                let stray = [
+                    ("finney", self.finney.as_ref().map(|t| t.span())),
+                    ("race", self.race.as_ref().map(|t| t.span())),
+                    ("vector76", self.vector76.as_ref().map(|t| t.span())),
+                    ("merchant", self.merchant.as_ref().map(|t| t.span())),
+                    ("sweep", self.sweep.as_ref().map(|t| t.span())),
+                ];
+                if let Some((name, Some(span))) = stray.into_iter().find(|t| t.1.is_some()) {
+                    return Err(usage(
+                        &o.at(name, span),
+                        format!("[{name}]"),
+                        "the majority attack runs in the zero-latency block race unless a \
+                         [network] table is given; add [network] (model = \"none\" or \
+                         \"random\") or remove this table",
+                    ));
+                }
+                Ok(AttackSpec::Majority(self.majority_spec(o)?))
+            }
+            "majority" => {
+                let m = self.majority_spec(o)?;
+                if m.convention.tie != TieRule::FirstSeen || m.walk {
+                    let span = self.majority.as_ref().map_or(a.span(), |t| t.span());
+                    return Err(usage(
+                        &o.at("majority", span),
+                        "tie/walk",
+                        "on a network ties are settled by arrival order and every race is walked: \
+                         remove majority.tie and majority.walk",
+                    ));
+                }
+                let e = self.net_experiment(o, "majority", (m.convention.premined, m.give_up))?;
+                Ok(AttackSpec::MajorityNet(e))
+            }
+            "finney" => Ok(AttackSpec::Finney(self.net_experiment(
+                o,
+                "finney",
+                (0, None),
+            )?)),
+            "race" => Ok(AttackSpec::Race(self.net_experiment(
+                o,
+                "race",
+                (0, None),
+            )?)),
+            "vector76" => Ok(AttackSpec::Vector76(self.net_experiment(
+                o,
+                "vector76",
+                (0, None),
+            )?)),
             other => Err(o.err(
                 "attack",
                 a,
@@ -302,6 +390,45 @@ impl ScenarioFile {
                 "use one of majority, finney, race, vector76",
             )),
         }
+    }
+
+    /// Whether the majority attack runs on a network (a `[network]` table is present).
+    fn on_network(&self) -> bool {
+        self.network.is_some()
+    }
+
+    /// The network experiment of the attack's tables; validation errors name the file and,
+    /// where it can be found, the line of the key.
+    fn net_experiment(
+        &self,
+        o: &Origin<'_>,
+        attack: &str,
+        majority: (u32, Option<u32>),
+    ) -> anyhow::Result<NetExperiment> {
+        if attack != "majority" && self.majority.is_some() {
+            let span = self.majority.as_ref().map_or(0..0, |t| t.span());
+            return Err(usage(
+                &o.at("majority", span),
+                "[majority]",
+                &format!("this table belongs to the majority attack, but attack = \"{attack}\""),
+            ));
+        }
+        let tables = NetTables {
+            finney: self.finney.as_ref().map(|t| t.get_ref().clone()),
+            race: self.race.as_ref().map(|t| t.get_ref().clone()),
+            vector76: self.vector76.as_ref().map(|t| t.get_ref().clone()),
+            network: self.network.as_ref().map(|t| t.get_ref().clone()),
+            merchant: self.merchant.as_ref().map(|t| t.get_ref().clone()),
+            sweep: self.sweep.as_ref().map(|t| t.get_ref().clone()),
+        };
+        NetExperiment::from_tables(attack, tables, majority).map_err(|e| {
+            let line = key_line(o.text, &e.to_string());
+            let place = match line {
+                Some(n) => format!("{}, line {n}", o.file),
+                None => o.file.to_string(),
+            };
+            e.context(place)
+        })
     }
 
     fn majority_spec(&self, o: &Origin<'_>) -> anyhow::Result<MajoritySpec> {
@@ -611,12 +738,51 @@ mod tests {
     }
 
     #[test]
-    fn unbuilt_attacks_are_a_clear_usage_error() {
-        let m = err("# h\n\nattack = \"finney\"\n");
-        assert!(m.contains("x.toml, line 3, key `attack` 'finney'"), "{m}");
-        assert!(m.contains("not support this attack yet"), "{m}");
-        let m = err("attack = \"selfish\"\n");
+    fn unknown_attacks_are_a_clear_usage_error() {
+        let m = err("# h\n\nattack = \"selfish\"\n");
+        assert!(m.contains("x.toml, line 3, key `attack` 'selfish'"), "{m}");
         assert!(m.contains("use one of majority"), "{m}");
+    }
+
+    #[test]
+    fn network_tables_are_checked_and_errors_name_file_line_and_key() {
+        let m = err("attack = \"finney\"\n[network]\nmodel = \"random\"\n[merchant]\npeers = 0\n");
+        assert!(
+            m.contains("x.toml, line 5") && m.contains("merchant.peers"),
+            "{m}"
+        );
+        let m = err("attack = \"race\"\n[finney]\n");
+        assert!(
+            m.contains("[finney]") && m.contains("attack = \"race\""),
+            "{m}"
+        );
+        let m = err("attack = \"majority\"\n[merchant]\npeers = 3\n");
+        assert!(
+            m.contains("line 2, key `merchant`") && m.contains("[network]"),
+            "{m}"
+        );
+        let m = err("attack = \"vector76\"\n[network]\nmodle = \"none\"\n");
+        assert!(m.contains("line 3, key `network.modle`"), "{m}");
+    }
+
+    #[test]
+    fn network_attacks_parse() {
+        for attack in ["finney", "race", "vector76"] {
+            let s = parse(
+                "x.toml",
+                "x",
+                &format!("attack = \"{attack}\"\n[network]\nmodel = \"none\"\n"),
+            )
+            .expect("valid");
+            assert_eq!(s.experiment.attack.name(), attack);
+        }
+        let s = parse(
+            "x.toml",
+            "x",
+            "attack = \"majority\"\n[network]\nmodel = \"random\"\n",
+        )
+        .expect("valid");
+        assert!(matches!(s.experiment.attack, AttackSpec::MajorityNet(_)));
     }
 
     #[test]

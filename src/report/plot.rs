@@ -81,9 +81,16 @@ pub struct PlotRow {
     /// Name of the swept defence parameter (with its unit), if any.
     #[serde(default)]
     pub sweep_parameter: Option<String>,
-    /// Value of the swept parameter.
+    /// Value of the swept parameter as written (a number, or a word such as `deny`).
     #[serde(default)]
-    pub sweep_value: Option<f64>,
+    pub sweep_value: Option<String>,
+    /// Network the cells ran on (`none`, `random-1000`, …), if recorded.
+    #[serde(default)]
+    pub network: Option<String>,
+    /// Position of the swept value on the x axis: the number itself, or for words the
+    /// index of the value in order of first appearance (set by [`read_rows`]).
+    #[serde(skip)]
+    pub sweep_x: Option<f64>,
 }
 
 impl PlotRow {
@@ -93,7 +100,7 @@ impl PlotRow {
     }
 
     fn sweep(&self) -> Option<(&str, f64)> {
-        Some((self.sweep_parameter.as_deref()?, self.sweep_value?))
+        Some((self.sweep_parameter.as_deref()?, self.sweep_x?))
     }
 }
 
@@ -105,7 +112,39 @@ pub fn read_rows(csv_text: &str) -> anyhow::Result<Vec<PlotRow>> {
         .collect::<Result<Vec<PlotRow>, _>>()
         .context("reversal.csv does not have the expected columns")?;
     anyhow::ensure!(!rows.is_empty(), "reversal.csv has no rows");
-    Ok(rows)
+    Ok(place_sweep_values(rows))
+}
+
+/// Put swept values on a numeric axis: numbers as they are; if any value is a word
+/// (`allow`/`deny`, `true`/`false`), every value becomes a category at 0, 1, 2, …
+pub fn place_sweep_values(mut rows: Vec<PlotRow>) -> Vec<PlotRow> {
+    let labels = sweep_labels(&rows);
+    for r in &mut rows {
+        r.sweep_x = r.sweep_value.as_deref().and_then(|v| match &labels {
+            Some(l) => l.iter().position(|x| x == v).map(|i| i as f64),
+            None => v.parse().ok(),
+        });
+    }
+    rows
+}
+
+/// The category labels of a sweep over words, in order of first appearance (`None` when
+/// every swept value is a number).
+pub fn sweep_labels(rows: &[PlotRow]) -> Option<Vec<String>> {
+    let values: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.sweep_value.as_deref())
+        .collect();
+    if values.iter().all(|v| v.parse::<f64>().is_ok()) {
+        return None;
+    }
+    let mut labels: Vec<String> = Vec::new();
+    for v in values {
+        if !labels.iter().any(|l| l == v) {
+            labels.push(v.to_string());
+        }
+    }
+    Some(labels)
 }
 
 /// One rendered plot.
@@ -203,7 +242,12 @@ pub fn subtitle(rows: &[PlotRow]) -> Vec<String> {
     if let Some(k) = r.premined {
         conv.push(format!("head start k = {k}"));
     }
-    let classical = r.tie.as_deref() == Some("first-seen") && r.premined == Some(1);
+    let classical =
+        r.attack == "majority" && r.tie.as_deref() == Some("first-seen") && r.premined == Some(1);
+    let networked = r.network.as_deref().filter(|n| *n != "none");
+    if let Some(n) = networked {
+        conv.push(format!("network {n}"));
+    }
     let mut first = format!("Convention: {}", conv.join(", "));
     if conv.is_empty() {
         first = "Convention: as recorded in manifest.json".into();
@@ -221,10 +265,12 @@ pub fn subtitle(rows: &[PlotRow]) -> Vec<String> {
         (Some(m), Some(c)) => format!("{} {}% intervals", ci_name(m), c * 100.0),
         _ => "intervals as recorded".into(),
     };
-    let second = format!(
-        "{} trials per point; {ci}; closed form under the same convention",
-        thousands(r.trials)
-    );
+    let closed = if networked.is_some() {
+        "dashed: the zero-latency closed form (the network's delays move the truth from it)"
+    } else {
+        "closed form under the same convention"
+    };
+    let second = format!("{} trials per point; {ci}; {closed}", thousands(r.trials));
     vec![first, second]
 }
 

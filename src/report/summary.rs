@@ -130,7 +130,7 @@ fn headline_table(entries: &[Entry]) -> String {
 fn by_series(rows: &[PlotRow]) -> Vec<(String, Vec<&PlotRow>)> {
     let mut out: Vec<(String, Vec<&PlotRow>)> = Vec::new();
     for r in rows {
-        let key = match (&r.sweep_parameter, r.sweep_value) {
+        let key = match (&r.sweep_parameter, &r.sweep_value) {
             (Some(p), Some(v)) => format!("{}, {p} = {v}", r.q),
             _ => r.q.to_string(),
         };
@@ -199,6 +199,8 @@ mod tests {
             p99_blocks: None,
             sweep_parameter: None,
             sweep_value: None,
+            sweep_x: None,
+            network: None,
         }
     }
 

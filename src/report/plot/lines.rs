@@ -32,6 +32,8 @@ pub(super) struct LineChart {
     subtitle: Vec<String>,
     x_desc: String,
     integer_x: bool,
+    /// Category names of the x positions 0, 1, … (a sweep over words such as allow/deny).
+    x_labels: Option<Vec<String>>,
     series: Vec<Series>,
 }
 
@@ -49,9 +51,9 @@ pub(super) fn reversal_chart(name: &str, rows: &[PlotRow]) -> LineChart {
     let series = group(rows, |r| (r.q, r.sweep().map(|(p, v)| (p.to_string(), v))))
         .into_iter()
         .map(|((q, sweep), rs)| Series {
-            label: match sweep {
-                Some((p, v)) => format!("{}, {p} = {v}", q_label(q)),
-                None => q_label(q),
+            label: match (sweep, rs[0].sweep_value.as_deref()) {
+                (Some((p, _)), Some(v)) => format!("{}, {p} = {v}", q_label(q)),
+                _ => q_label(q),
             },
             points: rs.iter().map(|r| point(f64::from(r.z), r)).collect(),
         })
@@ -64,6 +66,7 @@ pub(super) fn reversal_chart(name: &str, rows: &[PlotRow]) -> LineChart {
         subtitle: subtitle(rows),
         x_desc: "confirmations z (blocks)".into(),
         integer_x: true,
+        x_labels: None,
         series,
     }
 }
@@ -83,7 +86,7 @@ pub(super) fn sweep_chart(name: &str, rows: &[PlotRow]) -> Option<LineChart> {
             label: format!("{}, z = {z}", q_label(q)),
             points: rs
                 .iter()
-                .map(|r| point(r.sweep_value.unwrap_or(0.0), r))
+                .map(|r| point(r.sweep_x.unwrap_or(0.0), r))
                 .collect(),
         })
         .collect();
@@ -95,6 +98,7 @@ pub(super) fn sweep_chart(name: &str, rows: &[PlotRow]) -> Option<LineChart> {
         subtitle: subtitle(rows),
         x_desc: param,
         integer_x: false,
+        x_labels: super::sweep_labels(rows),
         series,
     })
 }
@@ -145,12 +149,20 @@ fn line_chart(root: &Area<'_>, c: &LineChart) -> anyhow::Result<()> {
         .y_label_area_size(78)
         .build_cartesian_2d(x_range(c), (y_lo..1.0).log_scale())?;
     let integer_x = c.integer_x;
+    let labels = c.x_labels.as_deref();
     chart
         .configure_mesh()
         .x_desc(c.x_desc.as_str())
         .y_desc("P(reversal)  (probability, log scale)")
         .x_label_formatter(&|x| {
-            if !integer_x {
+            if let Some(l) = labels {
+                let i = x.round();
+                let on_tick = (x - i).abs() < 1e-9 && i >= 0.0;
+                on_tick
+                    .then(|| l.get(i as usize).cloned())
+                    .flatten()
+                    .unwrap_or_default()
+            } else if !integer_x {
                 format!("{x}")
             } else if (x - x.round()).abs() < 1e-9 {
                 format!("{}", x.round())
