@@ -57,8 +57,16 @@ fn wilson(k: u64, n: u64, confidence: f64) -> Interval {
     let half = z / denom * (phat * (1.0 - phat) / n + z2 / (4.0 * n * n)).sqrt();
     // At k = 0 (k = n) the exact bound is 0 (1); rounding would leave it one ulp off.
     Interval {
-        low: if k == 0.0 { 0.0 } else { (centre - half).max(0.0) },
-        high: if k == n { 1.0 } else { (centre + half).min(1.0) },
+        low: if k == 0.0 {
+            0.0
+        } else {
+            (centre - half).max(0.0)
+        },
+        high: if k == n {
+            1.0
+        } else {
+            (centre + half).min(1.0)
+        },
     }
 }
 

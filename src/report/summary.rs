@@ -50,9 +50,12 @@ the plots. Runs are deterministic: the same command gives the same files byte fo
 (timings in the manifests aside). Re-draw the plots from the CSV with \
 `dslab plot reports/<scenario>`.\n\n## Headline numbers\n\n";
 
-const READING: &str = "\n*P(reversal) at z = 6* is the simulated probability that a \
-payment accepted after six confirmations is reversed, with its interval; *closed form* is \
-the exact value in the same model and convention (blank where none applies). *z for \
+const READING: &str = "\n*P(reversal)* is the simulated probability that a payment \
+accepted after z confirmations is reversed, with its interval, at z = 6 (or the grid's \
+largest z below it) for the majority and Finney attacks, at z = 0 for the race attack and \
+z = 1 for Vector76 (their later z are safe by design); *closed form* is the exact value in \
+the same model and convention (on a network: its zero-latency limit; blank where none \
+applies). *z for \
 P < 0.1 %* is the smallest confirmation count in the grid whose interval's upper bound \
 (simulation) or exact value (closed form) is below 0.1 %; `> N` means the grid ends first, \
 `never` that the attacker holds the majority.\n\n\
@@ -71,6 +74,16 @@ below the classical tables at q = 0.1, z = 6).\n\n";
 
 fn headline_z(rows: &[&PlotRow]) -> Option<u32> {
     let zs = || rows.iter().map(|r| r.z);
+    // The race attack is a zero-confirmation attack and Vector76 a one-confirmation one:
+    // their headline is the smallest z of the grid (later z are 0 or nearly by design).
+    if rows
+        .first()
+        .is_some_and(|r| r.attack == "race" || r.attack == "vector76")
+    {
+        return zs()
+            .filter(|&z| z >= u32::from(rows[0].attack == "vector76"))
+            .min();
+    }
     zs().filter(|&z| z <= HEADLINE_Z)
         .max()
         .or_else(|| zs().min())
@@ -90,6 +103,8 @@ fn z_needed(rows: &[&PlotRow], value: impl Fn(&PlotRow) -> Option<f64>) -> Strin
     }
     let zmax = rows.iter().map(|r| r.z).max().unwrap_or(0);
     rows.iter()
+        // Vector76 is a one-confirmation attack: at z = 0 there is nothing to reverse.
+        .filter(|r| !(r.attack == "vector76" && r.z == 0))
         .filter(|r| value(r).is_some_and(|v| v < RISK))
         .map(|r| r.z)
         .min()
@@ -144,6 +159,10 @@ fn by_series(rows: &[PlotRow]) -> Vec<(String, Vec<&PlotRow>)> {
 
 fn convention_short(rows: &[PlotRow]) -> String {
     let r = &rows[0];
+    if let Some(n) = r.network.as_deref().filter(|_| r.attack != "majority") {
+        // Network attacks: the convention is the network's (arrival order settles ties).
+        return format!("network {n}");
+    }
     let mut s = match (&r.tie, r.premined) {
         (Some(t), Some(1)) if t == "first-seen" => "classical (tie wins, no head start)".into(),
         (Some(t), Some(k)) => format!("{t}, k = {k}"),

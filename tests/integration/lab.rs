@@ -135,7 +135,12 @@ fn csv_has_the_spec_columns_and_one_row_per_cell() {
             .and_then(|n| n.sweep.as_ref())
             .map_or(1, |w| w.values.len());
         let cells = s.experiment.qs.len() * s.experiment.zs.len() * points;
-        assert_eq!(rows.len(), cells, "{}: one row per (q, z, swept value)", b.name);
+        assert_eq!(
+            rows.len(),
+            cells,
+            "{}: one row per (q, z, swept value)",
+            b.name
+        );
         for r in &rows {
             let num = |i: usize| r[i].parse::<f64>().unwrap();
             let (p, lo, hi) = (num(4), num(5), num(6));
