@@ -125,3 +125,23 @@ pub fn with_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> anyho
         .build()?;
     Ok(pool.install(f))
 }
+
+/// `--shard I/N` (1-based on the command line) as a 0-based (i, n), if given.
+pub fn shard_flag(value: Option<&str>) -> anyhow::Result<Option<(u64, u64)>> {
+    value
+        .map(|s| super::merge::parse_shard("--shard", s))
+        .transpose()
+}
+
+/// `--checkpoint-every S` as a duration; a negative or non-finite S is bad input.
+pub fn checkpoint_every(seconds: f64) -> anyhow::Result<std::time::Duration> {
+    if seconds >= 0.0 && seconds.is_finite() {
+        Ok(std::time::Duration::from_secs_f64(seconds))
+    } else {
+        Err(usage(
+            "--checkpoint-every",
+            seconds,
+            "give a number of seconds, 0 or more",
+        ))
+    }
+}

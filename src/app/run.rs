@@ -7,7 +7,6 @@
 //! intact; the scenarios finished before it are listed on stderr as they complete.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use clap::Args;
 
@@ -67,18 +66,8 @@ pub struct RunArgs {
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let scenarios = load(&args)?;
     let threads = common::threads(args.threads)?;
-    let shard = args
-        .shard
-        .as_deref()
-        .map(|s| super::merge::parse_shard("--shard", s))
-        .transpose()?;
-    if !(args.checkpoint_every >= 0.0 && args.checkpoint_every.is_finite()) {
-        return Err(usage(
-            "--checkpoint-every",
-            args.checkpoint_every,
-            "give a number of seconds, 0 or more",
-        ));
-    }
+    let shard = common::shard_flag(args.shard.as_deref())?;
+    let every = common::checkpoint_every(args.checkpoint_every)?;
     let out = common::prepare_out_dir("--out", &args.out)?;
     let say = |msg: String| {
         if !args.quiet {
@@ -101,7 +90,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
             checkpoint: Some(CheckpointAt {
                 dir: &ckdir,
                 resume: args.resume,
-                every: Duration::from_secs_f64(args.checkpoint_every),
+                every,
             }),
         };
         let outcome = common::with_pool(threads, || exp.run_with(&opts, &bar))??;

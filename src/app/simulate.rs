@@ -260,18 +260,8 @@ fn experiment(args: &SimulateArgs) -> anyhow::Result<Experiment> {
 pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let exp = experiment(&args)?;
     let threads = common::threads(args.threads)?;
-    let shard = args
-        .shard
-        .as_deref()
-        .map(|s| super::merge::parse_shard("--shard", s))
-        .transpose()?;
-    if !(args.checkpoint_every >= 0.0 && args.checkpoint_every.is_finite()) {
-        return Err(usage(
-            "--checkpoint-every",
-            args.checkpoint_every,
-            "give a number of seconds, 0 or more",
-        ));
-    }
+    let shard = common::shard_flag(args.shard.as_deref())?;
+    let every = common::checkpoint_every(args.checkpoint_every)?;
     let out_dir = match &args.out {
         Some(d) => Some(common::prepare_out_dir("--out", d)?),
         None => None,
@@ -279,7 +269,7 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let checkpoint = out_dir.as_deref().map(|dir| CheckpointAt {
         dir,
         resume: args.resume,
-        every: std::time::Duration::from_secs_f64(args.checkpoint_every),
+        every,
     });
     if let Some(cp) = checkpoint.filter(|c| !c.resume) {
         let old = cp.dir.join(checkpoint::file_name(shard));

@@ -1,13 +1,11 @@
 //! Parallel Monte Carlo over fixed-size batches (rayon).
 //!
 //! A cell's trials are cut into batches of [`Plan::batch_size`]; batch i draws from
-//! [`batch_rng`]`(seed, cell key, i)`. Batches are independent of the thread count, and the
+//! `batch_rng(seed, cell key, i)`. Batches are independent of the thread count, and the
 //! per-batch tallies are merged in batch order, so the result is the same bytes for any
 //! number of threads (and any shard split, see [`Plan::shard`]).
 
-use rayon::prelude::*;
-
-use super::rng::{SimRng, batch_rng};
+use super::rng::SimRng;
 use super::tally::Tally;
 
 /// One cell of a grid: something that can run a batch of trials.
@@ -63,32 +61,15 @@ pub trait Progress: Sync {
 pub struct NoProgress;
 impl Progress for NoProgress {}
 
-/// Jobs per parallel round: bounds the memory held by unmerged batch tallies.
-const ROUND: usize = 4096;
-
 /// Run every cell's batches in parallel; one merged tally per cell, in cell order.
+///
+/// A fixed-trials run of [`super::schedule::run`] (the one batch driver: parallel chunks,
+/// merged in batch order), with no stopping rule and no checkpoints.
 pub fn estimate<C: CellSim>(cells: &[C], plan: &Plan, progress: &dyn Progress) -> Vec<Tally> {
-    let mut totals: Vec<Tally> = cells.iter().map(CellSim::empty_tally).collect();
-    let jobs: Vec<(usize, u64)> = (0..cells.len())
-        .flat_map(|c| (0..plan.batches()).map(move |b| (c, b)))
-        .filter(|&(_, b)| plan.in_shard(b))
-        .collect();
-    for round in jobs.chunks(ROUND) {
-        let done: Vec<Tally> = round
-            .par_iter()
-            .map(|&(c, b)| {
-                let cell = &cells[c];
-                let mut rng = batch_rng(plan.seed, cell.key(), b);
-                let mut t = cell.empty_tally();
-                let n = plan.batch_trials(b);
-                cell.run_batch(&mut rng, n, &mut t);
-                progress.advance(n);
-                t
-            })
-            .collect();
-        for (&(c, _), t) in round.iter().zip(&done) {
-            totals[c].merge(t);
-        }
+    let mut state = super::schedule::RunState::new(cells, plan, false);
+    let no_checkpoint = &mut |_: &super::schedule::RunState| Ok::<(), std::convert::Infallible>(());
+    match super::schedule::run(cells, plan, None, &mut state, progress, no_checkpoint) {
+        Ok(()) => state.cells.into_iter().map(|c| c.tally).collect(),
+        Err(never) => match never {},
     }
-    totals
 }
