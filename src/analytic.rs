@@ -198,8 +198,10 @@ impl LogSum {
 pub enum Needed {
     /// The smallest z with P(reversal) < risk, and that probability.
     At(u32, Probability),
-    /// No z works: the attacker wins surely (q ≥ 1/2) or the answer exceeds the search cap.
+    /// No z works: the attacker wins surely (q ≥ 1/2).
     Never,
+    /// The answer exceeds the search cap (this many confirmations are not enough).
+    Beyond(u32),
 }
 
 /// Smallest z with P(reversal) < `risk` (P decreases in z for q < 1/2: gallop, then bisect).
@@ -211,7 +213,7 @@ pub fn confirmations_needed(model: Model, q: f64, risk: f64, conv: Convention) -
     let mut hi = 1u32;
     while !below(hi) {
         if hi >= crate::params::MAX_Z {
-            return Needed::Never;
+            return Needed::Beyond(crate::params::MAX_Z);
         }
         hi = (hi * 2).min(crate::params::MAX_Z);
     }

@@ -21,20 +21,28 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run scenario files (default: the built-in lab) and write reports.
+    #[command(allow_negative_numbers = true)]
     Run(app::run::RunArgs),
     /// Simulate one attack over a grid of q and z and print the reversal table.
+    #[command(allow_negative_numbers = true)]
     Simulate(app::simulate::SimulateArgs),
     /// Evaluate the closed forms (Nakamoto, exact, time-conditional).
+    #[command(allow_negative_numbers = true)]
     Exact(app::exact::ExactArgs),
     /// Smallest number of confirmations that keeps P(reversal) below a risk.
+    #[command(allow_negative_numbers = true)]
     Confirmations(app::confirmations::ConfirmationsArgs),
     /// Re-render the plots of a report folder from its CSV.
+    #[command(allow_negative_numbers = true)]
     Plot(app::plot::PlotArgs),
     /// Merge shard outputs into the unsharded result.
+    #[command(allow_negative_numbers = true)]
     Merge(app::merge::MergeArgs),
     /// Measure SHA-256d hash rate for 1..T threads.
+    #[command(allow_negative_numbers = true)]
     Hashrate(app::hashrate::HashrateArgs),
     /// Mine a chain of real SHA-256d block headers at a reduced difficulty.
+    #[command(allow_negative_numbers = true)]
     Mine(app::mine::MineArgs),
 }
 

@@ -130,7 +130,7 @@ pub enum Method {
     Mc,
     /// Importance sampling (for 0 < q < ½; other cells use Monte Carlo).
     Is,
-    /// Importance sampling where plain Monte Carlo would be too noisy (see [`Method::uses_is`]).
+    /// Importance sampling where plain Monte Carlo would be too noisy (see `Method::uses_is`).
     Auto,
 }
 

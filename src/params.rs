@@ -36,6 +36,21 @@ pub fn parse_share_list(flag: &str, s: &str) -> anyhow::Result<Vec<f64>> {
     Ok(values)
 }
 
+/// [`parse_share_list`] for simulations: q = 1 is refused, since with no honest miner no
+/// honest block ever arrives and a trial could never end.
+pub fn parse_simulated_shares(flag: &str, s: &str) -> anyhow::Result<Vec<f64>> {
+    let qs = parse_share_list(flag, s)?;
+    if qs.contains(&1.0) {
+        return Err(usage(
+            flag,
+            s,
+            "q = 1 leaves no honest miner, so no honest block ever arrives and a trial never \
+             ends; simulate q < 1 (closed forms for any q: dslab exact)",
+        ));
+    }
+    Ok(qs)
+}
+
 fn parse_f64(flag: &str, whole: &str, t: &str) -> anyhow::Result<f64> {
     let t = t.trim();
     match t.parse::<f64>() {

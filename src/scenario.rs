@@ -20,7 +20,7 @@ use crate::experiment::{
 use crate::net::NetExperiment;
 use crate::net::spec::{FinneySpec, MerchantSpec, NetTables, NetworkSpec, RaceSpec, Vector76Spec};
 use crate::net::sweep::Sweep;
-use crate::params::{Convention, TieRule, parse_share_list, parse_z_list};
+use crate::params::{Convention, TieRule, parse_simulated_shares, parse_z_list};
 use crate::stats::CiMethod;
 
 /// A scenario shipped inside the binary (the built-in lab of `dslab run`).
@@ -459,7 +459,7 @@ impl ScenarioFile {
 
     fn shares(&self, o: &Origin<'_>) -> anyhow::Result<Vec<f64>> {
         let Some(v) = &self.q else {
-            return parse_share_list("q", defaults::Q);
+            return parse_simulated_shares("q", defaults::Q);
         };
         let text = list_text(
             o,
@@ -467,7 +467,7 @@ impl ScenarioFile {
             v,
             "a string like \"0.1,0.3\" or an array like [0.1, 0.3]",
         )?;
-        parse_share_list(&o.at("q", v.span()), &text)
+        parse_simulated_shares(&o.at("q", v.span()), &text)
     }
 
     fn confirmations(&self, o: &Origin<'_>) -> anyhow::Result<Vec<u32>> {

@@ -31,8 +31,10 @@ pub struct ConfirmationsArgs {
 #[derive(Debug, Serialize)]
 struct Row {
     q: f64,
-    /// Empty when no z suffices (q ≥ 1/2, or beyond the search cap).
+    /// Empty when no z suffices (q ≥ 1/2, or beyond the search cap; see `note`).
     confirmations: Option<u32>,
+    /// Why `confirmations` is empty, if it is.
+    note: String,
     probability: Option<f64>,
     risk: f64,
     model: &'static str,
@@ -48,13 +50,19 @@ pub fn run(args: ConfirmationsArgs) -> anyhow::Result<()> {
     let rows: Vec<Row> = qs
         .iter()
         .map(|&q| {
-            let (z, p) = match confirmations_needed(model, q, risk, conv) {
+            let needed = confirmations_needed(model, q, risk, conv);
+            let (z, p) = match needed {
                 Needed::At(z, p) => (Some(z), Some(p.value)),
-                Needed::Never => (None, None),
+                Needed::Never | Needed::Beyond(_) => (None, None),
             };
             Row {
                 q,
                 confirmations: z,
+                note: match needed {
+                    Needed::At(..) => String::new(),
+                    Needed::Never => "never: q >= 1/2 always catches up".into(),
+                    Needed::Beyond(cap) => format!("more than {cap}"),
+                },
                 probability: p,
                 risk,
                 model: model.name(),
@@ -75,13 +83,21 @@ pub fn run(args: ConfirmationsArgs) -> anyhow::Result<()> {
                 .map(|r| {
                     vec![
                         r.q.to_string(),
-                        r.confirmations.map_or("never".into(), |z| z.to_string()),
+                        r.confirmations.map_or_else(
+                            || r.note.split(':').next().unwrap_or("").to_string(),
+                            |z| z.to_string(),
+                        ),
                         r.probability.map_or("-".into(), table::prob),
                     ]
                 })
                 .collect();
             format!(
-                "Confirmations needed for P(reversal) < {risk}, model {}, {conv}\n{}",
+                "Confirmations needed for P(reversal) < {}, model {}, {conv}\n{}",
+                if risk < 1e-4 {
+                    format!("{risk:e}")
+                } else {
+                    risk.to_string()
+                },
                 model.name(),
                 table::render(&["q", "confirmations", "P(reversal) there"], &body)
             )

@@ -18,7 +18,7 @@ use crate::net::spec::{
     Vector76Spec,
 };
 use crate::net::sweep::Sweep;
-use crate::params::{Convention, parse_share_list, parse_z_list};
+use crate::params::{Convention, parse_simulated_shares, parse_z_list};
 use crate::report::shard::ShardFile;
 use crate::report::{self, table, to_csv, to_json};
 use crate::sim::checkpoint;
@@ -239,7 +239,7 @@ fn experiment(args: &SimulateArgs) -> anyhow::Result<Experiment> {
     Ok(Experiment {
         name: "simulate".into(),
         attack,
-        qs: parse_share_list("--q", &args.q)?,
+        qs: parse_simulated_shares("--q", &args.q)?,
         zs: parse_z_list("--z", &args.z)?,
         trials: match args.rel_error {
             Some(_) => args.max_trials.unwrap_or(DEFAULT_MAX_TRIALS),

@@ -159,6 +159,17 @@ pub fn merge(shards: Vec<(PathBuf, ShardFile)>) -> anyhow::Result<(ShardFile, f6
             "name at least one shard file or folder",
         ));
     };
+    // A shard count beyond the batches any run could have is a corrupt file, not a run.
+    if first.count == 0 || first.count > 1 << 24 {
+        return Err(usage(
+            "merge",
+            first_path.display(),
+            &format!(
+                "the shard count {} is not a real run's (damaged file?); re-run the shards",
+                first.count
+            ),
+        ));
+    }
     let mut seen: Vec<Option<&Path>> = vec![None; first.count as usize];
     for (path, s) in &shards {
         identical(&first_path, &first, path, s)?;
