@@ -22,13 +22,24 @@ pub fn usage(what: &str, value: impl std::fmt::Display, fix: &str) -> anyhow::Er
     UsageError::new(what, value, fix).into()
 }
 
-/// Exit code for an error chain: 2 when any cause is a [`UsageError`], else 1.
+/// The run was interrupted (Ctrl-C) after saving its checkpoint; exit code 130.
+#[derive(Debug, Error)]
+#[error("interrupted")]
+pub struct Interrupted;
+
+/// Exit code for an error chain: 2 when any cause is a [`UsageError`], 130 for
+/// [`Interrupted`] (the shell's code for SIGINT), else 1.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     if err
         .chain()
         .any(|c| c.downcast_ref::<UsageError>().is_some())
     {
         2
+    } else if err
+        .chain()
+        .any(|c| c.downcast_ref::<Interrupted>().is_some())
+    {
+        130
     } else {
         1
     }

@@ -213,6 +213,9 @@ pub struct RunOptions<'a> {
     pub shard: Option<(u64, u64)>,
     /// Keep a checkpoint (and possibly resume from it).
     pub checkpoint: Option<CheckpointAt<'a>>,
+    /// Set (e.g. by a Ctrl-C handler) to stop after the current chunk of batches; the
+    /// checkpoint is written first and the run ends with [`crate::error::Interrupted`].
+    pub interrupt: Option<&'a std::sync::atomic::AtomicBool>,
 }
 
 /// The result of running an experiment.
@@ -433,10 +436,17 @@ impl Experiment {
         let ratio = |i: usize, t: &Tally| stop_ratio(set, i, t, target);
         let mut last = Instant::now();
         let mut save = |st: &RunState| -> anyhow::Result<()> {
+            let interrupted = opts
+                .interrupt
+                .is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed));
             let Some(cp) = opts.checkpoint else {
-                return Ok(());
+                return if interrupted {
+                    Err(crate::error::Interrupted.into())
+                } else {
+                    Ok(())
+                };
             };
-            if last.elapsed() < cp.every && !st.finished() {
+            if last.elapsed() < cp.every && !st.finished() && !interrupted {
                 return Ok(());
             }
             last = Instant::now();
@@ -445,7 +455,11 @@ impl Experiment {
                 ..fresh.clone()
             };
             let path = cp.dir.join(checkpoint::file_name(plan.shard));
-            crate::report::write_atomic(&path, c.to_json().as_bytes())
+            crate::report::write_atomic(&path, c.to_json().as_bytes())?;
+            if interrupted {
+                return Err(crate::error::Interrupted.into());
+            }
+            Ok(())
         };
         let stop: Option<StopRatio<'_>> = if adaptive { Some(&ratio) } else { None };
         schedule::run(cells, plan, stop, &mut state, progress, &mut save)?;

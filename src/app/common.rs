@@ -145,3 +145,26 @@ pub fn checkpoint_every(seconds: f64) -> anyhow::Result<std::time::Duration> {
         ))
     }
 }
+
+/// Set by Ctrl-C (SIGINT): runs stop after the current chunk of batches, save their
+/// checkpoint and exit with code 130; `--resume` continues them.
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The interrupt flag, with the Ctrl-C handler installed on first use. If no handler can
+/// be installed, Ctrl-C keeps its default effect (the process ends; files stay whole).
+pub fn interrupt_flag() -> &'static std::sync::atomic::AtomicBool {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let _ = ctrlc::set_handler(|| {
+            // A second Ctrl-C quits at once (a network run checks the flag only between
+            // scenarios); files are written whole, so nothing half-written is left.
+            if INTERRUPTED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                std::process::exit(130);
+            }
+            eprintln!(
+                "\ninterrupted: saving the checkpoint and stopping (Ctrl-C again to quit at once)"
+            );
+        });
+    });
+    &INTERRUPTED
+}

@@ -76,6 +76,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     };
     say(announcement(&args, &scenarios, threads));
     let command = common::command_line();
+    let note = args.quick.then_some(
+        "Quick smoke run (`dslab run --quick`): few trials, rough numbers. \
+         Run `dslab run` for the full lab.",
+    );
     let mut finished: Vec<String> = Vec::new();
     for (i, s) in scenarios.iter().enumerate() {
         let label = format!("[{}/{}] {}", i + 1, scenarios.len(), s.name);
@@ -86,6 +90,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         let ckdir = out.join(format!(".{}.checkpoint", s.name));
         std::fs::create_dir_all(&ckdir)?;
         let opts = RunOptions {
+            interrupt: Some(common::interrupt_flag()),
             shard,
             checkpoint: Some(CheckpointAt {
                 dir: &ckdir,
@@ -93,7 +98,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
                 every,
             }),
         };
-        let outcome = common::with_pool(threads, || exp.run_with(&opts, &bar))??;
+        let outcome = common::with_pool(threads, || exp.run_with(&opts, &bar))?
+            .map_err(|e| interrupted_context(e, &finished, &scenarios[i..], &command))?;
         bar.finish();
         if outcome.resumed_trials > 0 {
             say(format!(
@@ -114,11 +120,20 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
             dir.display()
         ));
         finished.push(s.name.clone());
+        if shard.is_none() {
+            // Keep the summary page current, so an interrupted lab still lists what finished.
+            write_summary(&out, note)?;
+        }
+        if common::interrupt_flag().load(std::sync::atomic::Ordering::Relaxed) {
+            let e = anyhow::Error::from(crate::error::Interrupted);
+            return Err(interrupted_context(
+                e,
+                &finished,
+                &scenarios[i + 1..],
+                &command,
+            ));
+        }
     }
-    let note = args.quick.then_some(
-        "Quick smoke run (`dslab run --quick`): few trials, rough numbers. \
-         Run `dslab run` for the full lab.",
-    );
     if shard.is_some() {
         say("shards written; when all are done: dslab merge OUT/NAME... --out DIR for each scenario".into());
         return Ok(());
@@ -129,6 +144,27 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     }
     println!("{}", readme.display());
     Ok(())
+}
+
+/// An interrupted run says what finished and how to continue; other errors pass through.
+fn interrupted_context(
+    e: anyhow::Error,
+    finished: &[String],
+    rest: &[Scenario],
+    command: &str,
+) -> anyhow::Error {
+    if e.downcast_ref::<crate::error::Interrupted>().is_none() {
+        return e;
+    }
+    let again = if command.contains("--resume") {
+        command.to_string()
+    } else {
+        format!("{command} --resume")
+    };
+    e.context(format!(
+        "{}; the unfinished scenario's checkpoint is saved: continue with `{again}`",
+        unfinished(finished, rest)
+    ))
 }
 
 /// What an error in the middle of a lab leaves behind.

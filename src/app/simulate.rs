@@ -281,7 +281,11 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
         }
     }
     let bar = Bar::new(exp.trials * exp.cells(), args.quiet, exp.attack.name());
-    let opts = RunOptions { shard, checkpoint };
+    let opts = RunOptions {
+        shard,
+        checkpoint,
+        interrupt: Some(common::interrupt_flag()),
+    };
     let outcome = common::with_pool(threads, || exp.run_with(&opts, &bar))??;
     bar.finish();
     if outcome.resumed_trials > 0 {

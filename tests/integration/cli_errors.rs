@@ -70,20 +70,32 @@ fn negative_numbers_reach_the_flag_check() {
     fails_with_2(&["simulate", "--z", "-1"], &["--z", "-1"]);
     fails_with_2(&["simulate", "--trials", "-5"], &["--trials", "-5"]);
     fails_with_2(&["exact", "--premined", "-1"], &["--premined", "-1"]);
-    fails_with_2(&["confirmations", "--q", "0.1", "--risk", "-1"], &["--risk", "-1"]);
+    fails_with_2(
+        &["confirmations", "--q", "0.1", "--risk", "-1"],
+        &["--risk", "-1"],
+    );
 }
 
 #[test]
 fn a_share_of_one_cannot_be_simulated() {
     // With no honest miner a trial would never end: refused up front, for every attack.
     fails_with_2(&["simulate", "--q", "0.5,1"], &["--q", "q = 1"]);
-    fails_with_2(&["simulate", "--attack", "finney", "--q", "1"], &["--q", "q = 1"]);
+    fails_with_2(
+        &["simulate", "--attack", "finney", "--q", "1"],
+        &["--q", "q = 1"],
+    );
 }
 
 #[test]
 fn confirmations_beyond_the_search_cap_are_not_called_never() {
     let out = crate::util::stdout_of(&[
-        "confirmations", "--q", "0.49999,0.5", "--risk", "1e-300", "--format", "csv",
+        "confirmations",
+        "--q",
+        "0.49999,0.5",
+        "--risk",
+        "1e-300",
+        "--format",
+        "csv",
     ]);
     let (h, rows) = crate::util::parse_csv(&out);
     let note = h.iter().position(|c| c == "note").expect("note column");

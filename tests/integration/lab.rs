@@ -441,3 +441,78 @@ fn run_resumes_after_a_kill_to_the_same_bytes() {
         "checkpoint removed when done"
     );
 }
+
+#[test]
+fn ctrl_c_saves_the_checkpoint_says_what_finished_and_resumes_to_the_same_bytes() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("deep.toml");
+    std::fs::write(
+        &file,
+        "# interrupt test\nattack = \"majority\"\nq = \"0.1,0.3\"\nz = \"0..6\"\n\
+         trials = 30000000\nseed = 21\nmethod = \"is\"\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let args = [
+        "run".to_string(),
+        file.display().to_string(),
+        "--out".into(),
+        out.display().to_string(),
+        "--quiet".into(),
+    ];
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dslab"))
+        .args(&args)
+        .args(["--checkpoint-every", "0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let checkpoint = out.join(".deep.checkpoint/checkpoint.json");
+    let start = Instant::now();
+    while !checkpoint.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no checkpoint appeared"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let done = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&done.stderr);
+    assert_eq!(done.status.code(), Some(130), "{err}");
+    assert!(
+        err.contains("not written: deep") && err.contains("--resume"),
+        "{err}"
+    );
+    assert!(checkpoint.exists(), "the checkpoint stays for --resume");
+    assert!(!out.join("deep/reversal.csv").exists());
+
+    let resumed = dslab().args(&args).arg("--resume").output().unwrap();
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    let whole_dir = tmp.path().join("whole");
+    let whole = dslab()
+        .args([
+            "run",
+            &file.display().to_string(),
+            "--quiet",
+            "--out",
+            &whole_dir.display().to_string(),
+        ])
+        .output()
+        .unwrap();
+    assert!(whole.status.success());
+    assert_eq!(
+        std::fs::read(whole_dir.join("deep/reversal.csv")).unwrap(),
+        std::fs::read(out.join("deep/reversal.csv")).unwrap()
+    );
+}
