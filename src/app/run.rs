@@ -84,7 +84,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     for (i, s) in scenarios.iter().enumerate() {
         let label = format!("[{}/{}] {}", i + 1, scenarios.len(), s.name);
         let exp = &s.experiment;
-        let bar = Bar::new(exp.trials * exp.qs.len() as u64, args.quiet, &label);
+        let bar = Bar::new(exp.cells(), exp.trials, args.quiet, &label);
         // The checkpoint lives in a fixed folder (not the per-process partial one), so a
         // later `--resume` finds it; it is removed once the scenario's report is in place.
         let ckdir = out.join(format!(".{}.checkpoint", s.name));

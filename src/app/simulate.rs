@@ -280,7 +280,7 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
             );
         }
     }
-    let bar = Bar::new(exp.trials * exp.cells(), args.quiet, exp.attack.name());
+    let bar = Bar::new(exp.cells(), exp.trials, args.quiet, exp.attack.name());
     let opts = RunOptions {
         shard,
         checkpoint,
