@@ -208,7 +208,7 @@ fn line_chart(root: &Area<'_>, c: &LineChart) -> anyhow::Result<()> {
         .configure_series_labels()
         .position(SeriesLabelPosition::LowerLeft)
         .label_font(("sans-serif", 14))
-        .background_style(WHITE.mix(0.9))
+        .background_style(WHITE.mix(0.6))
         .border_style(RGBColor(160, 160, 160))
         .draw()?;
     Ok(())
