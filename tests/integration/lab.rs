@@ -373,7 +373,6 @@ fn shipped_attack_files_match_the_compiled_in_lab() {
 #[test]
 fn run_resumes_after_a_kill_to_the_same_bytes() {
     use std::process::Stdio;
-    use std::time::{Duration, Instant};
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("deep.toml");
     std::fs::write(
@@ -407,18 +406,7 @@ fn run_resumes_after_a_kill_to_the_same_bytes() {
         .spawn()
         .unwrap();
     let checkpoint = killed.join(".deep.checkpoint/checkpoint.json");
-    let start = Instant::now();
-    while !checkpoint.exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "no checkpoint appeared"
-        );
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the run ended before a checkpoint"
-        );
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    crate::util::wait_for_file(&mut child, &checkpoint);
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(
@@ -445,7 +433,6 @@ fn run_resumes_after_a_kill_to_the_same_bytes() {
 #[test]
 fn ctrl_c_saves_the_checkpoint_says_what_finished_and_resumes_to_the_same_bytes() {
     use std::process::Stdio;
-    use std::time::{Duration, Instant};
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("deep.toml");
     std::fs::write(
@@ -462,7 +449,7 @@ fn ctrl_c_saves_the_checkpoint_says_what_finished_and_resumes_to_the_same_bytes(
         out.display().to_string(),
         "--quiet".into(),
     ];
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dslab"))
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dslab"))
         .args(&args)
         .args(["--checkpoint-every", "0"])
         .stdout(Stdio::null())
@@ -470,14 +457,7 @@ fn ctrl_c_saves_the_checkpoint_says_what_finished_and_resumes_to_the_same_bytes(
         .spawn()
         .unwrap();
     let checkpoint = out.join(".deep.checkpoint/checkpoint.json");
-    let start = Instant::now();
-    while !checkpoint.exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "no checkpoint appeared"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    crate::util::wait_for_file(&mut child, &checkpoint);
     let sent = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()

@@ -4,7 +4,6 @@
 
 use std::path::Path;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
 use dslab::experiment::{AttackSpec, Experiment, MajoritySpec, Method, Sampling};
 use dslab::params::Convention;
@@ -369,18 +368,7 @@ fn resume_after_kill_gives_the_same_bytes() {
         .spawn()
         .unwrap();
     let checkpoint = killed.join("checkpoint.json");
-    let start = Instant::now();
-    while !checkpoint.exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "no checkpoint appeared"
-        );
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the run ended before a checkpoint"
-        );
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    crate::util::wait_for_file(&mut child, &checkpoint);
     assert!(
         child.try_wait().unwrap().is_none(),
         "still running when killed"

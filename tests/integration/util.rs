@@ -42,3 +42,22 @@ pub fn column(header: &[String], rows: &[Vec<String>], name: &str) -> Vec<f64> {
         .unwrap_or_else(|| panic!("no column {name} in {header:?}"));
     rows.iter().map(|r| r[i].parse().expect("number")).collect()
 }
+
+/// Wait until `path` exists while `child` keeps running (a run's first checkpoint), at most
+/// two minutes; fails if the child ends first.
+pub fn wait_for_file(child: &mut std::process::Child, path: &std::path::Path) {
+    let start = std::time::Instant::now();
+    while !path.exists() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(120),
+            "no {} appeared",
+            path.display()
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before {} appeared",
+            path.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
