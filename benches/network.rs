@@ -62,7 +62,7 @@ fn network(c: &mut Criterion) {
         for (name, attack) in attacks() {
             let e = scenario(attack, model);
             let preps = e.prepare(1);
-            let cells = [NetCell::new(&e, &preps, 0.3, 6)];
+            let cells = [NetCell::new(&e, &preps, 0.3, 6, None)];
             for threads in [1, cores] {
                 let pool = rayon::ThreadPoolBuilder::new()
                     .num_threads(threads)

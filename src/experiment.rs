@@ -16,7 +16,6 @@ use crate::params::Convention;
 use crate::pow::Target;
 use crate::report::ReversalRow;
 use crate::report::cells::{CellResult, ResultSet};
-use crate::report::rows::{RowContext, Sampled, rows_for_sampled_cell};
 use crate::sim::MajorityCell;
 use crate::sim::checkpoint::{self, Checkpoint};
 use crate::sim::estimate::{BATCH_SIZE, CellSim, Plan, Progress};
@@ -260,40 +259,49 @@ impl Experiment {
         }
     }
 
-    /// Network attacks render their rows directly (their z = 0 merchant, costs and sweep
-    /// columns are not in `ResultSet`), so shards and checkpoints do not apply to them yet.
+    /// The importance-sampling tilt of cell `q` of a network experiment at one sweep point
+    /// (None: plain Monte Carlo), chosen like the block race's from its closed forms.
+    fn network_tilt(&self, point: &NetExperiment, q: f64) -> Option<Tilt> {
+        if !point.can_tilt() {
+            return None;
+        }
+        let probs: Vec<f64> = self
+            .zs
+            .iter()
+            .filter_map(|&z| point.closed_form(q, z))
+            .collect();
+        let s = &self.sampling;
+        s.method
+            .uses_is(q, &probs, self.trials, s.rel_error, self.confidence)
+            .then(|| {
+                let mut tilt = Tilt::for_share(q);
+                tilt.accept = s.tilt.unwrap_or(tilt.accept);
+                tilt
+            })
+    }
+
+    /// Network attacks: every (sweep point, q) cell is one cell of the schedule, so
+    /// shards, checkpoints and target precision work as for the block race.
     fn run_network(
         &self,
         n: &NetExperiment,
         plan: &Plan,
         opts: &RunOptions<'_>,
         progress: &dyn Progress,
-        start: Instant,
-    ) -> anyhow::Result<Outcome> {
-        // An output folder always offers a checkpoint; a network run simply does not keep
-        // one (it is short). Asking to shard or to resume is refused.
-        if opts.shard.is_some() || opts.checkpoint.is_some_and(|c| c.resume) {
-            return Err(crate::error::usage(
-                "--shard/--resume",
-                n.name(),
-                "shards and checkpoints are not available for the network attacks yet; run unsharded",
-            ));
-        }
+    ) -> anyhow::Result<(ResultSet, u64, u64)> {
         let grid = Grid {
             qs: &self.qs,
             zs: &self.zs,
             ci: self.ci,
             confidence: self.confidence,
         };
-        let rows = n.rows(&grid, plan, progress)?;
-        Ok(Outcome {
-            rows,
-            wall_seconds: start.elapsed().as_secs_f64(),
-            total_trials: self.trials * self.cells(),
-            batch_size: plan.batch_size,
-            results: None,
-            resumed_trials: 0,
-        })
+        let points = n.prepare_points(plan.seed)?;
+        let set = n.result_set(&points, &grid, self.sampling.rel_error, |p, q| {
+            self.network_tilt(p, q)
+        });
+        let cells = crate::net::cell::sim_cells(&points, &set);
+        let (state, resumed) = self.run_cells(&cells, &set, plan, opts, progress)?;
+        Ok(fill(set, state, resumed))
     }
 
     /// Run on the current rayon pool, reporting progress.
@@ -330,9 +338,7 @@ impl Experiment {
             AttackSpec::Finney(n)
             | AttackSpec::Race(n)
             | AttackSpec::Vector76(n)
-            | AttackSpec::MajorityNet(n) => {
-                return self.run_network(n, &plan, opts, progress, start);
-            }
+            | AttackSpec::MajorityNet(n) => self.run_network(n, &plan, opts, progress)?,
         };
         Ok(Outcome {
             rows: results.rows(),
@@ -387,6 +393,7 @@ impl Experiment {
                     tilt: None,
                     exact: probs.into_iter().map(Some).collect(),
                     tally: Tally::default(),
+                    net: None,
                 });
                 if is {
                     let mut tilt = Tilt::for_share(q);
@@ -400,14 +407,8 @@ impl Experiment {
                 }
             })
             .collect();
-        let state = self.run_cells(&cells, &set, plan, opts, progress)?;
-        let resumed = state.1;
-        let mut total = 0;
-        for (cell, p) in set.cells.iter_mut().zip(state.0.cells) {
-            total += p.tally.trials;
-            cell.tally = p.tally;
-        }
-        Ok((set, resumed, total))
+        let (state, resumed) = self.run_cells(&cells, &set, plan, opts, progress)?;
+        Ok(fill(set, state, resumed))
     }
 
     /// Run (or resume) the cells' schedule; returns the final state and the trials the
@@ -467,6 +468,16 @@ impl Experiment {
     }
 }
 
+/// Move a finished run's tallies into `set`; returns (set, trials resumed, trials in all).
+fn fill(mut set: ResultSet, state: RunState, resumed: u64) -> (ResultSet, u64, u64) {
+    let mut total = 0;
+    for (cell, p) in set.cells.iter_mut().zip(state.cells) {
+        total += p.tally.trials;
+        cell.tally = p.tally;
+    }
+    (set, resumed, total)
+}
+
 /// The state to start from: the checkpoint in the output folder when resuming (refused,
 /// exit 2, if it belongs to another run), else `fresh`'s.
 fn resume_state(fresh: &Checkpoint, opts: &RunOptions<'_>) -> anyhow::Result<RunState> {
@@ -495,12 +506,7 @@ fn resume_state(fresh: &Checkpoint, opts: &RunOptions<'_>) -> anyhow::Result<Run
 /// achieved to the wanted relative half-width `target`, exactly as its rows will report it
 /// (≤ 1: every row says `target`).
 fn stop_ratio(set: &ResultSet, i: usize, tally: &Tally, target: f64) -> f64 {
-    let c = &set.cells[i];
-    let how = Sampled {
-        tilt: c.tilt,
-        rel_target: Some(target),
-    };
-    rows_for_sampled_cell(&set_context(set), c.q, &set.zs, tally, |_| None, how)
+    set.cell_rows(i, tally, Some(target))
         .iter()
         .map(|r| match r.stop.as_str() {
             "target" => 0.0,
@@ -513,16 +519,4 @@ fn stop_ratio(set: &ResultSet, i: usize, tally: &Tally, target: f64) -> f64 {
             }
         })
         .fold(0.0, f64::max)
-}
-
-/// The row context of a result set.
-fn set_context(set: &ResultSet) -> RowContext<'_> {
-    RowContext {
-        attack: &set.attack,
-        tie: set.tie.clone(),
-        premined: set.premined,
-        give_up: set.give_up.clone(),
-        ci: set.ci,
-        confidence: set.confidence,
-    }
 }

@@ -310,6 +310,17 @@ impl ScenarioFile {
             Some((_, "auto")) => Method::Auto,
             Some((m, v)) => return Err(o.err("method", m, v, "use \"mc\", \"is\" or \"auto\"")),
         };
+        if let Some(m) = self.method.as_ref().filter(|_| method == Method::Is)
+            && matches!(self.attack.get_ref().as_str(), "race" | "vector76")
+        {
+            return Err(o.err(
+                "method",
+                m,
+                "is",
+                "importance sampling applies to the private-branch attacks (majority, finney); \
+                 use \"mc\" or \"auto\" for race and vector76",
+            ));
+        }
         let open = |key: &str, v: &Option<Spanned<f64>>, what: &str| match v {
             None => Ok(None),
             Some(x) if *x.get_ref() > 0.0 && *x.get_ref() < 1.0 => Ok(Some(*x.get_ref())),

@@ -89,7 +89,8 @@ pub struct SimulateArgs {
     /// Network, merchant and Finney/race/Vector76 options.
     #[command(flatten)]
     pub net: Box<NetArgs>,
-    /// Estimator: mc (plain Monte Carlo), is (importance sampling, for 0 < q < 1/2), or
+    /// Estimator: mc (plain Monte Carlo), is (importance sampling, for 0 < q < 1/2;
+    /// majority and finney attacks), or
     /// auto (importance sampling where plain Monte Carlo would miss the precision target).
     #[arg(long, value_enum, default_value = "mc")]
     pub method: Method,
@@ -195,13 +196,19 @@ fn experiment(args: &SimulateArgs) -> anyhow::Result<Experiment> {
         return Err(usage("--max-trials", 0, "allow at least 1 trial"));
     }
     let on_network = args.attack != AttackName::Majority || args.net.network.is_some();
-    if on_network
-        && (args.method != Method::Mc || args.rel_error.is_some() || args.mining == Mining::Pow)
-    {
+    if on_network && args.mining == Mining::Pow {
         return Err(usage(
-            "--method/--rel-error/--mining",
-            format!("{:?}", args.attack).to_lowercase(),
-            "the network attacks run plain Monte Carlo with Poisson mining and a fixed --trials",
+            "--mining",
+            "pow",
+            "real mining drives the zero-latency majority race only; drop --mining pow",
+        ));
+    }
+    if matches!(args.attack, AttackName::Race | AttackName::Vector76) && args.method == Method::Is {
+        return Err(usage(
+            "--method",
+            "is",
+            "importance sampling applies to the private-branch attacks (majority, finney); \
+             use --method mc or auto for race and vector76",
         ));
     }
     check_net_flags(args, on_network)?;

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::engine::{self, Acceptance, Hash, World};
 use super::events::{Key, tick};
+use super::is::Tilted;
 use super::private::Private;
 use super::spec::{
     FinneySpec, Incoming, MerchantSpec, NetTables, NetworkModel, NetworkSpec, RaceSpec,
@@ -19,11 +20,14 @@ use super::spec::{
 use super::sweep::{self, Sweep};
 use super::topology::Topology;
 use super::txprop::{self, TxTimes};
-use super::{NetStrategy, Outcome, finney, majority, race, vector76};
+use super::{NetStrategy, Outcome, finney, majority, private, race, vector76};
 use crate::report::ReversalRow;
+use crate::report::cells::{CellResult, ResultSet};
 use crate::sim::estimate::{CellSim, Plan, Progress, estimate};
+use crate::sim::is::Tilt;
 use crate::sim::rng::{SimRng, batch_rng, cell_key, mix};
 use crate::sim::tally::Tally;
+use crate::sim::weighted::{BatchSums, WeightedTally};
 use crate::stats::CiMethod;
 
 /// Which attack runs on the network, with its parameters.
@@ -119,6 +123,16 @@ impl NetExperiment {
         };
         e.validate()?;
         Ok(e)
+    }
+
+    /// Whether importance sampling applies: the private-branch attacks (Finney, majority),
+    /// whose success is a rare race. The race attack's outcome is settled by relay times
+    /// and Vector76's by one block race, neither a rare walk.
+    pub fn can_tilt(&self) -> bool {
+        matches!(
+            self.attack,
+            NetAttack::Finney(_) | NetAttack::Majority { .. }
+        )
     }
 
     /// The attack's name in output files.
@@ -221,35 +235,81 @@ impl NetExperiment {
         (points * qs) as u64
     }
 
-    /// Simulate every (sweep point, q) cell and build the rows.
+    /// Generate every sweep point's topologies and measure its stale rate.
+    pub fn prepare_points(&self, seed: u64) -> anyhow::Result<Vec<PreparedPoint>> {
+        Ok(self
+            .points()?
+            .into_iter()
+            .map(|(value, exp)| {
+                let preps = exp.prepare(seed);
+                let stale_rate = exp.stale_rate(&preps, seed);
+                PreparedPoint {
+                    value,
+                    exp,
+                    preps,
+                    stale_rate,
+                }
+            })
+            .collect())
+    }
+
+    /// The empty result set of a run over `points`: one cell per (point, q), point-major,
+    /// with its closed forms and network columns; `tilt(point, q)` is the importance
+    /// sampling tilt of a cell (None: plain Monte Carlo).
+    pub fn result_set(
+        &self,
+        points: &[PreparedPoint],
+        grid: &Grid<'_>,
+        rel_error: Option<f64>,
+        tilt: impl Fn(&NetExperiment, f64) -> Option<Tilt>,
+    ) -> ResultSet {
+        let ctx = self.row_context();
+        let param = self.sweep.as_ref().map(|s| s.parameter.clone());
+        let cells = points
+            .iter()
+            .flat_map(|pt| {
+                let (param, tilt) = (&param, &tilt);
+                grid.qs.iter().map(move |&q| CellResult {
+                    q,
+                    tilt: tilt(&pt.exp, q).map(|t| t.accept),
+                    exact: grid.zs.iter().map(|&z| pt.exp.closed_form(q, z)).collect(),
+                    tally: Tally::default(),
+                    net: Some(
+                        pt.exp
+                            .row_info(q, pt.stale_rate, (param.clone(), pt.value.clone())),
+                    ),
+                })
+            })
+            .collect();
+        ResultSet {
+            attack: ctx.attack.into(),
+            tie: ctx.tie,
+            premined: ctx.premined,
+            give_up: ctx.give_up,
+            ci: grid.ci,
+            confidence: grid.confidence,
+            zs: grid.zs.to_vec(),
+            rel_error,
+            cells,
+        }
+    }
+
+    /// Simulate every (sweep point, q) cell with plain Monte Carlo and build the rows (a
+    /// fixed-trials run without checkpoints; `Experiment::run_with` is the full driver).
     pub fn rows(
         &self,
         grid: &Grid<'_>,
         plan: &Plan,
         progress: &dyn Progress,
     ) -> anyhow::Result<Vec<ReversalRow>> {
-        let mut rows = Vec::new();
-        let param = self.sweep.as_ref().map(|s| s.parameter.clone());
-        for (value, point) in self.points()? {
-            let preps = point.prepare(plan.seed);
-            let z_max = *grid.zs.last().expect("non-empty z list");
-            let cells: Vec<NetCell> = grid
-                .qs
-                .iter()
-                .map(|&q| NetCell::new(&point, &preps, q, z_max))
-                .collect();
-            let tallies = estimate(&cells, plan, progress);
-            let stale = point.stale_rate(&preps, plan.seed);
-            for (cell, t) in cells.iter().zip(&tallies) {
-                let mut r = point.cell_rows(grid, cell.q, t, stale);
-                for row in &mut r {
-                    row.sweep_parameter.clone_from(&param);
-                    row.sweep_value.clone_from(&value);
-                }
-                rows.extend(r);
-            }
+        let points = self.prepare_points(plan.seed)?;
+        let mut set = self.result_set(&points, grid, None, |_, _| None);
+        let cells = sim_cells(&points, &set);
+        let tallies = estimate(&cells, plan, progress);
+        for (c, t) in set.cells.iter_mut().zip(tallies) {
+            c.tally = t;
         }
-        Ok(rows)
+        Ok(set.rows())
     }
 
     fn helpers(&self) -> u32 {
@@ -353,6 +413,36 @@ pub(super) const COST: usize = 2;
 /// Honest blocks mined per sweep point to measure the stale rate.
 const STALE_BLOCKS: usize = 40_000;
 
+/// One sweep point ready to run: its experiment, topologies and stale rate.
+pub struct PreparedPoint {
+    /// The swept value as shown in the rows (None without a sweep).
+    pub value: Option<String>,
+    /// The experiment at this point.
+    pub exp: NetExperiment,
+    /// Its topologies.
+    pub preps: Vec<Prepared>,
+    /// Stale-block rate of honest mining on them.
+    pub stale_rate: f64,
+}
+
+/// The cells of `set` (built by [`NetExperiment::result_set`] over `points`), in its order.
+pub fn sim_cells<'a>(points: &'a [PreparedPoint], set: &ResultSet) -> Vec<NetCell<'a>> {
+    let per_point = set.cells.len() / points.len().max(1);
+    let z_max = *set.zs.last().expect("non-empty z list");
+    set.cells
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let pt = &points[i / per_point];
+            let tilt = c.tilt.map(|accept| Tilt {
+                accept,
+                tail: 1.0 - c.q,
+            });
+            NetCell::new(&pt.exp, &pt.preps, c.q, z_max, tilt)
+        })
+        .collect()
+}
+
 /// One topology with the attack's transaction times on it.
 #[derive(Clone, Debug)]
 pub struct Prepared {
@@ -375,6 +465,8 @@ pub struct NetCell<'a> {
     key: u64,
     block_interval: f64,
     strategy: Strategy,
+    /// Importance sampling (private-branch attacks only; None: plain Monte Carlo).
+    tilted: Option<Tilted>,
 }
 
 /// The strategy of a cell (static dispatch: no `dyn` in the trial loop).
@@ -385,8 +477,16 @@ enum Strategy {
 }
 
 impl<'a> NetCell<'a> {
-    /// The cell of share `q` of experiment `e` on `preps`.
-    pub fn new(e: &NetExperiment, preps: &'a [Prepared], q: f64, z_max: u32) -> NetCell<'a> {
+    /// The cell of share `q` of experiment `e` on `preps`, sampled under `tilt` (None:
+    /// plain Monte Carlo). Only the private-branch attacks (Finney, majority) can be
+    /// tilted; `tilt` is ignored for the others (see [`NetExperiment::can_tilt`]).
+    pub fn new(
+        e: &NetExperiment,
+        preps: &'a [Prepared],
+        q: f64,
+        z_max: u32,
+        tilt: Option<Tilt>,
+    ) -> NetCell<'a> {
         let exact_tail = e.network.model == NetworkModel::None;
         let listening = tick(e.merchant.listening_period);
         let max_deficit = e.network.max_deficit;
@@ -405,21 +505,29 @@ impl<'a> NetCell<'a> {
             NetAttack::Race(_) => Strategy::Race(race::Race),
             NetAttack::Vector76(_) => Strategy::Vector76(vector76::Vector76 { listening }),
         };
+        let tilted = tilt
+            .filter(|_| matches!(strategy, Strategy::Private(_)))
+            .map(|t| Tilted::new(q, &e.network.shares(), t));
+        let mut key = cell_key(&[
+            0x6e6574,
+            e.topology_key(),
+            q.to_bits(),
+            u64::from(z_max),
+            attack_key(&e.attack),
+        ]);
+        if let Some(t) = tilt.filter(|_| tilted.is_some()) {
+            key = cell_key(&[key, t.accept.to_bits(), t.tail.to_bits()]);
+        }
         NetCell {
             q,
             attack: e.attack.clone(),
             preps,
             hash: Hash::new(q, &e.network.shares()),
             z_max,
-            key: cell_key(&[
-                0x6e6574,
-                e.topology_key(),
-                q.to_bits(),
-                u64::from(z_max),
-                attack_key(&e.attack),
-            ]),
+            key,
             block_interval: e.network.block_interval,
             strategy,
+            tilted,
         }
     }
 
@@ -453,6 +561,9 @@ impl CellSim for NetCell<'_> {
     fn empty_tally(&self) -> Tally {
         let mut t = Tally::new(self.z_max, false);
         t.extra = vec![0; COST + self.z_max as usize + 2];
+        if self.tilted.is_some() {
+            t.weighted = Some(WeightedTally::new(self.z_max));
+        }
         t
     }
 
@@ -471,14 +582,25 @@ impl CellSim for NetCell<'_> {
             })
             .collect();
         let mut acc = Acceptance::new(self.z_max);
+        let mut sums = self.tilted.as_ref().map(|_| BatchSums::new(self.z_max));
         for i in 0..n as usize {
             let j = (offset + i) % k;
             let (prep, w) = (&self.preps[j], &mut worlds[j]);
-            let out = self.run_one(prep, w, &mut acc, rng);
+            let out = match (&self.tilted, &mut sums, &self.strategy) {
+                (Some(m), Some(sums), Strategy::Private(s)) => {
+                    w.reset();
+                    acc.reset();
+                    private::trial(s, w, &mut acc, &mut m.trial(sums), rng)
+                }
+                _ => self.run_one(prep, w, &mut acc, rng),
+            };
             tally.add(out.top, out.censored);
             tally.extra[Z0] += u64::from(out.z0);
             tally.extra[Z0_COST] += out.z0_cost_blocks;
             tally.extra[COST + (out.top + 1) as usize] += out.cost_blocks;
+        }
+        if let (Some(w), Some(sums)) = (tally.weighted.as_mut(), &sums) {
+            w.add_batch(sums);
         }
     }
 }

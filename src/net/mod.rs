@@ -9,6 +9,7 @@
 //! - [`private`], [`finney`], [`majority`], [`race`], [`vector76`]: the strategies
 //!   ([`NetStrategy`]).
 //! - [`cell`]: the experiment, its prepared topologies and cells for [`crate::sim::estimate`].
+//! - [`is`]: importance sampling of the private-branch attacks (tilted finders).
 //! - [`rows`]: closed forms of the zero-latency limit, costs and `reversal.csv` rows.
 //!
 //! Depends on `sim` (generator, tally, estimation), `analytic` and `params`; never on the
@@ -18,6 +19,7 @@ pub mod cell;
 pub mod engine;
 pub mod events;
 pub mod finney;
+pub mod is;
 pub mod majority;
 pub mod private;
 pub mod race;

@@ -55,15 +55,60 @@ impl State {
     }
 
     /// Record every standing merchant as reversed if the branch is ahead now.
-    fn check(&mut self, w: &World, acc: &Acceptance) {
+    fn check<S: Sampler>(&mut self, w: &World, acc: &Acceptance, sampler: &mut S) {
         if self.ahead(w) {
+            let before = self.top;
             if acc.top >= 1 {
                 self.top = self.top.max(i64::from(acc.top));
             }
-            if self.z0_accepted && self.z0.is_none() {
+            let z0 = self.z0_accepted && self.z0.is_none();
+            if z0 {
                 self.z0 = Some(true);
             }
+            if self.top > before || z0 {
+                sampler.reversed(before, self.top, z0);
+            }
         }
+    }
+}
+
+/// How a trial draws its blocks and records reversals: plain Monte Carlo ([`Plain`]) or
+/// importance sampling with likelihood-ratio weights (`super::is::Weighted`). Static
+/// dispatch: the plain trial is the same machine code as without the trait.
+pub trait Sampler {
+    /// The next block; `tail` is set once every merchant has accepted.
+    fn next_block<R: Rng + ?Sized>(&mut self, w: &World, tail: bool, rng: &mut R) -> (f64, Finder);
+    /// Merchants z = `from` + 1 ..= `to` (z ≥ 1) and, if `z0`, merchant z = 0 have just
+    /// been reversed.
+    fn reversed(&mut self, from: i64, to: i64, z0: bool);
+    /// Every merchant has accepted and the rest of the race is won with probability `win`
+    /// (exact): merchants `from` + 1 ..= `to` and, if `z0`, merchant z = 0 are reversed iff
+    /// it is. Returns whether the trial counts it as won.
+    fn tail<R: Rng + ?Sized>(
+        &mut self,
+        from: i64,
+        to: i64,
+        z0: bool,
+        win: f64,
+        rng: &mut R,
+    ) -> bool;
+}
+
+/// Plain Monte Carlo: blocks at the true shares, the tail decided by one uniform.
+pub struct Plain;
+
+impl Sampler for Plain {
+    #[inline]
+    fn next_block<R: Rng + ?Sized>(&mut self, w: &World, _: bool, rng: &mut R) -> (f64, Finder) {
+        w.next_block(rng)
+    }
+
+    #[inline]
+    fn reversed(&mut self, _: i64, _: i64, _: bool) {}
+
+    #[inline]
+    fn tail<R: Rng + ?Sized>(&mut self, _: i64, _: i64, _: bool, win: f64, rng: &mut R) -> bool {
+        unit_f64(rng.next_u64()) < win
     }
 }
 
@@ -75,15 +120,16 @@ impl NetStrategy for Private {
         acc: &mut Acceptance,
         rng: &mut R,
     ) -> Outcome {
-        trial(self, w, acc, rng)
+        trial(self, w, acc, &mut Plain, rng)
     }
 }
 
-/// Run one trial on a reset `world`.
-pub fn trial<R: Rng + ?Sized>(
+/// Run one trial on a reset `world`, drawing blocks through `sampler`.
+pub fn trial<R: Rng + ?Sized, S: Sampler>(
     s: &Private,
     w: &mut World,
     acc: &mut Acceptance,
+    sampler: &mut S,
     rng: &mut R,
 ) -> Outcome {
     let z_max = acc.accepted.len() as u32 - 1;
@@ -94,10 +140,10 @@ pub fn trial<R: Rng + ?Sized>(
         ..State::default()
     };
     let mut blocks = 0u32;
-    let mut censored = false;
+    let (mut censored, mut tail) = (false, false);
     loop {
-        let (next, who) = w.next_block(rng);
-        advance(s, w, acc, &mut st, t_listen, next);
+        let (next, who) = sampler.next_block(w, tail, rng);
+        advance(s, w, acc, &mut st, sampler, t_listen, next);
         w.t = next;
         match who {
             Finder::Attacker => st.a += 1,
@@ -105,7 +151,7 @@ pub fn trial<R: Rng + ?Sized>(
                 w.mine_honest(m, next);
             }
         }
-        st.check(w, acc);
+        st.check(w, acc, sampler);
         blocks += 1;
         let z0_done = st.z0.is_some() || (!s.one_shot_zero && st.z0_accepted);
         if st.top == i64::from(z_max) && st.z0.is_some() {
@@ -118,11 +164,13 @@ pub fn trial<R: Rng + ?Sized>(
         if acc.all() && z0_done {
             // Every merchant has accepted: from here only heights matter.
             w.watch_merchant = false;
+            tail = true;
             if s.exact_tail {
                 let win = analytic::tail_win(s.q, 0.0, s.give_up, -deficit);
-                if unit_f64(rng.next_u64()) < win {
+                let z0 = st.z0_accepted && st.z0.is_none();
+                if sampler.tail(st.top, i64::from(z_max), z0, win, rng) {
                     st.top = i64::from(z_max);
-                    if st.z0_accepted && st.z0.is_none() {
+                    if z0 {
                         st.z0 = Some(true);
                     }
                 }
@@ -154,11 +202,12 @@ pub fn trial<R: Rng + ?Sized>(
 }
 
 /// Handle merchant arrivals and the z = 0 acceptance due before `until`, in time order.
-fn advance(
+fn advance<S: Sampler>(
     s: &Private,
     w: &mut World,
     acc: &mut Acceptance,
     st: &mut State,
+    sampler: &mut S,
     t_listen: f64,
     until: f64,
 ) {
@@ -171,8 +220,11 @@ fn advance(
                 let ahead = st.ahead(w);
                 st.z0 = Some(ahead);
                 st.z0_cost = if ahead { 0 } else { u64::from(st.a) };
+                if ahead {
+                    sampler.reversed(st.top, st.top, true);
+                }
             } else {
-                st.check(w, acc);
+                st.check(w, acc, sampler);
             }
             continue;
         }
@@ -182,7 +234,7 @@ fn advance(
         if let Some((_, Watch::Merchant(b))) = w.events.pop() {
             let depth = w.merchant_receives(b);
             acc.see_depth(depth);
-            st.check(w, acc);
+            st.check(w, acc, sampler);
         }
     }
 }

@@ -1,13 +1,14 @@
 //! Closed forms of the zero-latency limit, the attacker's costs and the rows of
 //! `reversal.csv` for the network attacks.
 
-use super::cell::{COST, Grid, NetAttack, NetExperiment, Z0, Z0_COST};
+use super::cell::{COST, NetAttack, NetExperiment, Z0, Z0_COST};
 use super::spec::{Incoming, NetworkModel, RaceVariant};
 use super::{finney, vector76};
 use crate::analytic;
 use crate::params::{Convention, TieRule};
 use crate::report::ReversalRow;
-use crate::report::rows::{RowContext, rows_for_cell};
+use crate::report::cells::NetRowInfo;
+use crate::report::rows::{RowContext, Sampled};
 use crate::sim::tally::Tally;
 use crate::stats::{CiMethod, interval};
 
@@ -78,7 +79,8 @@ impl NetExperiment {
         (q > 0.0).then(|| blocks * t / q)
     }
 
-    fn row_context(&self) -> RowContext<'static> {
+    /// Head start, give-up and name of the rows (their context apart from the interval).
+    pub fn row_context(&self) -> RowContext<'static> {
         let (premined, give_up) = match &self.attack {
             NetAttack::Finney(f) => (1, f.give_up),
             NetAttack::Vector76(_) => (1, None),
@@ -95,50 +97,75 @@ impl NetExperiment {
         }
     }
 
-    pub(super) fn cell_rows(
+    /// The network columns of the rows of share `q` (this experiment is one sweep point;
+    /// `sweep` is the swept parameter and its shown value here).
+    pub fn row_info(
         &self,
-        grid: &Grid<'_>,
         q: f64,
-        t: &Tally,
-        stale: f64,
-    ) -> Vec<ReversalRow> {
-        let mut ctx = self.row_context();
-        ctx.ci = grid.ci;
-        ctx.confidence = grid.confidence;
-        let mut rows = rows_for_cell(&ctx, q, grid.zs, t, |z| self.closed_form(q, z));
-        let n = t.trials.max(1) as f64;
-        let per_top = matches!(
-            self.attack,
-            NetAttack::Finney(_) | NetAttack::Majority { .. }
-        );
-        for row in &mut rows {
-            let z = row.z;
-            if z == 0 {
-                let k = t.extra[Z0];
-                let ci = interval(grid.ci, k, t.trials, grid.confidence);
-                let p = k as f64 / n;
-                row.successes = k;
-                row.probability = p;
-                row.ci_low = ci.low;
-                row.ci_high = ci.high;
-                row.std_error = Some((p * (1.0 - p) / n).sqrt());
-                row.rel_error = (p > 0.0).then(|| (ci.high - ci.low) / 2.0 / p);
+        stale_rate: f64,
+        sweep: (Option<String>, Option<String>),
+    ) -> NetRowInfo {
+        NetRowInfo {
+            network: match self.network.model {
+                NetworkModel::None => "none".into(),
+                NetworkModel::Random => format!("random-{}", self.network.nodes),
+            },
+            stale_rate,
+            wait_seconds: self.wait_seconds(q),
+            cost_by_top: matches!(
+                self.attack,
+                NetAttack::Finney(_) | NetAttack::Majority { .. }
+            ),
+            sweep_parameter: sweep.0,
+            sweep_value: sweep.1,
+        }
+    }
+}
+
+/// Complete the rows of one network cell: merchant z = 0 (whose rule is a listening period,
+/// not a confirmation count: counted apart in the tally's extras under Monte Carlo, at
+/// weight index 0 under importance sampling), the attacker's costs (Monte Carlo only: an
+/// importance-sampled path's costs are not the attack's) and the network columns.
+pub fn finish_rows(
+    rows: &mut [ReversalRow],
+    info: &NetRowInfo,
+    t: &Tally,
+    ctx: &RowContext<'_>,
+    how: Sampled,
+) {
+    let n = t.trials.max(1) as f64;
+    let plain = how.tilt.is_none();
+    for row in rows.iter_mut() {
+        let z = row.z;
+        if z == 0 && plain {
+            let k = t.extra[Z0];
+            let ci = interval(ctx.ci, k, t.trials, ctx.confidence);
+            let p = k as f64 / n;
+            row.successes = k;
+            row.probability = p;
+            row.ci_low = ci.low;
+            row.ci_high = ci.high;
+            row.std_error = Some((p * (1.0 - p) / n).sqrt());
+            row.rel_error = (p > 0.0).then(|| (ci.high - ci.low) / 2.0 / p);
+            if let Some(e) = how.rel_target {
+                let met = row.rel_error.is_some_and(|r| r <= e);
+                row.stop = if met { "target" } else { "cap" }.into();
             }
+        }
+        if plain {
             let cost = if z == 0 {
                 t.extra[Z0_COST]
-            } else if per_top {
+            } else if info.cost_by_top {
                 t.extra[COST..COST + z as usize + 1].iter().sum()
             } else {
                 t.extra[COST..].iter().sum()
             };
             row.cost_blocks = Some(cost as f64 / n);
-            row.wait_seconds = self.wait_seconds(q);
-            row.stale_rate = Some(stale);
-            row.network = Some(match self.network.model {
-                NetworkModel::None => "none".into(),
-                NetworkModel::Random => format!("random-{}", self.network.nodes),
-            });
         }
-        rows
+        row.wait_seconds = info.wait_seconds;
+        row.stale_rate = Some(info.stale_rate);
+        row.network = Some(info.network.clone());
+        row.sweep_parameter.clone_from(&info.sweep_parameter);
+        row.sweep_value.clone_from(&info.sweep_value);
     }
 }

@@ -43,11 +43,40 @@ pub struct CellResult {
     pub exact: Vec<Option<f64>>,
     /// Merged counts and weights.
     pub tally: Tally,
+    /// Network attacks: what their rows add to the block race's (None: block race).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub net: Option<NetRowInfo>,
+}
+
+/// The columns a network attack's rows add, fixed before the run (see `crate::net::rows`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NetRowInfo {
+    /// The network (`none` or `random-<nodes>`).
+    pub network: String,
+    /// Stale-block rate of honest mining on the cell's topologies.
+    pub stale_rate: f64,
+    /// Expected seconds before an attempt can start.
+    pub wait_seconds: Option<f64>,
+    /// Costs are kept per largest reversed z (private-branch attacks) rather than in total.
+    pub cost_by_top: bool,
+    /// Defence sweeps: the swept parameter.
+    pub sweep_parameter: Option<String>,
+    /// Defence sweeps: its value at this cell.
+    pub sweep_value: Option<String>,
 }
 
 impl ResultSet {
-    /// The rows of `reversal.csv`, q-major.
+    /// The rows of `reversal.csv`, in cell order (q-major; sweep points first for a sweep).
     pub fn rows(&self) -> Vec<ReversalRow> {
+        (0..self.cells.len())
+            .flat_map(|i| self.cell_rows(i, &self.cells[i].tally, self.rel_error))
+            .collect()
+    }
+
+    /// The rows cell `i` has with `tally`, judged against the relative precision `target`
+    /// (the stop rule of a target-precision run reads exactly these rows).
+    pub fn cell_rows(&self, i: usize, tally: &Tally, target: Option<f64>) -> Vec<ReversalRow> {
+        let c = &self.cells[i];
         let ctx = RowContext {
             attack: &self.attack,
             tie: self.tie.clone(),
@@ -56,20 +85,19 @@ impl ResultSet {
             ci: self.ci,
             confidence: self.confidence,
         };
-        self.cells
-            .iter()
-            .flat_map(|c| {
-                let how = Sampled {
-                    tilt: c.tilt,
-                    rel_target: self.rel_error,
-                };
-                let exact = |z: u32| {
-                    let i = self.zs.iter().position(|&x| x == z)?;
-                    c.exact.get(i).copied().flatten()
-                };
-                rows_for_sampled_cell(&ctx, c.q, &self.zs, &c.tally, exact, how)
-            })
-            .collect()
+        let how = Sampled {
+            tilt: c.tilt,
+            rel_target: target,
+        };
+        let exact = |z: u32| {
+            let i = self.zs.iter().position(|&x| x == z)?;
+            c.exact.get(i).copied().flatten()
+        };
+        let mut rows = rows_for_sampled_cell(&ctx, c.q, &self.zs, tally, exact, how);
+        if let Some(info) = &c.net {
+            crate::net::rows::finish_rows(&mut rows, info, tally, &ctx, how);
+        }
+        rows
     }
 
     /// Add another part of the same run (a shard): every cell's tally is merged exactly.

@@ -13,6 +13,8 @@ mod lab;
 mod majority;
 /// Finney, race, Vector76 and the majority attack on the network model.
 mod network;
+/// Importance sampling in timed mining; shards, resume and threads for network attacks.
+mod network_is;
 /// `dslab mine` and `dslab hashrate`: real proof of work, verified with the sha2 crate.
 mod pow;
 /// Rare events and scale: importance sampling, target precision, shards, resume.

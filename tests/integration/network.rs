@@ -626,7 +626,7 @@ fn value_stability_of_a_small_network_run() {
 }
 
 #[test]
-fn network_runs_write_csv_and_manifest_and_refuse_shards() {
+fn network_runs_write_csv_and_manifest() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("v76");
     let o = out.to_str().expect("utf-8 path");
@@ -649,10 +649,4 @@ fn network_runs_write_csv_and_manifest_and_refuse_shards() {
         o,
     ]);
     assert!(out.join("reversal.csv").exists() && out.join("manifest.json").exists());
-    fails_naming(
-        &[
-            "simulate", "--attack", "finney", "--trials", "100", "--shard", "1/2", "--out", o,
-        ],
-        "--shard",
-    );
 }
