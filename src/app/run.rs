@@ -15,6 +15,9 @@ use super::plot::{is_hidden, write_figures};
 use super::progress::Bar;
 use crate::error::usage;
 use crate::experiment::{AttackSpec, CheckpointAt, Experiment, Outcome, RunOptions};
+use crate::net::NetExperiment;
+use crate::net::cell::NetAttack;
+use crate::net::spec::{NetworkModel, NetworkSpec};
 use crate::report::plot::read_rows;
 use crate::report::shard::ShardFile;
 use crate::report::summary::{self, Entry};
@@ -275,18 +278,56 @@ fn trial_cost_ns(q: f64, z_max: u32) -> f64 {
 
 /// Estimated wall time in seconds of an experiment on `threads` threads.
 pub fn estimate_seconds(exp: &Experiment, threads: usize) -> f64 {
-    let z_max = exp.z_max()
-        + match &exp.attack {
-            AttackSpec::Majority(m) | AttackSpec::MajorityPow { majority: m, .. } => {
-                m.convention.premined
-            }
-            // Attacks still to come: the majority model is the rough guide.
-            #[allow(unreachable_patterns)]
-            _ => 0,
-        };
-    let ns: f64 = exp.qs.iter().map(|&q| trial_cost_ns(q, z_max)).sum();
     // Two threads give about 1.8× one thread on the reference machine.
-    ns * exp.trials as f64 * 1e-9 / (threads as f64 * 0.9).max(1.0)
+    let parallel = (threads as f64 * 0.9).max(1.0);
+    let (ns, prepare): (f64, f64) = match &exp.attack {
+        AttackSpec::Majority(m) | AttackSpec::MajorityPow { majority: m, .. } => {
+            let z_max = exp.z_max() + m.convention.premined;
+            let ns = exp.qs.iter().map(|&q| trial_cost_ns(q, z_max)).sum();
+            (ns, 0.0)
+        }
+        AttackSpec::Finney(n)
+        | AttackSpec::Race(n)
+        | AttackSpec::Vector76(n)
+        | AttackSpec::MajorityNet(n) => {
+            let points = n.cells(1) as f64;
+            let ns: f64 = exp
+                .qs
+                .iter()
+                .map(|&q| network_trial_ns(n, q, exp.z_max()))
+                .sum();
+            (ns * points, points * network_prepare_seconds(&n.network))
+        }
+    };
+    ns * exp.trials as f64 * 1e-9 / parallel + prepare
+}
+
+/// Rough cost of one network trial (ns, one thread), from `cargo bench --bench network`
+/// on the reference machine: about 30 ns per block for the private-branch attacks, whose
+/// trials mine until the last merchant accepts and, on a real network, walk on until the
+/// branch wins or falls `max_deficit` behind; the race and Vector76 are nearly flat.
+fn network_trial_ns(n: &NetExperiment, q: f64, z_max: u32) -> f64 {
+    let p = (1.0 - q).max(0.01);
+    match n.attack {
+        NetAttack::Race(_) => 250.0,
+        NetAttack::Vector76(_) => 550.0,
+        NetAttack::Finney(_) | NetAttack::Majority { .. } => {
+            let mut blocks = f64::from(z_max + 1) / p;
+            if n.network.model == NetworkModel::Random && q < 0.5 {
+                blocks += f64::from(n.network.max_deficit) / (p - q).max(0.05);
+            }
+            40.0 + 30.0 * blocks
+        }
+    }
+}
+
+/// Seconds to generate one sweep point's topologies and measure its stale rate (measured:
+/// about 0.12 s for 32 graphs of 1000 nodes; none on the zero-latency network).
+fn network_prepare_seconds(net: &NetworkSpec) -> f64 {
+    match net.model {
+        NetworkModel::None => 0.0,
+        NetworkModel::Random => 0.12 * f64::from(net.nodes) * f64::from(net.topologies) / 32e3,
+    }
 }
 
 fn human_time(s: f64) -> String {
@@ -305,10 +346,10 @@ fn announcement(args: &RunArgs, scenarios: &[Scenario], threads: usize) -> Strin
     } else {
         "the given scenarios"
     };
-    let cells: usize = scenarios.iter().map(|s| s.experiment.qs.len()).sum();
+    let cells: u64 = scenarios.iter().map(|s| s.experiment.cells()).sum();
     let trials: u64 = scenarios
         .iter()
-        .map(|s| s.experiment.trials * s.experiment.qs.len() as u64)
+        .map(|s| s.experiment.trials * s.experiment.cells())
         .sum();
     let secs: f64 = scenarios
         .iter()

@@ -388,7 +388,7 @@ pub fn render_table(exp: &Experiment, rows: &[report::ReversalRow]) -> String {
     if precision {
         header.extend(["method", "trials", "± rel."]);
     }
-    let net = rows.iter().any(|r| r.cost_blocks.is_some());
+    let net = rows.iter().any(|r| r.network.is_some());
     if net {
         header.extend(["cost (blocks)", "wait (s)", "stale rate"]);
     }
