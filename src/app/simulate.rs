@@ -379,7 +379,10 @@ fn sampling_line(exp: &Experiment, rows: &[report::ReversalRow]) -> String {
 
 /// The terminal table: q, z, estimate, interval, closed form (+ blocks for q > 1/2).
 pub fn render_table(exp: &Experiment, rows: &[report::ReversalRow]) -> String {
-    let blocks = rows.iter().any(|r| r.mean_blocks.is_some());
+    // The block race reports blocks to success for q ≥ ½ (∞ at q = ½).
+    let blocks = rows
+        .iter()
+        .any(|r| r.mean_blocks.is_some() || (r.q == 0.5 && r.network.is_none()));
     let precision = exp.sampling.rel_error.is_some() || rows.iter().any(|r| r.method == "is");
     let mut header = vec!["q", "z", "P(reversal)", "interval", "exact"];
     if blocks {
@@ -407,7 +410,9 @@ pub fn render_table(exp: &Experiment, rows: &[report::ReversalRow]) -> String {
                 r.exact.map_or(String::new(), table::prob),
             ];
             if blocks {
-                v.push(r.mean_blocks.map_or(String::new(), |m| format!("{m:.1}")));
+                // q = ½: success is certain but its expected block count is infinite.
+                let none = if r.q == 0.5 { "∞" } else { "" };
+                v.push(r.mean_blocks.map_or(none.into(), |m| format!("{m:.1}")));
                 v.push(r.p99_blocks.map_or(String::new(), |m| m.to_string()));
             }
             if precision {
@@ -431,12 +436,19 @@ pub fn render_table(exp: &Experiment, rows: &[report::ReversalRow]) -> String {
             v
         })
         .collect();
-    format!(
+    let mut out = format!(
         "{}\n{}\n{}",
         exp.attack.describe(),
         sampling_line(exp, rows),
         table::render(&header, &body)
-    )
+    );
+    if blocks && rows.iter().any(|r| r.q == 0.5) {
+        out.push_str(
+            "q = 0.5: the attacker always catches up, but the expected number of blocks is \
+             infinite (a null-recurrent walk), so no mean is given (mean_blocks is empty).\n",
+        );
+    }
+    out
 }
 
 /// Network, merchant and attack flags of `dslab simulate` (Finney, race, Vector76, and the
