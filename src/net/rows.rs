@@ -123,6 +123,7 @@ impl NetExperiment {
                 row.ci_high = ci.high;
                 row.std_error = Some((p * (1.0 - p) / n).sqrt());
                 row.rel_error = (p > 0.0).then(|| (ci.high - ci.low) / 2.0 / p);
+                row.set_log10_from_values();
             }
             let cost = if z == 0 {
                 t.extra[Z0_COST]
