@@ -39,6 +39,15 @@ pub struct Probability {
 }
 
 impl Probability {
+    /// A probability known only by its value (its log10 is that of the value, −∞ for 0, so
+    /// a value that underflowed keeps no logarithm).
+    pub fn from_value(value: f64) -> Probability {
+        Probability {
+            value,
+            log10: value.log10(),
+        }
+    }
+
     fn from_ln(ln: f64) -> Probability {
         Probability {
             value: ln.exp().min(1.0),

@@ -365,6 +365,14 @@ impl Experiment {
             Some(d) => analytic::exact_with_give_up(q, z, m.convention, d),
             None => analytic::exact(q, z, m.convention).value,
         };
+        // Its log10 from the log-space sum where there is one (right below 1e-308 too).
+        let closed_log10 = |q: f64, z: u32| {
+            let l = match m.give_up {
+                Some(_) => closed(q, z).log10(),
+                None => analytic::exact(q, z, m.convention).log10,
+            };
+            l.is_finite().then_some(l)
+        };
         let mut set = ResultSet {
             attack: "majority".into(),
             tie: m.convention.tie.to_string(),
@@ -392,6 +400,7 @@ impl Experiment {
                     q,
                     tilt: None,
                     exact: probs.into_iter().map(Some).collect(),
+                    exact_log10: self.zs.iter().map(|&z| closed_log10(q, z)).collect(),
                     tally: Tally::default(),
                     net: None,
                 });

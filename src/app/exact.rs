@@ -114,11 +114,7 @@ pub fn run(args: ExactArgs) -> anyhow::Result<()> {
         for &z in &zs {
             let p = match args.give_up {
                 Some(d) => {
-                    let v = analytic::exact_with_give_up(q, z, conv, d);
-                    analytic::Probability {
-                        value: v,
-                        log10: v.log10(),
-                    }
+                    analytic::Probability::from_value(analytic::exact_with_give_up(q, z, conv, d))
                 }
                 None => model.probability(q, z, conv),
             };
@@ -177,10 +173,5 @@ fn render_table(
 }
 
 fn cell(r: &ExactRow) -> String {
-    if r.probability == 0.0 && r.log10_probability.is_finite() {
-        // Below f64's range: show the exact decimal exponent instead of a wrong 0.
-        format!("1e{:.2}", r.log10_probability)
-    } else {
-        table::prob(r.probability)
-    }
+    table::prob_log10(r.probability, Some(r.log10_probability))
 }

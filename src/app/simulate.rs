@@ -405,9 +405,14 @@ pub fn render_table(exp: &Experiment, rows: &[report::ReversalRow]) -> String {
             let mut v = vec![
                 r.q.to_string(),
                 r.z.to_string(),
-                table::prob(r.probability),
-                format!("[{}, {}]", table::prob(r.ci_low), table::prob(r.ci_high)),
-                r.exact.map_or(String::new(), table::prob),
+                table::prob_log10(r.probability, r.log10_probability),
+                format!(
+                    "[{}, {}]",
+                    table::prob_log10(r.ci_low, r.log10_ci_low),
+                    table::prob_log10(r.ci_high, r.log10_ci_high)
+                ),
+                r.exact
+                    .map_or(String::new(), |e| table::prob_log10(e, r.log10_exact)),
             ];
             if blocks {
                 // q = ½: success is certain but its expected block count is infinite.

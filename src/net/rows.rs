@@ -147,6 +147,7 @@ pub fn finish_rows(
             row.ci_high = ci.high;
             row.std_error = Some((p * (1.0 - p) / n).sqrt());
             row.rel_error = (p > 0.0).then(|| (ci.high - ci.low) / 2.0 / p);
+            row.set_log10_from_values();
             if let Some(e) = how.rel_target {
                 let met = row.rel_error.is_some_and(|r| r <= e);
                 row.stop = if met { "target" } else { "cap" }.into();

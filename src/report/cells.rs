@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::rows::{ReversalRow, RowContext, Sampled, rows_for_sampled_cell};
+use crate::analytic::Probability;
 use crate::sim::tally::Tally;
 use crate::stats::CiMethod;
 
@@ -41,6 +42,11 @@ pub struct CellResult {
     pub tilt: Option<f64>,
     /// Closed form per entry of `zs` (None where none applies).
     pub exact: Vec<Option<f64>>,
+    /// log10 of the closed form per entry of `zs`, from its log-space value, so it is right
+    /// where `exact` underflows to 0 (None where none applies or it is 0). Shard files of
+    /// earlier builds lack it: then the rows take log10 of `exact`.
+    #[serde(default)]
+    pub exact_log10: Vec<Option<f64>>,
     /// Merged counts and weights.
     pub tally: Tally,
     /// Network attacks: what their rows add to the block race's (None: block race).
@@ -91,7 +97,14 @@ impl ResultSet {
         };
         let exact = |z: u32| {
             let i = self.zs.iter().position(|&x| x == z)?;
-            c.exact.get(i).copied().flatten()
+            let value = c.exact.get(i).copied().flatten()?;
+            Some(match c.exact_log10.get(i) {
+                Some(&log10) => Probability {
+                    value,
+                    log10: log10.unwrap_or(f64::NEG_INFINITY),
+                },
+                None => Probability::from_value(value),
+            })
         };
         let mut rows = rows_for_sampled_cell(&ctx, c.q, &self.zs, tally, exact, how);
         if let Some(info) = &c.net {
@@ -142,5 +155,62 @@ mod tests {
             let back: f64 = serde_json::from_str(&serde_json::to_string(&x).unwrap()).unwrap();
             assert_eq!(back.to_bits(), x.to_bits(), "{x:e}");
         }
+    }
+}
+
+#[cfg(test)]
+mod log10_tests {
+    use super::*;
+
+    fn set(exact: Vec<Option<f64>>, exact_log10: Vec<Option<f64>>) -> ResultSet {
+        let mut tally = Tally::new(1000, false);
+        tally.add(-1, false);
+        ResultSet {
+            attack: "majority".into(),
+            tie: "first-seen".into(),
+            premined: 1,
+            give_up: "never".into(),
+            ci: CiMethod::Wilson,
+            confidence: 0.95,
+            zs: vec![6, 1000],
+            rel_error: None,
+            cells: vec![CellResult {
+                q: 0.1,
+                tilt: None,
+                exact,
+                exact_log10,
+                tally,
+                net: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn rows_take_the_closed_forms_log10_from_its_log_space_value() {
+        let s = set(
+            vec![Some(5.914e-4), Some(0.0)],
+            vec![Some(-3.228), Some(-445.349)],
+        );
+        let rows = s.rows();
+        assert_eq!(rows[0].log10_exact, Some(-3.228));
+        assert_eq!(
+            (rows[1].exact, rows[1].log10_exact),
+            (Some(0.0), Some(-445.349))
+        );
+    }
+
+    #[test]
+    fn shard_json_without_log10_still_reads_and_falls_back_to_the_value() {
+        let s = set(vec![Some(5.914e-4), Some(0.0)], vec![]);
+        let mut json = serde_json::to_value(&s).unwrap();
+        json["cells"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("exact_log10");
+        let back: ResultSet = serde_json::from_value(json).unwrap();
+        assert_eq!(back, s);
+        let rows = back.rows();
+        assert_eq!(rows[0].log10_exact, Some(5.914e-4f64.log10()));
+        assert_eq!(rows[1].log10_exact, None);
     }
 }

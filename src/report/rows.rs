@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::analytic::Probability;
 use crate::sim::is::ln_scale_step;
 use crate::sim::tally::Tally;
 use crate::sim::weighted::MIN_ESS;
@@ -72,6 +73,39 @@ pub struct ReversalRow {
     pub sweep_parameter: Option<String>,
     /// Defence sweeps: its value in this row.
     pub sweep_value: Option<String>,
+    /// log10 of `probability`. Importance sampling: computed from the scaled weight sums,
+    /// so it is right where `probability` underflows to 0 (below about 1e-308). Monte
+    /// Carlo: log10 of `probability`. Empty when the estimate is 0 (no −∞ in the CSV).
+    pub log10_probability: Option<f64>,
+    /// log10 of `ci_low`, in the same way; empty when the lower bound is 0.
+    pub log10_ci_low: Option<f64>,
+    /// log10 of `ci_high`, in the same way (0 when the upper bound is 1).
+    pub log10_ci_high: Option<f64>,
+    /// log10 of `exact`, from the closed form's log-space value where it has one (the
+    /// majority attack without give-up), so it is right below 1e-308 too; otherwise log10
+    /// of `exact`. Empty where `exact` is empty or 0.
+    pub log10_exact: Option<f64>,
+}
+
+impl ReversalRow {
+    /// Set the log10 columns of the estimate and its interval from `probability`,
+    /// `ci_low` and `ci_high` (for Monte Carlo rows, whose values cannot underflow: their
+    /// smallest positive value is 1/trials).
+    pub fn set_log10_from_values(&mut self) {
+        self.log10_probability = log10_of(self.probability);
+        self.log10_ci_low = log10_of(self.ci_low);
+        self.log10_ci_high = log10_of(self.ci_high);
+    }
+}
+
+/// log10 of a positive value; None for 0 (a column left empty rather than −∞).
+fn log10_of(x: f64) -> Option<f64> {
+    (x > 0.0).then(|| x.log10())
+}
+
+/// A finite log10; None for −∞ (the value is 0).
+fn finite(log10: f64) -> Option<f64> {
+    log10.is_finite().then_some(log10)
 }
 
 /// What a row needs besides the tally.
@@ -101,7 +135,7 @@ pub struct Sampled {
 }
 
 /// Rows for the requested `zs` of one Monte Carlo cell with share `q`; `exact(z)` is the
-/// closed form.
+/// closed form, known by its value only (its log10 is that of the value).
 pub fn rows_for_cell(
     ctx: &RowContext<'_>,
     q: f64,
@@ -109,16 +143,18 @@ pub fn rows_for_cell(
     tally: &Tally,
     exact: impl Fn(u32) -> Option<f64>,
 ) -> Vec<ReversalRow> {
+    let exact = |z| exact(z).map(Probability::from_value);
     rows_for_sampled_cell(ctx, q, zs, tally, exact, Sampled::default())
 }
 
-/// Rows for one cell estimated by Monte Carlo or importance sampling (`how.tilt`).
+/// Rows for one cell estimated by Monte Carlo or importance sampling (`how.tilt`);
+/// `exact(z)` is the closed form with its log10.
 pub fn rows_for_sampled_cell(
     ctx: &RowContext<'_>,
     q: f64,
     zs: &[u32],
     tally: &Tally,
-    exact: impl Fn(u32) -> Option<f64>,
+    exact: impl Fn(u32) -> Option<Probability>,
     how: Sampled,
 ) -> Vec<ReversalRow> {
     zs.iter()
@@ -132,10 +168,11 @@ pub fn rows_for_sampled_cell(
                         p: e.probability,
                         low: e.low,
                         high: e.high,
-                        half: e.half_width,
+                        rel_error: e.rel_error,
                         se: e.std_error,
                         ess: Some(e.ess),
                         successes: e.hits,
+                        log10: Some([e.log10_probability, e.log10_low, e.log10_high]),
                     }
                 }
                 _ => {
@@ -146,14 +183,16 @@ pub fn rows_for_sampled_cell(
                         p,
                         low: ci.low,
                         high: ci.high,
-                        half: (ci.high - ci.low) / 2.0,
+                        rel_error: (p > 0.0).then(|| (ci.high - ci.low) / 2.0 / p),
                         se: (p * (1.0 - p) / n as f64).sqrt(),
                         ess: None,
                         successes: k,
+                        log10: None,
                     }
                 }
             };
-            let rel_error = (est.p > 0.0).then(|| est.half / est.p);
+            let rel_error = est.rel_error;
+            let exact = exact(z);
             // An importance-sampling standard error from few effective samples is itself
             // unreliable, so such a row never counts as having met a target.
             let trusted = est.ess.is_none_or(|e| e >= MIN_ESS);
@@ -162,7 +201,7 @@ pub fn rows_for_sampled_cell(
                 Some(e) if trusted && rel_error.is_some_and(|r| r <= e) => "target",
                 Some(_) => "cap",
             };
-            ReversalRow {
+            let mut row = ReversalRow {
                 attack: ctx.attack.to_string(),
                 q,
                 z,
@@ -170,7 +209,7 @@ pub fn rows_for_sampled_cell(
                 probability: est.p,
                 ci_low: est.low,
                 ci_high: est.high,
-                exact: exact(z),
+                exact: exact.map(|e| e.value),
                 successes: est.successes,
                 tie: ctx.tie.clone(),
                 premined: ctx.premined,
@@ -196,7 +235,20 @@ pub fn rows_for_sampled_cell(
                 network: None,
                 sweep_parameter: None,
                 sweep_value: None,
+                log10_probability: None,
+                log10_ci_low: None,
+                log10_ci_high: None,
+                log10_exact: exact.and_then(|e| finite(e.log10)),
+            };
+            match est.log10 {
+                Some([p, low, high]) => {
+                    row.log10_probability = finite(p);
+                    row.log10_ci_low = finite(low);
+                    row.log10_ci_high = finite(high);
+                }
+                None => row.set_log10_from_values(),
             }
+            row
         })
         .collect()
 }
@@ -206,8 +258,101 @@ struct Est {
     p: f64,
     low: f64,
     high: f64,
-    half: f64,
+    /// Half-width over the estimate (None when the estimate is 0).
+    rel_error: Option<f64>,
     se: f64,
     ess: Option<f64>,
     successes: u64,
+    /// log10 of the estimate and the bounds, when computed in log space (importance
+    /// sampling; −∞ for 0). None: take them from the values.
+    log10: Option<[f64; 3]>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::weighted::{BatchSums, WeightedTally};
+
+    fn ctx() -> RowContext<'static> {
+        RowContext {
+            attack: "majority",
+            tie: "first-seen".into(),
+            premined: 0,
+            give_up: "never".into(),
+            ci: CiMethod::Wilson,
+            confidence: 0.95,
+        }
+    }
+
+    #[test]
+    fn monte_carlo_log10_columns_are_log10_of_the_values() {
+        // 1000 trials: 40 reversed at z = 0 (top 0), 3 more reach z = 1; none reaches z = 2.
+        let mut t = Tally::new(2, false);
+        for i in 0..1000 {
+            t.add(
+                if i < 3 {
+                    1
+                } else if i < 43 {
+                    0
+                } else {
+                    -1
+                },
+                false,
+            );
+        }
+        let rows = rows_for_cell(&ctx(), 0.1, &[0, 1, 2], &t, |z| {
+            Some([0.05, 1e-3, 0.0][z as usize])
+        });
+        for r in &rows[..2] {
+            assert_eq!(r.log10_probability, Some(r.probability.log10()));
+            assert_eq!(r.log10_ci_low, Some(r.ci_low.log10()));
+            assert_eq!(r.log10_ci_high, Some(r.ci_high.log10()));
+            assert_eq!(r.log10_exact, Some(r.exact.unwrap().log10()));
+        }
+        assert_eq!(rows[0].probability, 0.043);
+        // Nothing seen at z = 2: the estimate and lower bound have no logarithm (empty, not
+        // −∞); the Wilson upper bound is positive; a closed form of 0 has none either.
+        let r = &rows[2];
+        assert_eq!((r.probability, r.ci_low), (0.0, 0.0));
+        assert_eq!((r.log10_probability, r.log10_ci_low), (None, None));
+        assert_eq!(r.log10_ci_high, Some(r.ci_high.log10()));
+        assert_eq!((r.exact, r.log10_exact), (Some(0.0), None));
+    }
+
+    #[test]
+    fn importance_sampling_rows_keep_log10_where_values_underflow() {
+        // Scaled weights 1, 2, 3, 0 at z = 1000, tilt ½ at q = 0.1: the per-z scale
+        // 0.36^1000 ≈ 1e-443.7 makes every value underflow to 0.
+        let (q, tilt, z) = (0.1, 0.5, 1000);
+        let mut w = WeightedTally::new(z);
+        let mut b = BatchSums::new(z);
+        for x in [1.0, 2.0, 3.0, 0.0] {
+            b.credit(z as usize, x, x > 0.0);
+        }
+        w.add_batch(&b);
+        let mut t = Tally::new(z, false);
+        t.trials = 4;
+        t.weighted = Some(w);
+        let closed = Probability {
+            value: 0.0,
+            log10: -440.0,
+        };
+        let how = Sampled {
+            tilt: Some(tilt),
+            rel_target: None,
+        };
+        let step = ln_scale_step(q, tilt);
+        let rows = rows_for_sampled_cell(&ctx(), q, &[z], &t, |_| Some(closed), how);
+        let r = &rows[0];
+        assert_eq!((r.probability, r.ci_low, r.ci_high), (0.0, 0.0, 0.0));
+        let want = 1.5f64.log10() + f64::from(z) * step / std::f64::consts::LN_10;
+        assert!(want < -400.0);
+        assert!((r.log10_probability.unwrap() - want).abs() < 1e-9);
+        let (lo, hi) = (r.log10_ci_low, r.log10_ci_high.unwrap());
+        // Sample variance 5/3, half-width 1.96·√(5/12) = 1.265 < 1.5: a positive low end.
+        assert!(lo.unwrap() < want && want < hi);
+        assert_eq!(r.log10_exact, Some(-440.0));
+        assert_eq!(r.exact, Some(0.0));
+        assert!(r.rel_error.is_some_and(|e| (e - 1.265 / 1.5).abs() < 1e-3));
+    }
 }

@@ -12,6 +12,16 @@ pub fn prob(p: f64) -> String {
     }
 }
 
+/// Format a probability that may have underflowed: [`prob`] of `p`, except that a 0 with a
+/// finite `log10` (a value below f64's range, kept in log space) prints its exact decimal
+/// exponent, `1e-445.35`, instead of a wrong 0.
+pub fn prob_log10(p: f64, log10: Option<f64>) -> String {
+    match log10 {
+        Some(l) if p == 0.0 && l.is_finite() => format!("1e{l:.2}"),
+        _ => prob(p),
+    }
+}
+
 /// Render rows of cells as an aligned table with a header line.
 pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
@@ -35,4 +45,20 @@ pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
         out.push_str(&line(r.iter().map(String::as_str).collect()));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn underflowed_probabilities_print_their_decimal_exponent() {
+        assert_eq!(prob_log10(0.0, Some(-445.3521)), "1e-445.35");
+        // A representable value prints as usual whatever its logarithm says.
+        assert_eq!(prob_log10(0.0311111, Some(-1.507)), "0.0311111");
+        assert_eq!(prob_log10(1.5e-7, Some(-6.82)), "1.500e-7");
+        // A true 0 (no logarithm, or −∞) stays 0.
+        assert_eq!(prob_log10(0.0, None), "0");
+        assert_eq!(prob_log10(0.0, Some(f64::NEG_INFINITY)), "0");
+    }
 }

@@ -186,7 +186,26 @@ impl WeightedTally {
         let std_error = (var / n).sqrt() * scale;
         let k = Normal::standard().inverse_cdf(1.0 - (1.0 - confidence) / 2.0);
         let half = k * std_error;
+        // The same quantities in log space, from the scaled mean and half-width, which stay
+        // representable where `scale` (and so everything above) underflows.
+        let half_scaled = k * (var / n).sqrt();
+        let shift = f64::from(z) * ln_step / std::f64::consts::LN_10;
+        let log10_scaled = |x: f64| {
+            if x > 0.0 {
+                x.log10() + shift
+            } else {
+                f64::NEG_INFINITY
+            }
+        };
         WeightedEstimate {
+            log10_probability: log10_scaled(mean),
+            log10_low: log10_scaled(mean - half_scaled),
+            log10_high: if s1 > 0.0 {
+                log10_scaled(mean + half_scaled).min(0.0)
+            } else {
+                0.0
+            },
+            rel_error: (mean > 0.0).then(|| half_scaled / mean),
             probability,
             std_error,
             low: (probability - half).max(0.0),
@@ -216,6 +235,16 @@ pub struct WeightedEstimate {
     pub high: f64,
     /// Half-width of the unclamped interval, z_{1−α/2} · std_error.
     pub half_width: f64,
+    /// log10 of `probability`, computed from the scaled sums, so it is right where
+    /// `probability` underflows to 0 (−∞ only when no trial reached the event).
+    pub log10_probability: f64,
+    /// log10 of `low`, in the same way (−∞ where `low` is clamped at 0).
+    pub log10_low: f64,
+    /// log10 of `high`, in the same way (0 where `high` is 1).
+    pub log10_high: f64,
+    /// `half_width` / `probability`, from the scaled sums (defined below 1e-308 too;
+    /// None when the estimate is 0).
+    pub rel_error: Option<f64>,
     /// Effective sample size (Σw)² / Σw² (Kish).
     pub ess: f64,
     /// Trials with a positive weight.
@@ -341,5 +370,35 @@ mod tests {
         assert!((e.ess - 36.0 / 14.0).abs() < 1e-12);
         assert_eq!(e.hits, 3);
         assert!((e.half_width - 1.959_963_984_540_054 * e.std_error).abs() < 1e-15);
+        assert!((e.log10_probability - (1.5f64 / 4.0).log10()).abs() < 1e-15);
+        assert!((e.log10_low - e.low.log10()).abs() < 1e-14);
+        assert!((e.log10_high - e.high.log10()).abs() < 1e-14);
+        assert!((e.rel_error.unwrap() - e.half_width / e.probability).abs() < 1e-14);
+    }
+
+    #[test]
+    fn log10_fields_survive_a_scale_far_below_f64() {
+        // Weights 1 and 3 over 4 trials at a scale of 10^-400 per trial: P = 10^-400,
+        // which underflows, while the log-space fields keep it.
+        let mut t = WeightedTally::new(1);
+        let mut b = BatchSums::new(1);
+        for w in [0.0, 1.0, 0.0, 3.0] {
+            b.credit(1, w, w > 0.0);
+        }
+        t.add_batch(&b);
+        let ln_step = -400.0 * std::f64::consts::LN_10;
+        let e = t.estimate(1, 4, ln_step, 0.95);
+        assert_eq!((e.probability, e.low, e.high), (0.0, 0.0, 0.0));
+        assert!((e.log10_probability - -400.0).abs() < 1e-12);
+        // Scaled: mean 1, sample variance 2, SE √(2/4) ≈ 0.7071, half-width 1.3859: the low
+        // end is clamped (−∞) and the high end is log10(2.3859) − 400.
+        let half = 1.959_963_984_540_054 * 0.5f64.sqrt();
+        assert_eq!(e.log10_low, f64::NEG_INFINITY);
+        assert!((e.log10_high - ((1.0 + half).log10() - 400.0)).abs() < 1e-12);
+        assert!((e.rel_error.unwrap() - half).abs() < 1e-12);
+        // No trial reached z = 0 here: no estimate, and the upper bound is 1.
+        let e0 = t.estimate(0, 4, ln_step, 0.95);
+        assert_eq!(e0.log10_probability, f64::NEG_INFINITY);
+        assert_eq!((e0.log10_high, e0.rel_error), (0.0, None));
     }
 }

@@ -218,7 +218,7 @@ fn confirmations_tables_from_the_literature() {
 // Independent evaluator 1: I_x(a, b) by Lentz's continued fraction (Numerical Recipes
 // betacf), with the prefactor in log space, so tails far below 1e-308 keep their logarithm.
 
-fn ln_beta_inc(a: f64, b: f64, x: f64) -> f64 {
+pub(crate) fn ln_beta_inc(a: f64, b: f64, x: f64) -> f64 {
     use statrs::function::gamma::ln_gamma;
     let ln_front = ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln();
     let tiny = 1e-300;

@@ -7,7 +7,7 @@ use dslab::params::{Convention, TieRule};
 use dslab::sim::estimate::NoProgress;
 use dslab::stats::CiMethod;
 
-use crate::util::{dslab, parse_csv, stdout_of};
+use crate::util::{assert_log10_columns_match_values, dslab, parse_csv, stdout_of};
 
 fn experiment(qs: &[f64], z_max: u32, trials: u64, seed: u64, spec: MajoritySpec) -> Experiment {
     Experiment {
@@ -228,4 +228,18 @@ fn csv_json_and_out_folder_follow_the_spec() {
         table.contains("first-seen") && table.contains("k = 1") && table.contains("0.1564496"),
         "{table}"
     );
+}
+
+#[test]
+fn monte_carlo_log10_columns_are_log10_of_the_values() {
+    // 20 000 trials at q = 0.1 see no reversal at the largest z (P(12) ≈ 1e-7 to 1e-6):
+    // those rows have an empty log10 estimate; the others carry log10 of the printed value.
+    for conv in [&[][..], &["--classical"][..]] {
+        let mut args = vec![
+            "simulate", "--q", "0.1,0.3", "--z", "0..12", "--trials", "20000", "--format", "csv",
+        ];
+        args.extend(conv);
+        let zeros = assert_log10_columns_match_values(&stdout_of(&args));
+        assert!((1..26).contains(&zeros), "{zeros} rows with no reversal");
+    }
 }

@@ -16,7 +16,7 @@ use dslab::sim::estimate::NoProgress;
 use dslab::stats::CiMethod;
 use rand::SeedableRng;
 
-use crate::util::{dslab, parse_csv, stdout_of};
+use crate::util::{assert_log10_columns_match_values, dslab, parse_csv, stdout_of};
 
 fn none() -> NetworkSpec {
     NetworkSpec {
@@ -649,4 +649,18 @@ fn network_runs_write_csv_and_manifest() {
         o,
     ]);
     assert!(out.join("reversal.csv").exists() && out.join("manifest.json").exists());
+}
+
+#[test]
+fn network_rows_log10_columns_are_log10_of_the_values() {
+    // z = 0 rows of network attacks are re-estimated from their own counters after the
+    // rows are built: their log10 columns must follow. Race at z ≥ 1 under full RBF has a
+    // closed form of 0 and (almost) no reversal: empty log10s.
+    for attack in ["finney", "race"] {
+        let csv = stdout_of(&[
+            "simulate", "--attack", attack, "--q", "0.1", "--z", "0,1,2", "--trials", "3000",
+            "--format", "csv",
+        ]);
+        assert_log10_columns_match_values(&csv);
+    }
 }

@@ -117,6 +117,91 @@ fn one_in_a_trillion_to_five_percent_within_ten_million_trials() {
     }
 }
 
+/// The underflow case: q = 0.1, z = 1000, classical convention, P ≈ 4.5e-446, far below
+/// the smallest f64 (5e-324), estimated by importance sampling.
+const DEEP: [&str; 10] = [
+    "simulate",
+    "--q",
+    "0.1",
+    "--z",
+    "1000",
+    "--classical",
+    "--method",
+    "is",
+    "--trials",
+    "100000",
+];
+
+#[test]
+fn importance_sampling_far_below_f64_keeps_its_log10_and_interval() {
+    let mut args = DEEP.to_vec();
+    args.extend(["--format", "csv"]);
+    let (h, rows) = parse_csv(&stdout_of(&args));
+    assert_eq!(rows.len(), 1);
+    // The values themselves underflow; the log10 columns carry the estimate.
+    for c in ["probability", "ci_low", "ci_high", "exact"] {
+        assert_eq!(column(&h, &rows, c), [0.0], "{c}");
+    }
+    let one = |c: &str| column(&h, &rows, c)[0];
+    let (est, low, high) = (
+        one("log10_probability"),
+        one("log10_ci_low"),
+        one("log10_ci_high"),
+    );
+    // Independent: Grunspan–Pérez-Marco's I_{4pq}(z, ½) by continued fraction (classical
+    // convention), not dslab's closed form.
+    let truth = crate::analytic::ln_beta_inc(1000.0, 0.5, 0.36) / std::f64::consts::LN_10;
+    assert!(
+        (truth + 445.35).abs() < 0.01,
+        "independent evaluator: {truth}"
+    );
+    assert!(low < est && est < high, "[{low}, {high}] around {est}");
+    assert!(
+        low <= truth && truth <= high,
+        "closed form {truth} outside [{low}, {high}]"
+    );
+    // An informative interval (±7 % at most), consistent with the rel_error column.
+    assert!(high - low < 0.06, "[{low}, {high}]");
+    let rel = one("rel_error");
+    assert!(
+        (10f64.powf(high - est) - 1.0 - rel).abs() < 1e-9,
+        "rel_error {rel}"
+    );
+    assert!((one("log10_exact") - truth).abs() < 1e-9);
+    assert!(one("ess") >= 100.0);
+}
+
+#[test]
+fn table_prints_probabilities_far_below_f64_as_decimal_exponents() {
+    let out = stdout_of(&DEEP);
+    let line = out
+        .lines()
+        .find(|l| l.split_whitespace().take(2).eq(["0.1", "1000"]))
+        .unwrap_or_else(|| panic!("no row for q = 0.1, z = 1000 in\n{out}"));
+    // q, z, estimate, [low, high], exact, method, trials, ± rel.
+    let f: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(f.len(), 9, "{line}");
+    let exponent = |s: &str| -> f64 {
+        let s = s.trim_start_matches('[').trim_end_matches([',', ']']);
+        let e = s
+            .strip_prefix("1e")
+            .unwrap_or_else(|| panic!("{s} is not 1e…: {line}"));
+        assert_eq!(e.split('.').nth(1).map(str::len), Some(2), "{line}");
+        e.parse().unwrap()
+    };
+    let (est, low, high, exact) = (
+        exponent(f[2]),
+        exponent(f[3]),
+        exponent(f[4]),
+        exponent(f[5]),
+    );
+    assert!(f[3].starts_with('[') && f[4].ends_with(']'), "{line}");
+    assert!(low <= est && est <= high, "{line}");
+    assert_eq!(exact, -445.35, "{line}");
+    assert!((est - exact).abs() <= 0.03, "{line}");
+    assert!(f[8].ends_with('%'), "relative precision shown: {line}");
+}
+
 fn csv_with_threads(threads: &str, extra: &[&str]) -> String {
     let mut args = vec![
         "simulate",

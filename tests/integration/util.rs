@@ -61,3 +61,40 @@ pub fn wait_for_file(child: &mut std::process::Child, path: &std::path::Path) {
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
 }
+
+/// Every row of a Monte Carlo `reversal.csv` carries log10 columns equal to log10 of its
+/// values (bit for bit: both are f64 log10 of the same printed f64), empty where the value
+/// is 0; `log10_exact` agrees with log10 of `exact` (it comes from the log-space closed
+/// form, so to rounding). Returns how many estimates were 0 (empty log10).
+pub fn assert_log10_columns_match_values(csv_text: &str) -> usize {
+    let (h, rows) = parse_csv(csv_text);
+    let col = |name: &str| {
+        h.iter()
+            .position(|c| c == name)
+            .unwrap_or_else(|| panic!("no column {name} in {h:?}"))
+    };
+    let mut zeros = 0;
+    for r in &rows {
+        assert_eq!(r[col("method")], "mc", "{r:?}");
+        for (value, log10) in [
+            ("probability", "log10_probability"),
+            ("ci_low", "log10_ci_low"),
+            ("ci_high", "log10_ci_high"),
+            ("exact", "log10_exact"),
+        ] {
+            let (v, l) = (&r[col(value)], &r[col(log10)]);
+            if v.is_empty() || v.parse::<f64>().expect("number") == 0.0 {
+                assert_eq!(l, "", "{value} = {v:?} but {log10} = {l:?} in {r:?}");
+                zeros += usize::from(value == "probability" && !v.is_empty());
+                continue;
+            }
+            let (v, l): (f64, f64) = (v.parse().unwrap(), l.parse().expect("a log10"));
+            if value == "exact" {
+                assert!((l - v.log10()).abs() < 1e-12, "{log10} {l} vs {v:e}");
+            } else {
+                assert_eq!(l.to_bits(), v.log10().to_bits(), "{log10} {l} vs {v:e}");
+            }
+        }
+    }
+    zeros
+}
