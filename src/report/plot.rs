@@ -20,6 +20,7 @@ use serde::Deserialize;
 
 mod heatmap;
 mod lines;
+mod units;
 
 use heatmap::heatmap;
 use lines::{blocks, line_png, reversal_chart, sweep_chart};

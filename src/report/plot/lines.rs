@@ -3,6 +3,7 @@
 
 use plotters::prelude::*;
 
+use super::units::sweep_axis_label;
 use super::{
     Area, PlotRow, capitalised, colour, group, log_floor, power_label, q_label, render, subtitle,
     titled,
@@ -96,7 +97,7 @@ pub(super) fn sweep_chart(name: &str, rows: &[PlotRow]) -> Option<LineChart> {
             capitalised(&rows[0].attack)
         ),
         subtitle: subtitle(rows),
-        x_desc: param,
+        x_desc: sweep_axis_label(&param),
         integer_x: false,
         x_labels: super::sweep_labels(rows),
         series,
