@@ -18,14 +18,22 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use serde::Deserialize;
 
+mod blocks;
+mod bounds;
+#[cfg(test)]
+mod chart_tests;
 mod heatmap;
+mod legend;
 mod lines;
+mod units;
 
+use blocks::blocks;
 use heatmap::heatmap;
-use lines::{blocks, line_png, reversal_chart, sweep_chart};
+use lines::{line_png, reversal_chart, sweep_chart};
 
-/// Width of every plot in pixels.
-pub const WIDTH: u32 = 1000;
+/// Width of every plot in pixels (line charts: the chart, then a 250-pixel legend column
+/// on its right).
+pub const WIDTH: u32 = 1250;
 /// Height of every plot in pixels.
 pub const HEIGHT: u32 = 640;
 
@@ -316,6 +324,12 @@ fn colour(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
+/// Series 10 to 19 (the palette's second round) draw hollow markers, so they differ from
+/// series 0 to 9 of the same colour; 20 to 29 are filled again, and so on.
+fn hollow(i: usize) -> bool {
+    (i / PALETTE.len()) % 2 == 1
+}
+
 /// Register the compiled-in font once (plotters' ab_glyph backend has no system fonts).
 fn ensure_font() -> anyhow::Result<()> {
     static FONT: OnceLock<bool> = OnceLock::new();
@@ -329,14 +343,22 @@ fn ensure_font() -> anyhow::Result<()> {
 
 /// Draw on a white canvas and encode it as PNG.
 fn render(draw: impl FnOnce(&Area<'_>) -> anyhow::Result<()>) -> anyhow::Result<Vec<u8>> {
+    Ok(render_with(draw)?.0)
+}
+
+/// [`render`], also returning what `draw` returned (geometry, for tests).
+fn render_with<T>(
+    draw: impl FnOnce(&Area<'_>) -> anyhow::Result<T>,
+) -> anyhow::Result<(Vec<u8>, T)> {
     ensure_font()?;
     let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
-    {
+    let drawn = {
         let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE)?;
-        draw(&root)?;
+        let drawn = draw(&root)?;
         root.present()?;
-    }
+        drawn
+    };
     let mut png = Vec::new();
     let encoder = image::codecs::png::PngEncoder::new_with_quality(
         &mut png,
@@ -345,7 +367,7 @@ fn render(draw: impl FnOnce(&Area<'_>) -> anyhow::Result<()>) -> anyhow::Result<
     );
     image::ImageEncoder::write_image(encoder, &rgb, WIDTH, HEIGHT, image::ColorType::Rgb8)
         .context("could not encode the plot as PNG")?;
-    Ok(png)
+    Ok((png, drawn))
 }
 
 /// Title and subtitle lines; returns the area left for the chart.

@@ -3,6 +3,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::units::sweep_axis_label;
 use super::{Area, PlotRow, WIDTH, capitalised, group, log_floor, power_label, subtitle, titled};
 
 /// Viridis at nine stops (perceptually uniform, readable in grey and by colour-blind readers).
@@ -76,7 +77,7 @@ pub(super) fn heatmap(root: &Area<'_>, name: &str, rows: &[PlotRow]) -> anyhow::
         // A segmented 0..n has n + 1 segments (0..=n), hence n - 1.
         .build_cartesian_2d((0..nx - 1).into_segmented(), (0..ny - 1).into_segmented())?;
     let y_desc = match rows.iter().find_map(|r| r.sweep()) {
-        Some((p, _)) => format!("attacker share q, {p}"),
+        Some((p, _)) => format!("attacker share q, {}", sweep_axis_label(p)),
         None => "attacker share q (fraction of hash rate)".into(),
     };
     chart

@@ -1,11 +1,13 @@
-//! Line charts: P(reversal) against z or a swept parameter on a log axis, and blocks until
-//! success for a majority attacker.
+//! Line charts: P(reversal) against z or a swept parameter on a log axis.
 
 use plotters::prelude::*;
 
+use super::bounds::{ABOVE, BELOW, dodge};
+use super::legend::{Entry, Glyph, LEGEND_WIDTH, Legend, PixelRect, draw_legend};
+use super::units::sweep_axis_label;
 use super::{
-    Area, PlotRow, capitalised, colour, group, log_floor, power_label, q_label, render, subtitle,
-    titled,
+    Area, PlotRow, capitalised, colour, group, hollow, log_floor, power_label, q_label, render,
+    subtitle, titled,
 };
 
 /// One point of a probability line.
@@ -34,7 +36,31 @@ pub(super) struct LineChart {
     integer_x: bool,
     /// Category names of the x positions 0, 1, … (a sweep over words such as allow/deny).
     x_labels: Option<Vec<String>>,
+    /// What tells the series apart (legend heading lines).
+    legend_heading: Vec<String>,
     series: Vec<Series>,
+    /// The zero-latency closed form of a networked scenario, not the same model.
+    networked: bool,
+}
+
+/// Where a line chart put things, in image pixels (for tests).
+#[derive(Clone, Debug)]
+#[cfg_attr(not(test), expect(dead_code, reason = "read by the tests only"))]
+pub(super) struct Geometry {
+    /// The plotting area (inside the axes).
+    pub plot: PixelRect,
+    /// The legend box.
+    pub legend: PixelRect,
+    /// Each ▼ drawn: series index and a pixel inside the triangle.
+    pub bounds: Vec<(usize, (i32, i32))>,
+}
+
+#[cfg(test)]
+impl LineChart {
+    /// The x axis title.
+    pub(super) fn x_desc(&self) -> &str {
+        &self.x_desc
+    }
 }
 
 fn point(x: f64, r: &PlotRow) -> Point {
@@ -47,17 +73,25 @@ fn point(x: f64, r: &PlotRow) -> Point {
     }
 }
 
+fn networked(rows: &[PlotRow]) -> bool {
+    rows[0].network.as_deref().is_some_and(|n| n != "none")
+}
+
 pub(super) fn reversal_chart(name: &str, rows: &[PlotRow]) -> LineChart {
     let series = group(rows, |r| (r.q, r.sweep().map(|(p, v)| (p.to_string(), v))))
         .into_iter()
         .map(|((q, sweep), rs)| Series {
             label: match (sweep, rs[0].sweep_value.as_deref()) {
-                (Some((p, _)), Some(v)) => format!("{}, {p} = {v}", q_label(q)),
+                (Some(_), Some(v)) => format!("{}, {v}", q_label(q)),
                 _ => q_label(q),
             },
             points: rs.iter().map(|r| point(f64::from(r.z), r)).collect(),
         })
         .collect();
+    let legend_heading = match rows.iter().find_map(|r| r.sweep()) {
+        Some((p, _)) => vec!["attacker share q,".into(), sweep_axis_label(p)],
+        None => vec!["attacker share q".into()],
+    };
     LineChart {
         title: format!(
             "{} attack: P(reversal) by confirmations ({name})",
@@ -67,7 +101,9 @@ pub(super) fn reversal_chart(name: &str, rows: &[PlotRow]) -> LineChart {
         x_desc: "confirmations z (blocks)".into(),
         integer_x: true,
         x_labels: None,
+        legend_heading,
         series,
+        networked: networked(rows),
     }
 }
 
@@ -96,10 +132,12 @@ pub(super) fn sweep_chart(name: &str, rows: &[PlotRow]) -> Option<LineChart> {
             capitalised(&rows[0].attack)
         ),
         subtitle: subtitle(rows),
-        x_desc: param,
+        x_desc: sweep_axis_label(&param),
         integer_x: false,
         x_labels: super::sweep_labels(rows),
+        legend_heading: vec!["attacker share q,".into(), "confirmations z".into()],
         series,
+        networked: networked(rows),
     })
 }
 
@@ -131,20 +169,33 @@ fn x_range(c: &LineChart) -> std::ops::Range<f64> {
 }
 
 pub(super) fn line_png(c: &LineChart) -> anyhow::Result<Vec<u8>> {
-    render(|root| line_chart(root, c))
+    render(|root| line_chart(root, c).map(drop))
 }
 
-fn line_chart(root: &Area<'_>, c: &LineChart) -> anyhow::Result<()> {
+/// [`line_png`], also returning where things were drawn.
+#[cfg(test)]
+pub(super) fn line_png_geometry(c: &LineChart) -> anyhow::Result<(Vec<u8>, Geometry)> {
+    super::render_with(|root| line_chart(root, c))
+}
+
+/// The chart area on the left and the legend column on the right of the titled area.
+pub(super) fn chart_and_legend<'a>(area: &Area<'a>) -> (Area<'a>, Area<'a>) {
+    let (w, _) = area.dim_in_pixel();
+    area.split_horizontally(w as i32 - LEGEND_WIDTH as i32)
+}
+
+fn line_chart(root: &Area<'_>, c: &LineChart) -> anyhow::Result<Geometry> {
     let area = titled(root, &c.title, &c.subtitle)?;
+    let (left, right) = chart_and_legend(&area);
     let all = c
         .series
         .iter()
         .flat_map(|s| s.points.iter())
         .flat_map(|p| [p.p, p.lo, p.hi, p.exact.unwrap_or(1.0)]);
     let y_lo = log_floor(all);
-    let mut chart = ChartBuilder::on(&area)
+    let mut chart = ChartBuilder::on(&left)
         .margin(12)
-        .margin_right(28)
+        .margin_right(16)
         .x_label_area_size(48)
         .y_label_area_size(78)
         .build_cartesian_2d(x_range(c), (y_lo..1.0).log_scale())?;
@@ -190,28 +241,122 @@ fn line_chart(root: &Area<'_>, c: &LineChart) -> anyhow::Result<()> {
             .points
             .iter()
             .filter(|p| p.p > 0.0 && in_range(p.p).is_some());
-        chart
-            .draw_series(pts.map(|p| Circle::new((p.x, p.p), 3, col.filled())))?
-            .label(s.label.as_str())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x - 4, y), (x + 18, y)], col.stroke_width(3))
-            });
-        let zeros = s.points.iter().filter(|p| p.p <= 0.0);
-        // A ▼ at the interval's upper end: "no reversal seen; P is at most this".
-        chart.draw_series(zeros.filter(|p| in_range(p.hi).is_some()).map(|p| {
-            EmptyElement::at((p.x, p.hi))
-                + Polygon::new(vec![(-6, -5), (6, -5), (0, 6)], col.filled())
+        let (r, inside, edge) = dot_style(i);
+        chart.draw_series(pts.map(|p| {
+            EmptyElement::at((p.x, p.p))
+                + Circle::new((0, 0), r, inside)
+                + Circle::new((0, 0), r, edge)
         }))?;
     }
-    key_entries(&mut chart)?;
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerLeft)
-        .label_font(("sans-serif", 14))
-        .background_style(WHITE.mix(0.6))
-        .border_style(RGBColor(160, 160, 160))
-        .draw()?;
-    Ok(())
+    let bounds = draw_bounds(&mut chart, c, y_lo)?;
+    let legend = draw_legend(&right_below_top(&right), &line_legend(c))?;
+    Ok(Geometry {
+        plot: chart.plotting_area().get_pixel_range(),
+        legend,
+        bounds,
+    })
+}
+
+/// Radius, fill and edge of series `i`'s dots: filled, or hollow for the palette's second
+/// round of colours (see `hollow`).
+pub(super) fn dot_style(i: usize) -> (i32, ShapeStyle, ShapeStyle) {
+    let col = colour(i);
+    if hollow(i) {
+        (4, WHITE.filled(), col.stroke_width(2))
+    } else {
+        (3, col.filled(), col.filled())
+    }
+}
+
+/// The legend column from the height of the plotting area's top edge down.
+pub(super) fn right_below_top<'a>(right: &Area<'a>) -> Area<'a> {
+    right.margin(12, 12, 0, 0)
+}
+
+/// Series entries, then the key to the styles.
+fn line_legend(c: &LineChart) -> Legend {
+    let series = c
+        .series
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Entry::new(Glyph::Series(colour(i), hollow(i)), s.label.as_str()))
+        .collect();
+    let closed = if c.networked {
+        "zero-latency closed form"
+    } else {
+        "closed form"
+    };
+    Legend {
+        heading: c.legend_heading.clone(),
+        series,
+        key: vec![
+            Entry::new(Glyph::Solid, "simulated"),
+            Entry::new(Glyph::Band, "its confidence interval"),
+            Entry::new(Glyph::Dashed, closed),
+            Entry::new(Glyph::Bound, "no reversal seen: P is"),
+            Entry::new(Glyph::None, "below this upper bound"),
+            Entry::new(Glyph::None, "(side by side if shared)"),
+        ],
+    }
+}
+
+/// A ▼ at the interval's upper end of every cell with no reversal ("none seen; P is at
+/// most this"), in the series' colour; markers that would coincide are set side by side
+/// (see `bounds`). Returns each marker's series and a pixel inside it.
+fn draw_bounds<'a, 'b: 'a>(
+    chart: &mut LogChart<'a, 'b>,
+    c: &LineChart,
+    y_lo: f64,
+) -> anyhow::Result<Vec<(usize, (i32, i32))>> {
+    let marks: Vec<(usize, &Point)> = c
+        .series
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| s.points.iter().map(move |p| (i, p)))
+        .filter(|(_, p)| p.p <= 0.0 && p.hi >= y_lo && p.hi <= 1.0)
+        .collect();
+    let at: Vec<(usize, i32, i32)> = marks
+        .iter()
+        .map(|&(i, p)| {
+            let (x, y) = chart.backend_coord(&(p.x, p.hi));
+            (i, x, y)
+        })
+        .collect();
+    let lone = chart.plotting_area().dim_in_pixel().0 as i32 / 2;
+    let offsets = dodge(&at, &columns(chart, c), lone);
+    let mut drawn = Vec::new();
+    for (&(i, p), d) in marks.iter().zip(&offsets) {
+        let (dx, h) = (d.dx, d.half);
+        let tri = vec![(dx - h, -ABOVE), (dx + h, -ABOVE), (dx, BELOW)];
+        let at = EmptyElement::at((p.x, p.hi));
+        if hollow(i) {
+            let mut outline = tri.clone();
+            outline.push(tri[0]);
+            let inside = Polygon::new(tri, WHITE.filled());
+            let edge = PathElement::new(outline, colour(i).stroke_width(2));
+            chart.draw_series(std::iter::once(at + inside + edge))?;
+        } else {
+            let fill = Polygon::new(tri, colour(i).filled());
+            chart.draw_series(std::iter::once(at + fill))?;
+        }
+        let (x, y) = chart.backend_coord(&(p.x, p.hi));
+        drawn.push((i, (x + dx, y - 1)));
+    }
+    Ok(drawn)
+}
+
+/// Pixel x of every distinct x value with data.
+fn columns(chart: &LogChart<'_, '_>, c: &LineChart) -> Vec<i32> {
+    let mut xs: Vec<i32> = c
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.x))
+        .filter(|x| x.is_finite())
+        .map(|x| chart.backend_coord(&(x, 1.0)).0)
+        .collect();
+    xs.sort_unstable();
+    xs.dedup();
+    xs
 }
 
 type LogChart<'a, 'b> = ChartContext<
@@ -266,113 +411,6 @@ const GAP: Point = Point {
     hi: 0.0,
     exact: None,
 };
-
-/// Legend entries that explain the line styles (drawn in black, no data).
-fn key_entries<'a, 'b: 'a>(chart: &mut LogChart<'a, 'b>) -> anyhow::Result<()> {
-    let grey = RGBColor(60, 60, 60);
-    let none = || std::iter::empty::<Circle<(f64, f64), i32>>();
-    chart
-        .draw_series(none())?
-        .label("simulated (dots), interval shaded")
-        .legend(move |(x, y)| {
-            Rectangle::new([(x - 4, y - 5), (x + 18, y + 5)], grey.mix(0.2).filled())
-        });
-    chart
-        .draw_series(none())?
-        .label("closed form, same convention (dashed)")
-        .legend(move |(x, y)| {
-            EmptyElement::at((x, y))
-                + PathElement::new(vec![(-4, 0), (4, 0)], grey.stroke_width(2))
-                + PathElement::new(vec![(10, 0), (18, 0)], grey.stroke_width(2))
-        });
-    chart
-        .draw_series(none())?
-        .label("no reversal seen: upper bound")
-        .legend(move |(x, y)| {
-            Polygon::new(
-                vec![(x + 1, y - 5), (x + 13, y - 5), (x + 7, y + 6)],
-                grey.filled(),
-            )
-        });
-    Ok(())
-}
-
-pub(super) fn blocks(root: &Area<'_>, name: &str, rows: &[PlotRow]) -> anyhow::Result<()> {
-    let rows: Vec<&PlotRow> = rows.iter().filter(|r| r.mean_blocks.is_some()).collect();
-    let title = format!("Majority attacker: blocks until the reversal succeeds ({name})");
-    let sub = vec![
-        subtitle(&[rows[0].clone()])[0].clone(),
-        "Blocks found by all miners from the payment until the attacker's branch wins; \
-         solid: mean, dashed: 99th percentile"
-            .to_string(),
-    ];
-    let area = titled(root, &title, &sub)?;
-    let top = rows
-        .iter()
-        .map(|r| {
-            r.p99_blocks
-                .unwrap_or(0.0)
-                .max(r.mean_blocks.unwrap_or(0.0))
-        })
-        .fold(1.0f64, f64::max);
-    let (z0, z1) = rows
-        .iter()
-        .fold((u32::MAX, 0), |(a, b), r| (a.min(r.z), b.max(r.z)));
-    let mut chart = ChartBuilder::on(&area)
-        .margin(12)
-        .margin_right(28)
-        .x_label_area_size(48)
-        .y_label_area_size(78)
-        .build_cartesian_2d(
-            (f64::from(z0) - 0.5)..(f64::from(z1) + 0.5),
-            0.0..top * 1.08,
-        )?;
-    chart
-        .configure_mesh()
-        .x_desc("confirmations z (blocks)")
-        .y_desc("blocks until success (all miners)")
-        .y_label_formatter(&|y| format!("{y:.0}"))
-        .x_label_formatter(&|x| {
-            if (x - x.round()).abs() < 1e-9 {
-                format!("{}", x.round())
-            } else {
-                String::new()
-            }
-        })
-        .label_style(("sans-serif", 14))
-        .axis_desc_style(("sans-serif", 16))
-        .light_line_style(RGBColor(246, 246, 246))
-        .bold_line_style(RGBColor(215, 215, 215))
-        .draw()?;
-    let owned: Vec<PlotRow> = rows.iter().map(|r| (*r).clone()).collect();
-    for (i, (q, rs)) in group(&owned, |r| r.q).into_iter().enumerate() {
-        let col = colour(i);
-        let mean: Vec<(f64, f64)> = rs
-            .iter()
-            .filter_map(|r| Some((f64::from(r.z), r.mean_blocks?)))
-            .collect();
-        let p99: Vec<(f64, f64)> = rs
-            .iter()
-            .filter_map(|r| Some((f64::from(r.z), r.p99_blocks?)))
-            .collect();
-        chart.draw_series(DashedLineSeries::new(p99, 7, 5, col.stroke_width(2)))?;
-        chart.draw_series(LineSeries::new(mean.clone(), col.stroke_width(2)))?;
-        chart
-            .draw_series(mean.iter().map(|&p| Circle::new(p, 3, col.filled())))?
-            .label(q_label(q))
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x - 4, y), (x + 18, y)], col.stroke_width(3))
-            });
-    }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font(("sans-serif", 14))
-        .background_style(WHITE.mix(0.9))
-        .border_style(RGBColor(160, 160, 160))
-        .draw()?;
-    Ok(())
-}
 
 #[cfg(test)]
 mod tests {
