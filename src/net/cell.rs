@@ -273,16 +273,10 @@ impl NetExperiment {
                     q,
                     tilt: tilt(&pt.exp, q).map(|t| t.accept),
                     exact: grid.zs.iter().map(|&z| pt.exp.closed_form(q, z)).collect(),
-                    // The network closed forms are plain numbers: log10 of their value.
                     exact_log10: grid
                         .zs
                         .iter()
-                        .map(|&z| {
-                            pt.exp
-                                .closed_form(q, z)
-                                .filter(|&v| v > 0.0)
-                                .map(f64::log10)
-                        })
+                        .map(|&z| pt.exp.closed_form_log10(q, z))
                         .collect(),
                     tally: Tally::default(),
                     net: Some(

@@ -51,6 +51,32 @@ impl NetExperiment {
         }
     }
 
+    /// log10 of [`Self::closed_form`], from the log-space evaluation where the closed form
+    /// is the head-start race without give-up (so it is right below 1e-308 too); None where
+    /// there is no closed form or it is 0.
+    pub fn closed_form_log10(&self, q: f64, z: u32) -> Option<f64> {
+        let value = self.closed_form(q, z)?;
+        let premined = match &self.attack {
+            NetAttack::Finney(f) if z >= 1 && f.give_up.is_none() => Some(1),
+            NetAttack::Majority {
+                premined,
+                give_up: None,
+            } => Some(*premined),
+            _ => None,
+        };
+        let l = match premined {
+            Some(k) if q > 0.0 => {
+                let conv = Convention {
+                    premined: k,
+                    tie: TieRule::FirstSeen,
+                };
+                analytic::exact(q, z, conv).log10
+            }
+            _ => value.log10(),
+        };
+        l.is_finite().then_some(l)
+    }
+
     /// Honest hash share (of the honest total) running full-RBF: leading miners whose
     /// cumulative share is within `rbf_share` (see the topology's policy assignment).
     pub fn rbf_hash_share(&self) -> f64 {

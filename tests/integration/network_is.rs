@@ -306,3 +306,42 @@ fn importance_sampling_is_refused_for_race_and_vector76() {
         assert!(err.contains("--method") && err.contains("finney"), "{err}");
     }
 }
+
+#[test]
+fn timed_mining_measures_a_1e_minus_445_finney_reversal_in_log_space() {
+    // q = 0.1, z = 1000, k = 1: P ≈ 10^−445.35, far below f64. Reference: the classical
+    // convention's I_{4pq}(z, ½) by an independent continued fraction (analytic tests).
+    let (h, rows) = parse_csv(&crate::util::stdout_of(&[
+        "simulate",
+        "--attack",
+        "finney",
+        "--network",
+        "none",
+        "--q",
+        "0.1",
+        "--z",
+        "1000",
+        "--method",
+        "is",
+        "--trials",
+        "40000",
+        "--format",
+        "csv",
+    ]));
+    let col = |c: &str| crate::util::column(&h, &rows, c)[0];
+    let truth = crate::analytic::ln_beta_inc(1000.0, 0.5, 0.36) / std::f64::consts::LN_10;
+    let (low, est, high) = (
+        col("log10_ci_low"),
+        col("log10_probability"),
+        col("log10_ci_high"),
+    );
+    assert!(
+        low < est && est < high && high - low < 0.1,
+        "[{low}, {est}, {high}]"
+    );
+    assert!(
+        low <= truth && truth <= high,
+        "{truth} outside [{low}, {high}]"
+    );
+    assert!((col("log10_exact") - truth).abs() < 1e-6, "exact column");
+}
