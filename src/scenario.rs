@@ -60,6 +60,10 @@ pub const BUILTIN: &[BuiltinScenario] = &[
         text: include_str!("../attacks/finney.toml"),
     },
     BuiltinScenario {
+        name: "finney-deep",
+        text: include_str!("../attacks/finney-deep.toml"),
+    },
+    BuiltinScenario {
         name: "race",
         text: include_str!("../attacks/race.toml"),
     },

@@ -37,8 +37,13 @@ pub const WIDTH: u32 = 1250;
 /// Height of every plot in pixels.
 pub const HEIGHT: u32 = 640;
 
-/// Lowest probability shown on a log axis (anything smaller is left off the plot).
+/// Lowest probability a closed form pulls the log axis down to (a closed-form line goes on
+/// below the axis, cut off there). Simulated values (importance sampling reaches 1e-300)
+/// pull it down to [`DATA_FLOOR`].
 const Y_FLOOR: f64 = 1e-12;
+
+/// Lowest simulated probability shown on a log axis (the smallest normal `f64` decade).
+const DATA_FLOOR: f64 = 1e-300;
 
 type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
 
@@ -424,13 +429,50 @@ fn superscript(e: i32) -> String {
         .collect()
 }
 
-/// Lower end of the log axis: the decade below the smallest positive value shown.
-fn log_floor(values: impl Iterator<Item = f64>) -> f64 {
-    let min = values
-        .filter(|v| *v >= Y_FLOOR && v.is_finite())
-        .fold(1.0f64, f64::min);
+/// The log probability axis from `lo` to 1, with its key points.
+///
+/// plotters' own log axis drops every key point below 2.2e-16 (it compares values with
+/// its zero point to within `f64::EPSILON`), which leaves importance-sampled plots down to
+/// 1e-300 unlabelled; so the points are given here: a labelled decade every `step` decades
+/// (at most 12 labels), light lines at the decades in between, or at 2..9 × each decade
+/// when every decade is labelled.
+fn log_axis(lo: f64) -> plotters::coord::combinators::WithKeyPoints<LogCoord<f64>> {
+    let decades = (-lo.log10().ceil()).max(1.0) as i32;
+    let step = [1, 2, 3, 5, 10, 20, 25, 50, 100]
+        .into_iter()
+        .find(|s| decades / s <= 12)
+        .unwrap_or(100);
+    let decade = |k: i32| 10f64.powi(-k);
+    let bold: Vec<f64> = (0..=decades).step_by(step as usize).map(decade).collect();
+    let light: Vec<f64> = if step == 1 {
+        (1..=decades)
+            .flat_map(|k| (2..=9).map(move |m| f64::from(m) * decade(k)))
+            .filter(|&v| v >= lo)
+            .collect()
+    } else {
+        (1..=decades)
+            .filter(|k| k % step != 0)
+            .map(decade)
+            .collect()
+    };
+    (lo..1.0)
+        .log_scale()
+        .with_key_points(bold)
+        .with_light_points(light)
+}
+
+/// Lower end of the log axis: the decade below the smallest positive value shown, where
+/// simulated `values` count down to [`DATA_FLOOR`] and closed forms (`exact`) down to
+/// [`Y_FLOOR`].
+fn log_floor(values: impl Iterator<Item = f64>, exact: impl Iterator<Item = f64>) -> f64 {
+    let smallest = |it: &mut dyn Iterator<Item = f64>, floor: f64| {
+        it.filter(|v| *v >= floor && v.is_finite())
+            .fold(1.0f64, f64::min)
+    };
+    let min = smallest(&mut values.into_iter(), DATA_FLOOR)
+        .min(smallest(&mut exact.into_iter(), Y_FLOOR));
     // Just under the decade, so that rounding in plotters' tick search keeps its label.
-    10f64.powf(min.log10().floor()).clamp(Y_FLOOR, 0.1) * (1.0 - 1e-9)
+    10f64.powf(min.log10().floor()).clamp(DATA_FLOOR, 0.1) * (1.0 - 1e-9)
 }
 
 #[cfg(test)]
@@ -456,10 +498,30 @@ mod tests {
     }
 
     #[test]
+    fn the_log_axis_labels_decades_far_below_f64_epsilon() {
+        use plotters::coord::ranged1d::{BoldPoints, Ranged};
+        // plotters' own log axis drops every point below 2.2e-16.
+        let own: LogCoord<f64> = (1e-23..1.0).log_scale().into();
+        assert!(own.key_points(BoldPoints(100)).iter().all(|&v| v > 2e-16));
+        let ours = log_axis(1e-23 * (1.0 - 1e-9));
+        let bold = ours.key_points(BoldPoints(100));
+        assert!(bold.iter().any(|&v| v < 1e-20), "{bold:?}");
+        assert!(bold.len() <= 13 && bold.contains(&1.0), "{bold:?}");
+    }
+
+    #[test]
     fn log_floor_is_the_decade_below_the_smallest_value() {
-        let f = log_floor([0.5, 3e-5, 0.0, 1e-20].into_iter());
+        let none = std::iter::empty;
+        let f = log_floor([0.5, 3e-5, 0.0].into_iter(), none());
         assert!((f / 1e-5 - 1.0).abs() < 1e-6, "{f}");
-        assert!(log_floor([1.0].into_iter()) < 0.1 && log_floor([1.0].into_iter()) > 0.0999);
+        let one = log_floor([1.0].into_iter(), none());
+        assert!(one < 0.1 && one > 0.0999);
+        // Simulated values reach far down (importance sampling); closed forms below 1e-12
+        // do not pull the axis down (their lines are cut at its end).
+        let deep = log_floor([0.5, 2.6e-23].into_iter(), none());
+        assert!((deep / 1e-23 - 1.0).abs() < 1e-6, "{deep}");
+        let exact = log_floor([0.5].into_iter(), [3e-7, 1e-50].into_iter());
+        assert!((exact / 1e-7 - 1.0).abs() < 1e-6, "{exact}");
     }
 
     #[test]

@@ -4,7 +4,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::units::sweep_axis_label;
-use super::{Area, PlotRow, WIDTH, capitalised, group, log_floor, power_label, subtitle, titled};
+use super::{
+    Area, PlotRow, WIDTH, capitalised, group, log_axis, log_floor, power_label, subtitle, titled,
+};
 
 /// Viridis at nine stops (perceptually uniform, readable in grey and by colour-blind readers).
 const VIRIDIS: [(u8, u8, u8); 9] = [
@@ -60,7 +62,10 @@ pub(super) fn heatmap(root: &Area<'_>, name: &str, rows: &[PlotRow]) -> anyhow::
     let (main, bar) = area.split_horizontally(WIDTH as i32 - 120);
     let zs: Vec<u32> = group(rows, |r| r.z).into_iter().map(|(z, _)| z).collect();
     let series = group(rows, |r| (r.q, r.sweep().map(|(p, v)| (p.to_string(), v))));
-    let lo = log_floor(rows.iter().flat_map(|r| [r.probability, r.ci_high]));
+    let lo = log_floor(
+        rows.iter().flat_map(|r| [r.probability, r.ci_high]),
+        std::iter::empty(),
+    );
     let (nx, ny) = (zs.len() as i32, series.len() as i32);
     let row_label = |j: i32| -> String {
         series
@@ -151,7 +156,7 @@ fn colour_bar(area: &Area<'_>, lo: f64) -> anyhow::Result<()> {
         .margin_bottom(60)
         .margin_right(8)
         .right_y_label_area_size(62)
-        .build_cartesian_2d(0.0..1.0, (lo..1.0).log_scale())?;
+        .build_cartesian_2d(0.0..1.0, log_axis(lo))?;
     chart
         .configure_mesh()
         .disable_mesh()

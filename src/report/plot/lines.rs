@@ -6,8 +6,8 @@ use super::bounds::{ABOVE, BELOW, dodge};
 use super::legend::{Entry, Glyph, LEGEND_WIDTH, Legend, PixelRect, draw_legend};
 use super::units::sweep_axis_label;
 use super::{
-    Area, PlotRow, capitalised, colour, group, hollow, log_floor, power_label, q_label, render,
-    subtitle, titled,
+    Area, PlotRow, capitalised, colour, group, hollow, log_axis, log_floor, power_label, q_label,
+    render, subtitle, titled,
 };
 
 /// One point of a probability line.
@@ -187,18 +187,17 @@ pub(super) fn chart_and_legend<'a>(area: &Area<'a>) -> (Area<'a>, Area<'a>) {
 fn line_chart(root: &Area<'_>, c: &LineChart) -> anyhow::Result<Geometry> {
     let area = titled(root, &c.title, &c.subtitle)?;
     let (left, right) = chart_and_legend(&area);
-    let all = c
-        .series
-        .iter()
-        .flat_map(|s| s.points.iter())
-        .flat_map(|p| [p.p, p.lo, p.hi, p.exact.unwrap_or(1.0)]);
-    let y_lo = log_floor(all);
+    let points = || c.series.iter().flat_map(|s| s.points.iter());
+    let y_lo = log_floor(
+        points().flat_map(|p| [p.p, p.lo, p.hi]),
+        points().filter_map(|p| p.exact),
+    );
     let mut chart = ChartBuilder::on(&left)
         .margin(12)
         .margin_right(16)
         .x_label_area_size(48)
         .y_label_area_size(78)
-        .build_cartesian_2d(x_range(c), (y_lo..1.0).log_scale())?;
+        .build_cartesian_2d(x_range(c), log_axis(y_lo))?;
     let integer_x = c.integer_x;
     let labels = c.x_labels.as_deref();
     chart
@@ -364,7 +363,7 @@ type LogChart<'a, 'b> = ChartContext<
     BitMapBackend<'b>,
     Cartesian2d<
         plotters::coord::types::RangedCoordf64,
-        plotters::coord::combinators::LogCoord<f64>,
+        plotters::coord::combinators::WithKeyPoints<plotters::coord::combinators::LogCoord<f64>>,
     >,
 >;
 
