@@ -70,6 +70,22 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let scenarios = load(&args)?;
     let threads = common::threads(args.threads)?;
     let shard = common::shard_flag(args.shard.as_deref())?;
+    if let Some(s) = scenarios
+        .iter()
+        .find(|s| shard.is_some() && s.experiment.sampling.rel_error.is_some())
+    {
+        // A shard sees only its own batches, so each would stop on its own precision and
+        // the merged counts would match no unsharded run.
+        return Err(usage(
+            "--shard",
+            args.shard.as_deref().unwrap_or_default(),
+            &format!(
+                "scenario '{}' runs to a precision target (rel_error), which a shard cannot \
+                 judge alone; give it a fixed `trials` for sharded runs (docs/cluster.md)",
+                s.name
+            ),
+        ));
+    }
     let every = common::checkpoint_every(args.checkpoint_every)?;
     let out = common::prepare_out_dir("--out", &args.out)?;
     let say = |msg: String| {
@@ -351,18 +367,36 @@ fn announcement(args: &RunArgs, scenarios: &[Scenario], threads: usize) -> Strin
         .iter()
         .map(|s| s.experiment.trials * s.experiment.cells())
         .sum();
-    let secs: f64 = scenarios
-        .iter()
-        .map(|s| estimate_seconds(&s.experiment, threads))
-        .sum();
+    // Precision-target scenarios stop when their target is met, usually far below their
+    // trial cap: their share is said apart, as an upper bound.
+    let targeted = |s: &&Scenario| s.experiment.sampling.rel_error.is_some();
+    let secs = |pick: &dyn Fn(&&Scenario) -> bool| -> f64 {
+        scenarios
+            .iter()
+            .filter(pick)
+            .map(|s| estimate_seconds(&s.experiment, threads))
+            .sum()
+    };
+    let (fixed, capped) = (secs(&|s| !targeted(s)), secs(&targeted));
+    let mut time = human_time(fixed);
+    if scenarios.iter().any(|s| targeted(&s)) {
+        time.push_str(&format!(
+            " plus at most {} for the precision targets (usually far less)",
+            human_time(capped).trim_start_matches("about ")
+        ));
+    }
     let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
     let mut msg = format!(
-        "dslab run: {what} ({}), {} cells, {} trials; expect {} on {threads} idle \
+        "dslab run: {what} ({}), {} cells, {} trials{}; expect {time} on {threads} idle \
          thread{} (longer on a busy machine), writing {}/",
         names.join(", "),
         cells,
         report::plot::thousands(trials),
-        human_time(secs),
+        if scenarios.iter().any(|s| targeted(&s)) {
+            " at most"
+        } else {
+            ""
+        },
         if threads == 1 { "" } else { "s" },
         args.out.display(),
     );

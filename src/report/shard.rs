@@ -170,6 +170,14 @@ pub fn merge(shards: Vec<(PathBuf, ShardFile)>) -> anyhow::Result<(ShardFile, f6
             ),
         ));
     }
+    if first.result.rel_error.is_some() {
+        return Err(usage(
+            "merge",
+            first_path.display(),
+            "this shard ran to a precision target (rel_error); shards of such runs stop on \
+             their own batches and do not add up to one run: re-run with a fixed trial count",
+        ));
+    }
     let mut seen: Vec<Option<&Path>> = vec![None; first.count as usize];
     for (path, s) in &shards {
         identical(&first_path, &first, path, s)?;

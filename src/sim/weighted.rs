@@ -198,7 +198,9 @@ impl WeightedTally {
             }
         };
         WeightedEstimate {
-            log10_probability: log10_scaled(mean),
+            // The mean weight is unbiased but, near P = 1 (e.g. a head start of more than z
+            // blocks), can exceed 1 by sampling error; a probability is reported at most 1.
+            log10_probability: log10_scaled(mean).min(0.0),
             log10_low: log10_scaled(mean - half_scaled),
             log10_high: if s1 > 0.0 {
                 log10_scaled(mean + half_scaled).min(0.0)
@@ -206,7 +208,7 @@ impl WeightedTally {
                 0.0
             },
             rel_error: (mean > 0.0).then(|| half_scaled / mean),
-            probability,
+            probability: probability.min(1.0),
             std_error,
             low: (probability - half).max(0.0),
             high: if s1 > 0.0 {
@@ -225,7 +227,7 @@ impl WeightedTally {
 /// One z's importance-sampling estimate.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct WeightedEstimate {
-    /// Mean weight: the unbiased estimate of P(reversal).
+    /// Mean weight: the unbiased estimate of P(reversal), reported at most 1.
     pub probability: f64,
     /// Standard error of the mean weight (sample standard deviation / √n).
     pub std_error: f64,
@@ -338,6 +340,26 @@ mod tests {
             let back: ExactSum = serde_json::from_str(&serde_json::to_string(&fwd).unwrap()).unwrap();
             prop_assert_eq!(back.value().to_bits(), fwd.value().to_bits());
         }
+    }
+
+    #[test]
+    fn a_mean_weight_above_one_is_reported_as_one_with_its_interval() {
+        // Weights 0.9 and 1.2 (mean 1.05): a sure event's unbiased estimate overshooting 1.
+        let mut t = WeightedTally::new(0);
+        let mut b = BatchSums::new(0);
+        for w in [0.9, 1.2] {
+            b.credit(0, w, true);
+        }
+        t.add_batch(&b);
+        let e = t.estimate(0, 2, 0.0, 0.95);
+        assert_eq!(e.probability, 1.0);
+        assert_eq!(e.log10_probability, 0.0);
+        assert_eq!(e.high, 1.0);
+        // The lower bound still comes from the unclamped mean: 1.05 − 1.96 · 0.15.
+        assert!(
+            (e.low - (1.05 - 1.959_963_984_540_054 * 0.15)).abs() < 1e-12,
+            "{e:?}"
+        );
     }
 
     #[test]

@@ -525,3 +525,65 @@ fn bad_scale_flags_exit_2_naming_the_flag() {
         assert!(err.contains(needle), "{args:?}: {err}");
     }
 }
+
+/// Shards of a precision-target run would each stop on their own batches: `run --shard`
+/// refuses such a scenario, and `merge` refuses a shard file that says it ran to a target.
+#[test]
+fn precision_target_runs_are_not_sharded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("target.toml");
+    std::fs::write(
+        &scenario,
+        "# t\nattack = \"majority\"\nq = \"0.1\"\nz = \"0..3\"\nmethod = \"is\"\nrel_error = 0.05\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let o = dslab()
+        .args([
+            "run",
+            path(&scenario),
+            "--shard",
+            "1/2",
+            "--out",
+            path(&out),
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--shard") && err.contains("rel_error"),
+        "{err}"
+    );
+
+    // A genuine fixed-trials shard, edited to claim a precision target.
+    let shards = tmp.path().join("shards");
+    dslab_ok(&[
+        "simulate",
+        "--q",
+        "0.3",
+        "--z",
+        "0..2",
+        "--trials",
+        "40000",
+        "--quiet",
+        "--shard",
+        "1/1",
+        "--out",
+        path(&shards),
+    ]);
+    let file = shards.join("shard-1-of-1.json");
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    json["result"]["rel_error"] = serde_json::json!(0.05);
+    std::fs::write(&file, json.to_string()).unwrap();
+    let merged = tmp.path().join("merged");
+    let o = dslab()
+        .args(["merge", path(&shards), "--out", path(&merged)])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("precision target"), "{err}");
+    assert!(!merged.join("reversal.csv").exists());
+}
