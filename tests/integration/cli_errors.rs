@@ -102,3 +102,50 @@ fn confirmations_beyond_the_search_cap_are_not_called_never() {
     assert!(rows[0][note].starts_with("more than"), "{out}");
     assert!(rows[1][note].starts_with("never"), "{out}");
 }
+
+#[test]
+fn kappa_is_refused_where_no_model_uses_it() {
+    fails_with_2(
+        &["exact", "--kappa", "2"],
+        &["--kappa", "'2'", "--model time-conditional"],
+    );
+    fails_with_2(
+        &["exact", "--model", "nakamoto", "--kappa", "1"],
+        &["--kappa", "time-conditional"],
+    );
+    fails_with_2(
+        &[
+            "confirmations",
+            "--q",
+            "0.1",
+            "--risk",
+            "0.001",
+            "--kappa",
+            "2",
+        ],
+        &["--kappa", "time-conditional"],
+    );
+    fails_with_2(
+        &["exact", "--model", "time-conditional", "--kappa", "-1"],
+        &["--kappa", "-1", "positive"],
+    );
+    // Where it applies, κ changes the answer (κ = 1 is the default).
+    let tc = |kappa: Option<&str>| {
+        let mut args = vec![
+            "exact",
+            "--model",
+            "time-conditional",
+            "--q",
+            "0.1",
+            "--z",
+            "3",
+        ];
+        if let Some(k) = kappa {
+            args.extend(["--kappa", k]);
+        }
+        args.extend(["--format", "csv"]);
+        crate::util::stdout_of(&args)
+    };
+    assert_eq!(tc(None), tc(Some("1")));
+    assert_ne!(tc(None), tc(Some("2")));
+}
