@@ -37,8 +37,9 @@ pub struct RunArgs {
     /// Folder to write the reports into (one subfolder per scenario, plus README.md).
     #[arg(long, value_name = "DIR", default_value = "reports")]
     pub out: PathBuf,
-    /// Trials per q, replacing every scenario's `trials`.
-    #[arg(long, value_name = "N")]
+    /// Trials per q (digits or whole scientific notation: 1000000, 1e6), replacing every
+    /// scenario's `trials` (a `rel_error` scenario's `max_trials` cap).
+    #[arg(long, value_name = "N", value_parser = common::trial_count)]
     pub trials: Option<u64>,
     /// Master seed, replacing every scenario's `seed`.
     #[arg(long, value_name = "S")]

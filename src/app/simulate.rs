@@ -51,8 +51,8 @@ pub struct SimulateArgs {
     /// Confirmations: a range (0..10, inclusive) or a list (0,1,6).
     #[arg(long, default_value = "0..10")]
     pub z: String,
-    /// Trials per q.
-    #[arg(long, default_value_t = 1_000_000)]
+    /// Trials per q: digits or whole scientific notation (1000000, 1e6, 2.5e6).
+    #[arg(long, default_value = "1000000", value_parser = common::trial_count)]
     pub trials: u64,
     /// Master seed: the same seed gives the same output on any thread count.
     #[arg(long, default_value_t = 1)]
@@ -98,8 +98,8 @@ pub struct SimulateArgs {
     /// (or --max-trials); replaces --trials.
     #[arg(long, value_name = "E", conflicts_with = "trials")]
     pub rel_error: Option<f64>,
-    /// Trial cap per q for --rel-error [default: 100000000].
-    #[arg(long, value_name = "N", requires = "rel_error")]
+    /// Trial cap per q for --rel-error, e.g. 1e8 [default: 100000000].
+    #[arg(long, value_name = "N", requires = "rel_error", value_parser = common::trial_count)]
     pub max_trials: Option<u64>,
     /// Attacker share importance sampling draws blocks with until the merchants accept
     /// [default: 0.5, the best single tilt; see docs/rare-events.md].

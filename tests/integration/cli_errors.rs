@@ -149,3 +149,47 @@ fn kappa_is_refused_where_no_model_uses_it() {
     assert_eq!(tc(None), tc(Some("1")));
     assert_ne!(tc(None), tc(Some("2")));
 }
+
+#[test]
+fn trial_counts_take_whole_scientific_notation_and_say_what_is_accepted() {
+    let run = |trials: &str| {
+        crate::util::stdout_of(&[
+            "simulate", "--q", "0.3", "--z", "0..2", "--trials", trials, "--quiet", "--format",
+            "csv",
+        ])
+    };
+    // 1e4 is 10000 exactly: the same run, byte for byte.
+    assert_eq!(run("1e4"), run("10000"));
+    let (h, rows) = crate::util::parse_csv(&run("2.5e4"));
+    assert_eq!(crate::util::column(&h, &rows, "trials")[0], 25_000.0);
+    let capped = crate::util::stdout_of(&[
+        "simulate",
+        "--q",
+        "0.3",
+        "--z",
+        "0",
+        "--rel-error",
+        "0.5",
+        "--max-trials",
+        "1E5",
+        "--quiet",
+    ]);
+    assert!(capped.contains("at most 100000 trials per q"), "{capped}");
+
+    let accepted = "1e6, 2.5e6";
+    for bad in ["1e6x", "2.5", "1.5e0", "1e-3", "1,000", "1e30"] {
+        fails_with_2(&["simulate", "--trials", bad], &["--trials", bad, "trials"]);
+    }
+    fails_with_2(
+        &["simulate", "--trials", "abc"],
+        &["--trials", "abc", accepted],
+    );
+    fails_with_2(
+        &["simulate", "--rel-error", "0.1", "--max-trials", "1e6.5"],
+        &["--max-trials", "1e6.5", accepted],
+    );
+    fails_with_2(
+        &["run", "--trials", "2.5e0"],
+        &["--trials", "2.5e0", accepted],
+    );
+}
