@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 
 use super::common::{self, ConventionArgs, Format};
 use super::progress::Bar;
-use crate::error::usage;
+use crate::error::{UsageError, usage};
 use crate::experiment::{
     AttackSpec, CheckpointAt, DEFAULT_MAX_TRIALS, Experiment, MajoritySpec, Method, RunOptions,
     Sampling,
@@ -644,6 +644,17 @@ impl NetArgs {
             merchant: self.merchant_spec(),
             sweep: self.sweep.as_deref().map(parse_sweep).transpose()?,
         };
+        // The values before any sweep first, so that an error about a value set by a flag
+        // names that flag; `e.validate()` then checks the file values and sweep points.
+        let base = e
+            .network
+            .validate()
+            .and_then(|()| e.merchant.validate(&e.network))
+            .and_then(|()| match &e.attack {
+                NetAttack::Race(r) => r.validate(),
+                _ => Ok(()),
+            });
+        base.map_err(|err| self.name_the_flag(err))?;
         e.validate()?;
         Ok(match e.attack {
             NetAttack::Finney(_) => AttackSpec::Finney(e),
@@ -651,6 +662,70 @@ impl NetArgs {
             NetAttack::Vector76(_) => AttackSpec::Vector76(e),
             NetAttack::Majority { .. } => AttackSpec::MajorityNet(e),
         })
+    }
+}
+
+impl NetArgs {
+    /// The file keys the network flags set, with the flag and whether it was given.
+    fn flag_keys(&self) -> [(&'static str, &'static str, bool); 11] {
+        [
+            ("network.rbf_share", "--rbf-share", self.rbf_share.is_some()),
+            (
+                "network.block_interval",
+                "--block-interval",
+                self.block_interval.is_some(),
+            ),
+            ("network.nodes", "--nodes", self.nodes.is_some()),
+            ("network.miners", "--miners", self.miners.is_some()),
+            (
+                "network.link_latency",
+                "--link-latency",
+                self.link_latency.is_some(),
+            ),
+            (
+                "network.block_hop_delay",
+                "--block-hop-delay",
+                self.block_hop_delay.is_some(),
+            ),
+            (
+                "network.topologies",
+                "--topologies",
+                self.topologies.is_some(),
+            ),
+            (
+                "merchant.listening_period",
+                "--listening-period",
+                self.listening_period.is_some(),
+            ),
+            (
+                "merchant.peers",
+                "--merchant-peers",
+                self.merchant_peers.is_some(),
+            ),
+            (
+                "race.replace_after",
+                "--replace-after",
+                self.replace_after.is_some(),
+            ),
+            (
+                "race.conflict_delay",
+                "--conflict-delay",
+                self.conflict_delay.is_some(),
+            ),
+        ]
+    }
+
+    /// An error about a file key whose value came from a flag names the flag instead (the
+    /// key stays for values from a `--network` file or defaults).
+    fn name_the_flag(&self, err: anyhow::Error) -> anyhow::Error {
+        let Some(usage_err) = err.downcast_ref::<UsageError>() else {
+            return err;
+        };
+        self.flag_keys()
+            .into_iter()
+            .filter(|(_, _, given)| *given)
+            .find_map(|(key, flag, _)| usage_err.renamed(key, flag))
+            .map_or(err, anyhow::Error::from)
     }
 }
 

@@ -193,3 +193,83 @@ fn trial_counts_take_whole_scientific_notation_and_say_what_is_accepted() {
         &["--trials", "2.5e0", accepted],
     );
 }
+
+#[test]
+fn network_flag_errors_name_the_flag_and_file_errors_the_key() {
+    // The value typed on the command line: the flag.
+    for (flag, value) in [
+        ("--listening-period", "-5"),
+        ("--block-interval", "0"),
+        ("--link-latency", "-1"),
+        ("--rbf-share", "2"),
+        ("--miners", "0"),
+        ("--topologies", "0"),
+        ("--nodes", "5"),
+        ("--merchant-peers", "0"),
+    ] {
+        let arg = format!("{flag}={value}");
+        let out = dslab()
+            .args(["simulate", "--attack", "finney", &arg])
+            .output()
+            .expect("dslab runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{arg}: {err}");
+        assert!(err.contains(&format!("{flag} '{value}'")), "{arg}: {err}");
+        assert!(
+            !err.contains("network.") && !err.contains("merchant."),
+            "{err}"
+        );
+    }
+    fails_with_2(
+        &["simulate", "--attack", "race", "--replace-after=-1"],
+        &["--replace-after '-1'"],
+    );
+    fails_with_2(
+        &[
+            "simulate",
+            "--attack",
+            "race",
+            "--race-variant",
+            "first-seen",
+            "--conflict-delay=-2",
+        ],
+        &["--conflict-delay '-2'"],
+    );
+    // A bad sweep value is named by the key typed in --sweep, even beside a good flag.
+    fails_with_2(
+        &[
+            "simulate",
+            "--attack",
+            "finney",
+            "--listening-period",
+            "5",
+            "--sweep",
+            "merchant.listening_period=0,-1",
+        ],
+        &["merchant.listening_period '-1'"],
+    );
+    // The value from a file: the file key.
+    let dir = tempfile::tempdir().unwrap();
+    let net = dir.path().join("net.toml");
+    std::fs::write(&net, "block_hop_delay = -1\n").unwrap();
+    let net = net.to_str().unwrap();
+    fails_with_2(
+        &["simulate", "--attack", "finney", "--network", net],
+        &["network.block_hop_delay '-1'"],
+    );
+    let scenario = dir.path().join("fin.toml");
+    std::fs::write(
+        &scenario,
+        "attack = \"finney\"\ntrials = 100\n[merchant]\nlistening_period = -5\n",
+    )
+    .unwrap();
+    fails_with_2(
+        &[
+            "run",
+            scenario.to_str().unwrap(),
+            "--out",
+            dir.path().to_str().unwrap(),
+        ],
+        &["fin.toml", "merchant.listening_period", "-5"],
+    );
+}
