@@ -13,6 +13,7 @@ use clap::Args;
 use super::common;
 use super::plot::{is_hidden, write_figures};
 use super::progress::Bar;
+use super::warnings;
 use crate::error::usage;
 use crate::experiment::{AttackSpec, CheckpointAt, Experiment, Outcome, RunOptions};
 use crate::net::NetExperiment;
@@ -50,7 +51,8 @@ pub struct RunArgs {
     /// Smoke run in seconds: at most 20000 trials per q (numbers are rough).
     #[arg(long)]
     pub quick: bool,
-    /// No progress bar and no messages on stderr (errors still go there).
+    /// No progress bar and no informational messages on stderr (warnings and errors still
+    /// go there).
     #[arg(long)]
     pub quiet: bool,
     /// Continue an interrupted run from the checkpoints it left in --out
@@ -105,6 +107,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         let outcome = common::with_pool(threads, || exp.run_with(&opts, &bar))?
             .map_err(|e| interrupted_context(e, &finished, &scenarios[i..], &command))?;
         bar.finish();
+        // A warning prints whatever --quiet says.
+        let raise = "max_trials in the scenario file or pass --trials N";
+        if let Some(w) = warnings::trial_cap(exp, &outcome.rows, raise) {
+            eprintln!("warning: {label}: {w}");
+        }
         if outcome.resumed_trials > 0 {
             say(format!(
                 "{label}: resumed, {} trials were already done",

@@ -6,6 +6,7 @@ use clap::{Args, ValueEnum};
 
 use super::common::{self, ConventionArgs, Format};
 use super::progress::Bar;
+use super::warnings;
 use crate::error::{UsageError, usage};
 use crate::experiment::{
     AttackSpec, CheckpointAt, DEFAULT_MAX_TRIALS, Experiment, MajoritySpec, Method, RunOptions,
@@ -23,7 +24,6 @@ use crate::report::shard::ShardFile;
 use crate::report::{self, table, to_csv, to_json};
 use crate::sim::checkpoint;
 use crate::sim::pow_source::SIM_BITS;
-use crate::sim::weighted::MIN_ESS;
 use crate::stats::CiMethod;
 
 /// The attacks.
@@ -71,9 +71,10 @@ pub struct SimulateArgs {
     /// exactly once all merchants have accepted (slower; for validation; needs --give-up).
     #[arg(long)]
     pub walk: bool,
-    /// Confidence interval method.
-    #[arg(long, value_enum, default_value = "wilson")]
-    pub ci: CiMethod,
+    /// Confidence interval method of plain Monte Carlo cells (importance-sampled cells
+    /// always get normal intervals) [default: wilson].
+    #[arg(long, value_enum)]
+    pub ci: Option<CiMethod>,
     /// Confidence level of the intervals.
     #[arg(long, default_value_t = 0.95)]
     pub confidence: f64,
@@ -83,7 +84,7 @@ pub struct SimulateArgs {
     /// Also write reversal.csv and manifest.json into this folder.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// No progress bar.
+    /// No progress bar and no informational messages (warnings and errors still print).
     #[arg(long)]
     pub quiet: bool,
     /// Network, merchant and Finney/race/Vector76 options.
@@ -253,7 +254,7 @@ fn experiment(args: &SimulateArgs) -> anyhow::Result<Experiment> {
             None => args.trials,
         },
         seed: args.seed,
-        ci: args.ci,
+        ci: args.ci.unwrap_or(CiMethod::Wilson),
         confidence: args.confidence,
         sampling: Sampling {
             method: args.method,
@@ -293,27 +294,41 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
         checkpoint,
         interrupt: Some(common::interrupt_flag()),
     };
-    let outcome = common::with_pool(threads, || exp.run_with(&opts, &bar))??;
+    let command = common::command_line();
+    let outcome = common::with_pool(threads, || exp.run_with(&opts, &bar))?
+        .map_err(|e| interrupted_context(e, out_dir.as_deref(), shard, &command))?;
     bar.finish();
+    // Whether --resume found a checkpoint matters to the result's provenance: said even
+    // under --quiet, as before.
     if outcome.resumed_trials > 0 {
         eprintln!(
             "resumed from the checkpoint: {} trials were already done",
             outcome.resumed_trials
         );
     }
-    warn_low_ess(&outcome.rows);
-    let command = common::command_line();
+    // Warnings print whatever --quiet says.
+    if let Some(w) = warnings::low_ess(&outcome.rows) {
+        eprintln!("warning: {w}");
+    }
+    if let Some(w) = warnings::trial_cap(&exp, &outcome.rows, "--max-trials") {
+        eprintln!("warning: {w}");
+    }
+    if let Some(note) = ci_note(args.ci, &outcome.rows) {
+        eprintln!("note: {note}");
+    }
     if let (Some(s), Some(dir)) = (shard, &out_dir) {
         let file = ShardFile::new(&exp, &outcome, s, threads, &command)?;
         let path = report::shard::write(dir, &file)?;
         report::remove_checkpoint(dir, shard);
-        eprintln!(
-            "wrote shard {}/{} to '{}'; when all {} are done: dslab merge FOLDERS... --out DIR",
-            s.0 + 1,
-            s.1,
-            path.display(),
-            s.1
-        );
+        if !args.quiet {
+            eprintln!(
+                "wrote shard {}/{} to '{}'; when all {} are done: dslab merge FOLDERS... --out DIR",
+                s.0 + 1,
+                s.1,
+                path.display(),
+                s.1
+            );
+        }
         return Ok(());
     }
     let stdout = match args.format {
@@ -329,52 +344,94 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Importance-sampling rows whose effective sample size is too small for their interval
-/// to be trusted (e.g. a poor --tilt, or too few trials).
-fn warn_low_ess(rows: &[report::ReversalRow]) {
-    let low: Vec<String> = rows
-        .iter()
-        .filter(|r| r.ess.is_some_and(|e| e < MIN_ESS) && r.probability < 1.0)
-        .map(|r| format!("q={} z={}", r.q, r.z))
-        .collect();
-    if !low.is_empty() {
-        eprintln!(
-            "warning: effective sample size below {MIN_ESS} at {}: these importance-sampling \
-             intervals are unreliable; run more trials or keep the default --tilt",
-            low.join(", ")
-        );
+/// An interrupted run says where its checkpoint is and the command that continues it (the
+/// same command line plus `--resume`); other errors pass through.
+fn interrupted_context(
+    e: anyhow::Error,
+    out_dir: Option<&std::path::Path>,
+    shard: Option<(u64, u64)>,
+    command: &str,
+) -> anyhow::Error {
+    if e.downcast_ref::<crate::error::Interrupted>().is_none() {
+        return e;
     }
+    let Some(dir) = out_dir else {
+        return e.context(
+            "nothing was saved: without --out there is no checkpoint; \
+             run with --out DIR to be able to continue an interrupted run",
+        );
+    };
+    let again = if command.split(' ').any(|a| a == "--resume") {
+        command.to_string()
+    } else {
+        format!("{command} --resume")
+    };
+    e.context(format!(
+        "the checkpoint is saved in '{}': continue with `{again}`",
+        dir.join(checkpoint::file_name(shard)).display()
+    ))
 }
 
-/// The line under the attack description: how many trials, which estimator, which intervals.
+/// The shares q with an importance-sampled cell, in row order, each once.
+fn is_shares(rows: &[report::ReversalRow]) -> Vec<String> {
+    let mut qs: Vec<String> = Vec::new();
+    for r in rows.iter().filter(|r| r.method == "is") {
+        let q = r.q.to_string();
+        if !qs.contains(&q) {
+            qs.push(q);
+        }
+    }
+    qs
+}
+
+/// `--ci` chosen explicitly while some cell was importance-sampled: those cells' intervals
+/// are normal ones (a weighted estimate has no binomial interval), so say so.
+fn ci_note(ci: Option<CiMethod>, rows: &[report::ReversalRow]) -> Option<String> {
+    let ci = ci?;
+    let qs = is_shares(rows);
+    (!qs.is_empty()).then(|| {
+        format!(
+            "--ci {} applies to plain Monte Carlo cells only; the importance-sampled ones \
+             (q = {}) have normal intervals (the method column says is)",
+            ci.name(),
+            qs.join(", ")
+        )
+    })
+}
+
+/// The line under the attack description: how many trials, which estimator, which
+/// intervals, and what the `exact` column is (for network attacks the line above says it:
+/// the zero-latency limit).
 fn sampling_line(exp: &Experiment, rows: &[report::ReversalRow]) -> String {
     let count = match exp.sampling.rel_error {
         Some(e) => format!(
-            "until every interval is within ±{}% of its estimate (at most {} trials per q)",
-            e * 100.0,
+            "until every interval is within ±{} of its estimate (at most {} trials per q)",
+            warnings::target_percent(e),
             exp.trials
         ),
         None => format!("{} trials per q", exp.trials),
     };
-    let is_qs: Vec<String> = rows
-        .iter()
-        .filter(|r| r.method == "is" && r.z == exp.zs[0])
-        .map(|r| r.q.to_string())
-        .collect();
+    let is_qs = is_shares(rows);
+    let level = exp.confidence * 100.0;
     let method = if is_qs.is_empty() {
-        format!("{} {}% intervals", exp.ci.name(), exp.confidence * 100.0)
+        format!("{} {level}% intervals", exp.ci.name())
+    } else if rows.iter().all(|r| r.method == "is") {
+        format!("importance sampling (normal {level}% intervals)")
     } else {
         format!(
-            "importance sampling for q = {} (normal {}% intervals), otherwise {} intervals",
+            "importance sampling for q = {} (normal {level}% intervals), otherwise {} {level}% \
+             intervals",
             is_qs.join(", "),
-            exp.confidence * 100.0,
             exp.ci.name()
         )
     };
-    format!(
-        "{count}, seed {}, {method}; exact = closed form, same convention",
-        exp.seed
-    )
+    let exact = match exp.attack {
+        AttackSpec::Majority(_) | AttackSpec::MajorityPow { .. } => {
+            "; exact = closed form, same convention"
+        }
+        _ => "",
+    };
+    format!("{count}, seed {}, {method}{exact}", exp.seed)
 }
 
 /// The terminal table: q, z, estimate, interval, closed form (+ blocks for q > 1/2).
