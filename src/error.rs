@@ -17,6 +17,17 @@ impl UsageError {
     }
 }
 
+impl UsageError {
+    /// The same error about `to` when it is about `from` (a message starting `from '`), e.g.
+    /// a file key renamed to the command-line flag that set its value; else `None`.
+    pub fn renamed(&self, from: &str, to: &str) -> Option<UsageError> {
+        self.0
+            .strip_prefix(from)
+            .filter(|rest| rest.starts_with(" '"))
+            .map(|rest| UsageError(format!("{to}{rest}")))
+    }
+}
+
 /// Shorthand: `Err(usage("--q", v, "give values in [0, 1]"))`.
 pub fn usage(what: &str, value: impl std::fmt::Display, fix: &str) -> anyhow::Error {
     UsageError::new(what, value, fix).into()

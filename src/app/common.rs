@@ -60,6 +60,56 @@ impl ConventionArgs {
     }
 }
 
+/// What a trial-count flag accepts, for its error message.
+const COUNT_FORMS: &str = "give a whole number of trials: digits (1000000) or scientific \
+     notation that is a whole number (1e6, 2.5e6)";
+
+/// Parse a trial count (`--trials`, `--max-trials`): plain digits, or scientific notation
+/// whose value is a whole number (`1e6`, `2.5e6`, `1E+7`). The value is computed exactly
+/// from the decimal digits, never through floating point. For clap's `value_parser`, which
+/// names the flag and the value in front of the message (exit code 2).
+pub fn trial_count(s: &str) -> Result<u64, String> {
+    let bad = || COUNT_FORMS.to_string();
+    let too_big = || format!("at most {} trials", u64::MAX);
+    let (mantissa, exp) = match s.split_once(['e', 'E']) {
+        Some((m, e)) => {
+            let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad());
+            }
+            (m, e.parse::<i64>().map_err(|_| bad())?)
+        }
+        None => (s, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all_digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    // A decimal point needs scientific notation (2.5e6): "2.5" or "100.0" are refused.
+    let point_ok = frac.is_empty() && !mantissa.contains('.') || s.contains(['e', 'E']);
+    if int.is_empty() && frac.is_empty() || !all_digits(int) || !all_digits(frac) || !point_ok {
+        return Err(bad());
+    }
+    // value = digits × 10^shift, with digits = int followed by frac.
+    let mut digits = format!("{int}{frac}");
+    let mut shift = exp - frac.len() as i64;
+    while shift < 0 && digits.ends_with('0') {
+        digits.pop();
+        shift += 1;
+    }
+    if shift < 0 {
+        return Err(format!("{s} is not a whole number; {COUNT_FORMS}"));
+    }
+    let digits = digits.trim_start_matches('0');
+    if digits.is_empty() {
+        return Ok(0);
+    }
+    let base: u64 = digits.parse().map_err(|_| too_big())?;
+    let scale = u32::try_from(shift)
+        .ok()
+        .and_then(|e| 10u64.checked_pow(e))
+        .ok_or_else(too_big)?;
+    base.checked_mul(scale).ok_or_else(too_big)
+}
+
 /// Parse a probability-like flag value in the open interval (0, 1).
 pub fn open_unit(flag: &str, v: f64, what: &str) -> anyhow::Result<f64> {
     if v > 0.0 && v < 1.0 {
@@ -167,4 +217,52 @@ pub fn interrupt_flag() -> &'static std::sync::atomic::AtomicBool {
         });
     });
     &INTERRUPTED
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trial_count;
+
+    #[test]
+    fn trial_counts_accept_digits_and_whole_scientific_notation() {
+        for (text, n) in [
+            ("1000000", 1_000_000),
+            ("0", 0),
+            ("1e6", 1_000_000),
+            ("1E6", 1_000_000),
+            ("2.5e6", 2_500_000),
+            ("1e+7", 10_000_000),
+            ("25000e-3", 25),
+            (".5e1", 5),
+            ("3.e2", 300),
+            ("18446744073709551615", u64::MAX),
+            ("1e19", 10_000_000_000_000_000_000),
+        ] {
+            assert_eq!(trial_count(text), Ok(n), "{text}");
+        }
+        for text in [
+            "",
+            "1e",
+            "e6",
+            "abc",
+            "-5",
+            "1.5",
+            "100.0",
+            "2.5e0",
+            "1e-1",
+            "1e6x",
+            "1,000",
+            "1e1.5",
+            "2e19",
+            "1e20",
+            "99999999999999999999",
+            ".",
+            ".e3",
+            "+5",
+            "1 000",
+        ] {
+            let err = trial_count(text).expect_err(text);
+            assert!(err.contains("trials"), "{text}: {err}");
+        }
+    }
 }

@@ -26,9 +26,10 @@ pub struct ModelArgs {
     /// Closed form to evaluate.
     #[arg(long, value_enum, default_value = "exact")]
     pub model: ModelName,
-    /// For time-conditional: observed / expected time of the z blocks.
-    #[arg(long, default_value_t = 1.0)]
-    pub kappa: f64,
+    /// For --model time-conditional only: observed / expected time of the z blocks
+    /// [default: 1].
+    #[arg(long)]
+    pub kappa: Option<f64>,
     /// Counting convention.
     #[command(flatten)]
     pub convention: ConventionArgs,
@@ -38,18 +39,27 @@ impl ModelArgs {
     /// The model and its convention. Nakamoto's formula is defined in the classical
     /// convention, so that is its default; the other models default to first-seen, k = 0.
     pub fn resolve(&self) -> anyhow::Result<(Model, Convention)> {
-        let model = match self.model {
-            ModelName::Exact => Model::Exact,
-            ModelName::Nakamoto => Model::Nakamoto,
-            ModelName::TimeConditional => {
-                if !(self.kappa.is_finite() && self.kappa > 0.0) {
+        let model = match (self.model, self.kappa) {
+            (ModelName::Exact | ModelName::Nakamoto, Some(k)) => {
+                return Err(usage(
+                    "--kappa",
+                    k,
+                    "κ is used by --model time-conditional only; add --model time-conditional \
+                     or drop --kappa",
+                ));
+            }
+            (ModelName::Exact, None) => Model::Exact,
+            (ModelName::Nakamoto, None) => Model::Nakamoto,
+            (ModelName::TimeConditional, kappa) => {
+                let kappa = kappa.unwrap_or(1.0);
+                if !(kappa.is_finite() && kappa > 0.0) {
                     return Err(usage(
                         "--kappa",
-                        self.kappa,
+                        kappa,
                         "use a positive ratio, e.g. 1 or 2.5",
                     ));
                 }
-                Model::TimeConditional { kappa: self.kappa }
+                Model::TimeConditional { kappa }
             }
         };
         let default = match model {
@@ -80,18 +90,36 @@ pub struct ExactArgs {
     pub format: Format,
 }
 
-/// One closed-form value.
-#[derive(Debug, Serialize)]
-struct ExactRow {
+/// One closed-form value. `G` is how the give-up deficit is written: a number or `null`
+/// (never) in JSON, the number or `never` in CSV, as in `reversal.csv`.
+#[derive(Clone, Debug, Serialize)]
+struct ExactRow<G = Option<u32>> {
     model: &'static str,
     q: f64,
     z: u32,
     premined: u32,
     tie: String,
     kappa: Option<f64>,
-    give_up: String,
+    give_up: G,
     probability: f64,
     log10_probability: f64,
+}
+
+impl ExactRow {
+    /// The row for CSV: give-up as the deficit or `never`.
+    fn for_csv(&self) -> ExactRow<String> {
+        ExactRow {
+            model: self.model,
+            q: self.q,
+            z: self.z,
+            premined: self.premined,
+            tie: self.tie.clone(),
+            kappa: self.kappa,
+            give_up: self.give_up.map_or("never".into(), |d| d.to_string()),
+            probability: self.probability,
+            log10_probability: self.log10_probability,
+        }
+    }
 }
 
 /// Run `dslab exact`.
@@ -128,14 +156,14 @@ pub fn run(args: ExactArgs) -> anyhow::Result<()> {
                     Model::TimeConditional { kappa } => Some(kappa),
                     _ => None,
                 },
-                give_up: args.give_up.map_or("never".into(), |d| d.to_string()),
+                give_up: args.give_up,
                 probability: p.value,
                 log10_probability: p.log10,
             });
         }
     }
     let out = match args.format {
-        Format::Csv => to_csv(&rows)?,
+        Format::Csv => to_csv(&rows.iter().map(ExactRow::for_csv).collect::<Vec<_>>())?,
         Format::Json => to_json(&rows)?,
         Format::Table => render_table(&rows, &qs, &zs, model, conv),
     };
@@ -154,7 +182,7 @@ fn render_table(
     if let Model::TimeConditional { kappa } = model {
         head.push_str(&format!(", kappa = {kappa}"));
     }
-    if let Some(g) = rows.first().map(|r| &r.give_up).filter(|g| *g != "never") {
+    if let Some(g) = rows.first().and_then(|r| r.give_up) {
         head.push_str(&format!(", attacker gives up {g} blocks behind"));
     }
     let labels: Vec<String> = qs.iter().map(|q| format!("q={q}")).collect();

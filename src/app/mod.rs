@@ -11,6 +11,7 @@ pub mod plot;
 pub mod progress;
 pub mod run;
 pub mod simulate;
+pub mod warnings;
 
 use crate::cli::{Cli, Command};
 

@@ -13,6 +13,7 @@ use clap::Args;
 use super::common;
 use super::plot::{is_hidden, write_figures};
 use super::progress::Bar;
+use super::warnings;
 use crate::error::usage;
 use crate::experiment::{AttackSpec, CheckpointAt, Experiment, Outcome, RunOptions};
 use crate::net::NetExperiment;
@@ -37,8 +38,9 @@ pub struct RunArgs {
     /// Folder to write the reports into (one subfolder per scenario, plus README.md).
     #[arg(long, value_name = "DIR", default_value = "reports")]
     pub out: PathBuf,
-    /// Trials per q, replacing every scenario's `trials`.
-    #[arg(long, value_name = "N")]
+    /// Trials per q (digits or whole scientific notation: 1000000, 1e6), replacing every
+    /// scenario's `trials` (a `rel_error` scenario's `max_trials` cap).
+    #[arg(long, value_name = "N", value_parser = common::trial_count)]
     pub trials: Option<u64>,
     /// Master seed, replacing every scenario's `seed`.
     #[arg(long, value_name = "S")]
@@ -49,7 +51,8 @@ pub struct RunArgs {
     /// Smoke run in seconds: at most 20000 trials per q (numbers are rough).
     #[arg(long)]
     pub quick: bool,
-    /// No progress bar and no messages on stderr (errors still go there).
+    /// No progress bar and no informational messages on stderr (warnings and errors still
+    /// go there).
     #[arg(long)]
     pub quiet: bool,
     /// Continue an interrupted run from the checkpoints it left in --out
@@ -120,6 +123,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         let outcome = common::with_pool(threads, || exp.run_with(&opts, &bar))?
             .map_err(|e| interrupted_context(e, &finished, &scenarios[i..], &command))?;
         bar.finish();
+        // A warning prints whatever --quiet says.
+        let raise = "max_trials in the scenario file or pass --trials N";
+        if let Some(w) = warnings::trial_cap(exp, &outcome.rows, raise) {
+            eprintln!("warning: {label}: {w}");
+        }
         if outcome.resumed_trials > 0 {
             say(format!(
                 "{label}: resumed, {} trials were already done",

@@ -6,7 +6,8 @@ use clap::{Args, ValueEnum};
 
 use super::common::{self, ConventionArgs, Format};
 use super::progress::Bar;
-use crate::error::usage;
+use super::warnings;
+use crate::error::{UsageError, usage};
 use crate::experiment::{
     AttackSpec, CheckpointAt, DEFAULT_MAX_TRIALS, Experiment, MajoritySpec, Method, RunOptions,
     Sampling,
@@ -23,7 +24,6 @@ use crate::report::shard::ShardFile;
 use crate::report::{self, table, to_csv, to_json};
 use crate::sim::checkpoint;
 use crate::sim::pow_source::SIM_BITS;
-use crate::sim::weighted::MIN_ESS;
 use crate::stats::CiMethod;
 
 /// The attacks.
@@ -51,8 +51,8 @@ pub struct SimulateArgs {
     /// Confirmations: a range (0..10, inclusive) or a list (0,1,6).
     #[arg(long, default_value = "0..10")]
     pub z: String,
-    /// Trials per q.
-    #[arg(long, default_value_t = 1_000_000)]
+    /// Trials per q: digits or whole scientific notation (1000000, 1e6, 2.5e6).
+    #[arg(long, default_value = "1000000", value_parser = common::trial_count)]
     pub trials: u64,
     /// Master seed: the same seed gives the same output on any thread count.
     #[arg(long, default_value_t = 1)]
@@ -71,9 +71,10 @@ pub struct SimulateArgs {
     /// exactly once all merchants have accepted (slower; for validation; needs --give-up).
     #[arg(long)]
     pub walk: bool,
-    /// Confidence interval method.
-    #[arg(long, value_enum, default_value = "wilson")]
-    pub ci: CiMethod,
+    /// Confidence interval method of plain Monte Carlo cells (importance-sampled cells
+    /// always get normal intervals) [default: wilson].
+    #[arg(long, value_enum)]
+    pub ci: Option<CiMethod>,
     /// Confidence level of the intervals.
     #[arg(long, default_value_t = 0.95)]
     pub confidence: f64,
@@ -83,7 +84,7 @@ pub struct SimulateArgs {
     /// Also write reversal.csv and manifest.json into this folder.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// No progress bar.
+    /// No progress bar and no informational messages (warnings and errors still print).
     #[arg(long)]
     pub quiet: bool,
     /// Network, merchant and Finney/race/Vector76 options.
@@ -98,8 +99,8 @@ pub struct SimulateArgs {
     /// (or --max-trials); replaces --trials.
     #[arg(long, value_name = "E", conflicts_with = "trials")]
     pub rel_error: Option<f64>,
-    /// Trial cap per q for --rel-error [default: 100000000].
-    #[arg(long, value_name = "N", requires = "rel_error")]
+    /// Trial cap per q for --rel-error, e.g. 1e8 [default: 100000000].
+    #[arg(long, value_name = "N", requires = "rel_error", value_parser = common::trial_count)]
     pub max_trials: Option<u64>,
     /// Attacker share importance sampling draws blocks with until the merchants accept
     /// [default: 0.5, the best single tilt; see docs/rare-events.md].
@@ -253,7 +254,7 @@ fn experiment(args: &SimulateArgs) -> anyhow::Result<Experiment> {
             None => args.trials,
         },
         seed: args.seed,
-        ci: args.ci,
+        ci: args.ci.unwrap_or(CiMethod::Wilson),
         confidence: args.confidence,
         sampling: Sampling {
             method: args.method,
@@ -293,27 +294,41 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
         checkpoint,
         interrupt: Some(common::interrupt_flag()),
     };
-    let outcome = common::with_pool(threads, || exp.run_with(&opts, &bar))??;
+    let command = common::command_line();
+    let outcome = common::with_pool(threads, || exp.run_with(&opts, &bar))?
+        .map_err(|e| interrupted_context(e, out_dir.as_deref(), shard, &command))?;
     bar.finish();
+    // Whether --resume found a checkpoint matters to the result's provenance: said even
+    // under --quiet, as before.
     if outcome.resumed_trials > 0 {
         eprintln!(
             "resumed from the checkpoint: {} trials were already done",
             outcome.resumed_trials
         );
     }
-    warn_low_ess(&outcome.rows);
-    let command = common::command_line();
+    // Warnings print whatever --quiet says.
+    if let Some(w) = warnings::low_ess(&outcome.rows) {
+        eprintln!("warning: {w}");
+    }
+    if let Some(w) = warnings::trial_cap(&exp, &outcome.rows, "--max-trials") {
+        eprintln!("warning: {w}");
+    }
+    if let Some(note) = ci_note(args.ci, &outcome.rows) {
+        eprintln!("note: {note}");
+    }
     if let (Some(s), Some(dir)) = (shard, &out_dir) {
         let file = ShardFile::new(&exp, &outcome, s, threads, &command)?;
         let path = report::shard::write(dir, &file)?;
         report::remove_checkpoint(dir, shard);
-        eprintln!(
-            "wrote shard {}/{} to '{}'; when all {} are done: dslab merge FOLDERS... --out DIR",
-            s.0 + 1,
-            s.1,
-            path.display(),
-            s.1
-        );
+        if !args.quiet {
+            eprintln!(
+                "wrote shard {}/{} to '{}'; when all {} are done: dslab merge FOLDERS... --out DIR",
+                s.0 + 1,
+                s.1,
+                path.display(),
+                s.1
+            );
+        }
         return Ok(());
     }
     let stdout = match args.format {
@@ -329,52 +344,94 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Importance-sampling rows whose effective sample size is too small for their interval
-/// to be trusted (e.g. a poor --tilt, or too few trials).
-fn warn_low_ess(rows: &[report::ReversalRow]) {
-    let low: Vec<String> = rows
-        .iter()
-        .filter(|r| r.ess.is_some_and(|e| e < MIN_ESS) && r.probability < 1.0)
-        .map(|r| format!("q={} z={}", r.q, r.z))
-        .collect();
-    if !low.is_empty() {
-        eprintln!(
-            "warning: effective sample size below {MIN_ESS} at {}: these importance-sampling \
-             intervals are unreliable; run more trials or keep the default --tilt",
-            low.join(", ")
-        );
+/// An interrupted run says where its checkpoint is and the command that continues it (the
+/// same command line plus `--resume`); other errors pass through.
+fn interrupted_context(
+    e: anyhow::Error,
+    out_dir: Option<&std::path::Path>,
+    shard: Option<(u64, u64)>,
+    command: &str,
+) -> anyhow::Error {
+    if e.downcast_ref::<crate::error::Interrupted>().is_none() {
+        return e;
     }
+    let Some(dir) = out_dir else {
+        return e.context(
+            "nothing was saved: without --out there is no checkpoint; \
+             run with --out DIR to be able to continue an interrupted run",
+        );
+    };
+    let again = if command.split(' ').any(|a| a == "--resume") {
+        command.to_string()
+    } else {
+        format!("{command} --resume")
+    };
+    e.context(format!(
+        "the checkpoint is saved in '{}': continue with `{again}`",
+        dir.join(checkpoint::file_name(shard)).display()
+    ))
 }
 
-/// The line under the attack description: how many trials, which estimator, which intervals.
+/// The shares q with an importance-sampled cell, in row order, each once.
+fn is_shares(rows: &[report::ReversalRow]) -> Vec<String> {
+    let mut qs: Vec<String> = Vec::new();
+    for r in rows.iter().filter(|r| r.method == "is") {
+        let q = r.q.to_string();
+        if !qs.contains(&q) {
+            qs.push(q);
+        }
+    }
+    qs
+}
+
+/// `--ci` chosen explicitly while some cell was importance-sampled: those cells' intervals
+/// are normal ones (a weighted estimate has no binomial interval), so say so.
+fn ci_note(ci: Option<CiMethod>, rows: &[report::ReversalRow]) -> Option<String> {
+    let ci = ci?;
+    let qs = is_shares(rows);
+    (!qs.is_empty()).then(|| {
+        format!(
+            "--ci {} applies to plain Monte Carlo cells only; the importance-sampled ones \
+             (q = {}) have normal intervals (the method column says is)",
+            ci.name(),
+            qs.join(", ")
+        )
+    })
+}
+
+/// The line under the attack description: how many trials, which estimator, which
+/// intervals, and what the `exact` column is (for network attacks the line above says it:
+/// the zero-latency limit).
 fn sampling_line(exp: &Experiment, rows: &[report::ReversalRow]) -> String {
     let count = match exp.sampling.rel_error {
         Some(e) => format!(
-            "until every interval is within ±{}% of its estimate (at most {} trials per q)",
-            e * 100.0,
+            "until every interval is within ±{} of its estimate (at most {} trials per q)",
+            warnings::target_percent(e),
             exp.trials
         ),
         None => format!("{} trials per q", exp.trials),
     };
-    let is_qs: Vec<String> = rows
-        .iter()
-        .filter(|r| r.method == "is" && r.z == exp.zs[0])
-        .map(|r| r.q.to_string())
-        .collect();
+    let is_qs = is_shares(rows);
+    let level = exp.confidence * 100.0;
     let method = if is_qs.is_empty() {
-        format!("{} {}% intervals", exp.ci.name(), exp.confidence * 100.0)
+        format!("{} {level}% intervals", exp.ci.name())
+    } else if rows.iter().all(|r| r.method == "is") {
+        format!("importance sampling (normal {level}% intervals)")
     } else {
         format!(
-            "importance sampling for q = {} (normal {}% intervals), otherwise {} intervals",
+            "importance sampling for q = {} (normal {level}% intervals), otherwise {} {level}% \
+             intervals",
             is_qs.join(", "),
-            exp.confidence * 100.0,
             exp.ci.name()
         )
     };
-    format!(
-        "{count}, seed {}, {method}; exact = closed form, same convention",
-        exp.seed
-    )
+    let exact = match exp.attack {
+        AttackSpec::Majority(_) | AttackSpec::MajorityPow { .. } => {
+            "; exact = closed form, same convention"
+        }
+        _ => "",
+    };
+    format!("{count}, seed {}, {method}{exact}", exp.seed)
 }
 
 /// The terminal table: q, z, estimate, interval, closed form (+ blocks for q > 1/2).
@@ -644,6 +701,17 @@ impl NetArgs {
             merchant: self.merchant_spec(),
             sweep: self.sweep.as_deref().map(parse_sweep).transpose()?,
         };
+        // The values before any sweep first, so that an error about a value set by a flag
+        // names that flag; `e.validate()` then checks the file values and sweep points.
+        let base = e
+            .network
+            .validate()
+            .and_then(|()| e.merchant.validate(&e.network))
+            .and_then(|()| match &e.attack {
+                NetAttack::Race(r) => r.validate(),
+                _ => Ok(()),
+            });
+        base.map_err(|err| self.name_the_flag(err))?;
         e.validate()?;
         Ok(match e.attack {
             NetAttack::Finney(_) => AttackSpec::Finney(e),
@@ -651,6 +719,70 @@ impl NetArgs {
             NetAttack::Vector76(_) => AttackSpec::Vector76(e),
             NetAttack::Majority { .. } => AttackSpec::MajorityNet(e),
         })
+    }
+}
+
+impl NetArgs {
+    /// The file keys the network flags set, with the flag and whether it was given.
+    fn flag_keys(&self) -> [(&'static str, &'static str, bool); 11] {
+        [
+            ("network.rbf_share", "--rbf-share", self.rbf_share.is_some()),
+            (
+                "network.block_interval",
+                "--block-interval",
+                self.block_interval.is_some(),
+            ),
+            ("network.nodes", "--nodes", self.nodes.is_some()),
+            ("network.miners", "--miners", self.miners.is_some()),
+            (
+                "network.link_latency",
+                "--link-latency",
+                self.link_latency.is_some(),
+            ),
+            (
+                "network.block_hop_delay",
+                "--block-hop-delay",
+                self.block_hop_delay.is_some(),
+            ),
+            (
+                "network.topologies",
+                "--topologies",
+                self.topologies.is_some(),
+            ),
+            (
+                "merchant.listening_period",
+                "--listening-period",
+                self.listening_period.is_some(),
+            ),
+            (
+                "merchant.peers",
+                "--merchant-peers",
+                self.merchant_peers.is_some(),
+            ),
+            (
+                "race.replace_after",
+                "--replace-after",
+                self.replace_after.is_some(),
+            ),
+            (
+                "race.conflict_delay",
+                "--conflict-delay",
+                self.conflict_delay.is_some(),
+            ),
+        ]
+    }
+
+    /// An error about a file key whose value came from a flag names the flag instead (the
+    /// key stays for values from a `--network` file or defaults).
+    fn name_the_flag(&self, err: anyhow::Error) -> anyhow::Error {
+        let Some(usage_err) = err.downcast_ref::<UsageError>() else {
+            return err;
+        };
+        self.flag_keys()
+            .into_iter()
+            .filter(|(_, _, given)| *given)
+            .find_map(|(key, flag, _)| usage_err.renamed(key, flag))
+            .map_or(err, anyhow::Error::from)
     }
 }
 

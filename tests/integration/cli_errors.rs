@@ -102,3 +102,174 @@ fn confirmations_beyond_the_search_cap_are_not_called_never() {
     assert!(rows[0][note].starts_with("more than"), "{out}");
     assert!(rows[1][note].starts_with("never"), "{out}");
 }
+
+#[test]
+fn kappa_is_refused_where_no_model_uses_it() {
+    fails_with_2(
+        &["exact", "--kappa", "2"],
+        &["--kappa", "'2'", "--model time-conditional"],
+    );
+    fails_with_2(
+        &["exact", "--model", "nakamoto", "--kappa", "1"],
+        &["--kappa", "time-conditional"],
+    );
+    fails_with_2(
+        &[
+            "confirmations",
+            "--q",
+            "0.1",
+            "--risk",
+            "0.001",
+            "--kappa",
+            "2",
+        ],
+        &["--kappa", "time-conditional"],
+    );
+    fails_with_2(
+        &["exact", "--model", "time-conditional", "--kappa", "-1"],
+        &["--kappa", "-1", "positive"],
+    );
+    // Where it applies, κ changes the answer (κ = 1 is the default).
+    let tc = |kappa: Option<&str>| {
+        let mut args = vec![
+            "exact",
+            "--model",
+            "time-conditional",
+            "--q",
+            "0.1",
+            "--z",
+            "3",
+        ];
+        if let Some(k) = kappa {
+            args.extend(["--kappa", k]);
+        }
+        args.extend(["--format", "csv"]);
+        crate::util::stdout_of(&args)
+    };
+    assert_eq!(tc(None), tc(Some("1")));
+    assert_ne!(tc(None), tc(Some("2")));
+}
+
+#[test]
+fn trial_counts_take_whole_scientific_notation_and_say_what_is_accepted() {
+    let run = |trials: &str| {
+        crate::util::stdout_of(&[
+            "simulate", "--q", "0.3", "--z", "0..2", "--trials", trials, "--quiet", "--format",
+            "csv",
+        ])
+    };
+    // 1e4 is 10000 exactly: the same run, byte for byte.
+    assert_eq!(run("1e4"), run("10000"));
+    let (h, rows) = crate::util::parse_csv(&run("2.5e4"));
+    assert_eq!(crate::util::column(&h, &rows, "trials")[0], 25_000.0);
+    let capped = crate::util::stdout_of(&[
+        "simulate",
+        "--q",
+        "0.3",
+        "--z",
+        "0",
+        "--rel-error",
+        "0.5",
+        "--max-trials",
+        "1E5",
+        "--quiet",
+    ]);
+    assert!(capped.contains("at most 100000 trials per q"), "{capped}");
+
+    let accepted = "1e6, 2.5e6";
+    for bad in ["1e6x", "2.5", "1.5e0", "1e-3", "1,000", "1e30"] {
+        fails_with_2(&["simulate", "--trials", bad], &["--trials", bad, "trials"]);
+    }
+    fails_with_2(
+        &["simulate", "--trials", "abc"],
+        &["--trials", "abc", accepted],
+    );
+    fails_with_2(
+        &["simulate", "--rel-error", "0.1", "--max-trials", "1e6.5"],
+        &["--max-trials", "1e6.5", accepted],
+    );
+    fails_with_2(
+        &["run", "--trials", "2.5e0"],
+        &["--trials", "2.5e0", accepted],
+    );
+}
+
+#[test]
+fn network_flag_errors_name_the_flag_and_file_errors_the_key() {
+    // The value typed on the command line: the flag.
+    for (flag, value) in [
+        ("--listening-period", "-5"),
+        ("--block-interval", "0"),
+        ("--link-latency", "-1"),
+        ("--rbf-share", "2"),
+        ("--miners", "0"),
+        ("--topologies", "0"),
+        ("--nodes", "5"),
+        ("--merchant-peers", "0"),
+    ] {
+        let arg = format!("{flag}={value}");
+        let out = dslab()
+            .args(["simulate", "--attack", "finney", &arg])
+            .output()
+            .expect("dslab runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{arg}: {err}");
+        assert!(err.contains(&format!("{flag} '{value}'")), "{arg}: {err}");
+        assert!(
+            !err.contains("network.") && !err.contains("merchant."),
+            "{err}"
+        );
+    }
+    fails_with_2(
+        &["simulate", "--attack", "race", "--replace-after=-1"],
+        &["--replace-after '-1'"],
+    );
+    fails_with_2(
+        &[
+            "simulate",
+            "--attack",
+            "race",
+            "--race-variant",
+            "first-seen",
+            "--conflict-delay=-2",
+        ],
+        &["--conflict-delay '-2'"],
+    );
+    // A bad sweep value is named by the key typed in --sweep, even beside a good flag.
+    fails_with_2(
+        &[
+            "simulate",
+            "--attack",
+            "finney",
+            "--listening-period",
+            "5",
+            "--sweep",
+            "merchant.listening_period=0,-1",
+        ],
+        &["merchant.listening_period '-1'"],
+    );
+    // The value from a file: the file key.
+    let dir = tempfile::tempdir().unwrap();
+    let net = dir.path().join("net.toml");
+    std::fs::write(&net, "block_hop_delay = -1\n").unwrap();
+    let net = net.to_str().unwrap();
+    fails_with_2(
+        &["simulate", "--attack", "finney", "--network", net],
+        &["network.block_hop_delay '-1'"],
+    );
+    let scenario = dir.path().join("fin.toml");
+    std::fs::write(
+        &scenario,
+        "attack = \"finney\"\ntrials = 100\n[merchant]\nlistening_period = -5\n",
+    )
+    .unwrap();
+    fails_with_2(
+        &[
+            "run",
+            scenario.to_str().unwrap(),
+            "--out",
+            dir.path().to_str().unwrap(),
+        ],
+        &["fin.toml", "merchant.listening_period", "-5"],
+    );
+}

@@ -7,6 +7,8 @@ mod util;
 mod analytic;
 /// Bad input: exit code 2, a message naming the flag, no partial files.
 mod cli_errors;
+/// Warnings, notes, headers and messages beside the results; machine-readable forms.
+mod cli_output;
 /// `dslab run` / `dslab plot`: the built-in lab, plots, report safety, committed reports.
 mod lab;
 /// The majority-attack simulation against the closed forms; reproducibility.

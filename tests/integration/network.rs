@@ -418,17 +418,18 @@ fn bad_network_input_exits_2_naming_the_key() {
         &["simulate", "--attack", "finney", "--network", &s(&negative)],
         "network.link_latency",
     );
+    // A value set by a flag is named by the flag (the file key names file values).
     fails_naming(
         &["simulate", "--attack", "race", "--block-hop-delay=-1"],
-        "network.block_hop_delay",
+        "--block-hop-delay '-1'",
     );
     fails_naming(
         &["simulate", "--attack", "race", "--merchant-peers", "0"],
-        "merchant.peers",
+        "--merchant-peers '0'",
     );
     fails_naming(
         &["simulate", "--attack", "race", "--listening-period=-5"],
-        "merchant.listening_period",
+        "--listening-period '-5'",
     );
     // Flags that would otherwise be silently ignored.
     fails_naming(&["simulate", "--listening-period", "5"], "--network");

@@ -1,0 +1,129 @@
+//! Warnings about results that are not what was asked for, shared by `dslab simulate` and
+//! `dslab run`. They go to stderr whatever `--quiet` says: `--quiet` drops the progress bar
+//! and informational messages only.
+
+use crate::experiment::Experiment;
+use crate::report::ReversalRow;
+use crate::sim::weighted::MIN_ESS;
+
+/// Importance-sampling rows whose effective sample size is too small for their interval
+/// to be trusted (e.g. a poor `--tilt`, or too few trials): the warning text, if any.
+pub fn low_ess(rows: &[ReversalRow]) -> Option<String> {
+    let low: Vec<String> = rows
+        .iter()
+        .filter(|r| r.ess.is_some_and(|e| e < MIN_ESS) && r.probability < 1.0)
+        .map(|r| format!("{} z={}", cell_name(r), r.z))
+        .collect();
+    (!low.is_empty()).then(|| {
+        format!(
+            "effective sample size below {MIN_ESS} at {}: these importance-sampling \
+             intervals are unreliable; run more trials or keep the default --tilt",
+            low.join(", ")
+        )
+    })
+}
+
+/// A precision-target run (`--rel-error`, a scenario's `rel_error`) whose trial cap came
+/// before the target in some cell (`stop` = `cap`): the warning text naming each such cell
+/// (q, and the sweep value if any), its worst precision, the cap, and `raise` (what to raise
+/// to go further). `None` when every cell met its target or there was no target.
+pub fn trial_cap(exp: &Experiment, rows: &[ReversalRow], raise: &str) -> Option<String> {
+    let target = exp.sampling.rel_error?;
+    // Cells in row order; each with its worst row (largest achieved relative half-width,
+    // and a row with no reversal yet, whose precision is undefined, worst of all).
+    let mut cells: Vec<(String, &ReversalRow)> = Vec::new();
+    for r in rows.iter().filter(|r| r.stop == "cap") {
+        let name = cell_name(r);
+        match cells.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, worst)) => {
+                if precision_key(r) > precision_key(worst) {
+                    *worst = r;
+                }
+            }
+            None => cells.push((name, r)),
+        }
+    }
+    if cells.is_empty() {
+        return None;
+    }
+    let reached: Vec<String> = cells
+        .iter()
+        .map(|(name, r)| match r.rel_error {
+            None => format!("{name} saw no reversal at z={}", r.z),
+            Some(e) if e <= target => format!(
+                "{name} reached ±{} but with too few effective samples at z={} (ESS {:.0} < {MIN_ESS})",
+                percent(e),
+                r.z,
+                r.ess.unwrap_or(0.0)
+            ),
+            Some(e) => format!("{name} reached ±{} (worst, z={})", percent(e), r.z),
+        })
+        .collect();
+    // The half-width shrinks like 1/√n: the trials the worst cell would need, roughly.
+    let needed = cells
+        .iter()
+        .filter_map(|(_, r)| r.rel_error.filter(|&e| e > target))
+        .map(|e| exp.trials as f64 * (e / target).powi(2))
+        .fold(0.0, f64::max);
+    let hint = if needed > 0.0 {
+        format!(" (roughly {needed:.1e} trials per q would reach the target)")
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "the trial cap of {} per q came before the ±{} target (stop = cap in the CSV/JSON): \
+         {}; to go further, raise {raise}{hint}",
+        exp.trials,
+        target_percent(target),
+        reached.join("; ")
+    ))
+}
+
+/// `q=0.1`, or `merchant.listening_period=5 q=0.1` in a defence sweep.
+fn cell_name(r: &ReversalRow) -> String {
+    match (&r.sweep_parameter, &r.sweep_value) {
+        (Some(p), Some(v)) => format!("{p}={v} q={}", r.q),
+        _ => format!("q={}", r.q),
+    }
+}
+
+/// Orders rows from best to worst precision; no reversal yet (undefined) is worst.
+fn precision_key(r: &ReversalRow) -> f64 {
+    r.rel_error.unwrap_or(f64::INFINITY)
+}
+
+/// A precision target (a fraction the user gave) as a percentage, without floating-point
+/// noise: 0.07 → "7%", 0.001 → "0.1%".
+pub fn target_percent(x: f64) -> String {
+    let p = format!("{:.10}", x * 100.0);
+    format!("{}%", p.trim_end_matches('0').trim_end_matches('.'))
+}
+
+/// A fraction as a percentage with two significant digits: 0.0121 → "1.2%", 0.00047 →
+/// "0.047%", 0.25 → "25%".
+fn percent(x: f64) -> String {
+    let p = x * 100.0;
+    let decimals = if p > 0.0 && p.is_finite() {
+        (1 - p.log10().floor() as i32).clamp(0, 12) as usize
+    } else {
+        1
+    };
+    format!("{p:.decimals$}%")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{percent, target_percent};
+
+    #[test]
+    fn percentages_keep_two_significant_digits() {
+        assert_eq!(percent(0.0121), "1.2%");
+        assert_eq!(percent(0.00047), "0.047%");
+        assert_eq!(percent(0.25), "25%");
+        assert_eq!(percent(0.001), "0.10%");
+        assert_eq!(percent(0.05), "5.0%");
+        assert_eq!(target_percent(0.07), "7%");
+        assert_eq!(target_percent(0.001), "0.1%");
+        assert_eq!(target_percent(0.125), "12.5%");
+    }
+}
