@@ -86,10 +86,48 @@ pub fn write_figures(dir: &Path, name: &str) -> anyhow::Result<Vec<&'static str>
     Ok(written)
 }
 
-/// The folder's name, resolving `.` and trailing separators.
+/// The scenario's name for the plot titles: the `scenario` field of the folder's
+/// `manifest.json` (a merged or copied report keeps its scenario's name whatever its
+/// folder is called), else the folder's name. `dslab simulate --out` records `simulate`
+/// there, which names no scenario, so its folder's name is used.
 fn scenario_name(dir: &Path) -> String {
+    let recorded = std::fs::read_to_string(dir.join("manifest.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|m| m.get("scenario")?.as_str().map(str::to_string))
+        .filter(|s| !s.is_empty() && s != "simulate");
+    recorded.unwrap_or_else(|| folder_name(dir))
+}
+
+/// The folder's name, resolving `.` and trailing separators.
+fn folder_name(dir: &Path) -> String {
     let resolved = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     resolved
         .file_name()
         .map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_name_the_manifest_scenario_not_the_folder() {
+        let d = tempfile::tempdir().unwrap();
+        let dir = d.path().join("merged");
+        std::fs::create_dir(&dir).unwrap();
+        assert_eq!(scenario_name(&dir), "merged", "no manifest: the folder");
+        let manifest = |scenario: &str| {
+            let json =
+                format!("{{\n  \"version\": \"0.1.0\",\n  \"scenario\": \"{scenario}\"\n}}\n");
+            std::fs::write(dir.join("manifest.json"), json).unwrap();
+        };
+        manifest("vector76");
+        assert_eq!(scenario_name(&dir), "vector76");
+        assert_eq!(scenario_name(&dir.join(".")), "vector76");
+        manifest("simulate");
+        assert_eq!(scenario_name(&dir), "merged", "simulate names no scenario");
+        std::fs::write(dir.join("manifest.json"), "not json").unwrap();
+        assert_eq!(scenario_name(&dir), "merged");
+    }
 }

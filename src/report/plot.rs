@@ -25,7 +25,10 @@ mod chart_tests;
 mod heatmap;
 mod legend;
 mod lines;
+mod ticks;
 mod units;
+
+pub use units::{sweep_axis_label, sweep_unit};
 
 use blocks::blocks;
 use heatmap::heatmap;
@@ -100,6 +103,13 @@ pub struct PlotRow {
     /// Network the cells ran on (`none`, `random-1000`, …), if recorded.
     #[serde(default)]
     pub network: Option<String>,
+    /// Why the cell stopped: `trials` (fixed count), `target` (met its `--rel-error`
+    /// target) or `cap` (hit the trial cap first), if recorded.
+    #[serde(default)]
+    pub stop: Option<String>,
+    /// Interval half-width relative to the estimate, if recorded (empty when P is 0).
+    #[serde(default)]
+    pub rel_error: Option<f64>,
     /// Position of the swept value on the x axis: the number itself, or for words the
     /// index of the value in order of first appearance (set by [`read_rows`]).
     #[serde(skip)]
@@ -268,8 +278,11 @@ pub fn subtitle(rows: &[PlotRow]) -> Vec<String> {
     if classical {
         first.push_str(" (classical: a tie wins, no head start)");
     }
-    if let Some(g) = &r.give_up {
-        first.push_str(&match g.as_str() {
+    // Giving up is a rule of the block races (majority, Finney); the race and Vector76
+    // attacks have no such rule, whatever the column says.
+    let gives_up = !matches!(r.attack.as_str(), "race" | "vector76");
+    if let Some(g) = r.give_up.as_deref().filter(|_| gives_up) {
+        first.push_str(&match g {
             "never" => "; attacker never gives up".to_string(),
             d => format!("; attacker gives up {d} blocks behind"),
         });
@@ -278,13 +291,74 @@ pub fn subtitle(rows: &[PlotRow]) -> Vec<String> {
         (Some(m), Some(c)) => format!("{} {}% intervals", ci_name(m), c * 100.0),
         _ => "intervals as recorded".into(),
     };
-    let closed = if networked.is_some() {
-        "dashed: the zero-latency closed form (the network's delays move the truth from it)"
-    } else {
-        "closed form under the same convention"
-    };
-    let second = format!("{} trials per point; {ci}; {closed}", thousands(r.trials));
+    let mut second = format!("{}; {ci}", trials_per_point(rows));
+    if closed_form_drawn(rows) {
+        second.push_str(if networked.is_some() {
+            "; dashed: the zero-latency closed form (the network's delays move the truth from it)"
+        } else {
+            "; dashed: closed form under the same convention"
+        });
+    }
     vec![first, second]
+}
+
+/// Whether a line chart of `rows` draws a closed form: some row has one inside the log
+/// axis (a closed form of 0, or one below the axis's end, draws nothing).
+pub fn closed_form_drawn(rows: &[PlotRow]) -> bool {
+    let lo = log_floor(
+        rows.iter()
+            .flat_map(|r| [r.probability, r.ci_low, r.ci_high]),
+        rows.iter().filter_map(|r| r.exact),
+    );
+    rows.iter()
+        .filter_map(|r| r.exact)
+        .any(|e| e >= lo && e <= 1.0)
+}
+
+/// `100,000 trials per point`, or the range when the cells differ (runs to a target
+/// precision give each q the trials it needed), with the precision reached:
+/// `32,768–360,448 trials per point (run to a target precision: every interval within ±4.6 %)`.
+pub fn trials_per_point(rows: &[PlotRow]) -> String {
+    let (lo, hi) = rows.iter().fold((u64::MAX, 0), |(a, b), r| {
+        (a.min(r.trials), b.max(r.trials))
+    });
+    let mut s = if lo == hi {
+        format!("{} trials per point", thousands(lo))
+    } else {
+        format!("{}–{} trials per point", thousands(lo), thousands(hi))
+    };
+    let stopped = |w: &'static str| rows.iter().filter(move |r| r.stop.as_deref() == Some(w));
+    let capped = stopped("cap").count();
+    if capped > 0 {
+        let cells = if rows.len() == 1 { "cell" } else { "cells" };
+        s.push_str(&format!(
+            " (run to a target precision; {capped} of {} {cells} hit the trial cap first)",
+            rows.len()
+        ));
+    } else if let Some(worst) = stopped("target")
+        .filter_map(|r| r.rel_error)
+        .reduce(f64::max)
+    {
+        s.push_str(&format!(
+            " (run to a target precision: every interval within ±{} %)",
+            percent_up(worst)
+        ));
+    }
+    s
+}
+
+/// A fraction as a percentage rounded up to two significant digits (so the bound stays a
+/// bound): 0.04558 → `4.6`, 0.1 → `10`, 0.00123 → `0.13`.
+fn percent_up(x: f64) -> String {
+    let v = x * 100.0;
+    if v <= 0.0 || !v.is_finite() {
+        return "0".into();
+    }
+    // Decimals that keep two significant digits; dividing by an exact power of ten gives
+    // the shortest decimal back (4.6, not 4.6000000000000005).
+    let d = (1 - v.log10().floor() as i32).max(0);
+    let scale = 10f64.powi(d);
+    format!("{}", (v * scale - 1e-9).ceil() / scale)
 }
 
 fn ci_name(m: &str) -> &str {
@@ -552,5 +626,63 @@ mod tests {
         let files: Vec<&str> = render_plan("t", &rows).into_iter().map(|f| f.0).collect();
         assert_eq!(files, vec!["reversal.png", "heatmap.png", "sweep.png"]);
         assert_eq!(render_all("t", &rows).unwrap().len(), 3);
+    }
+
+    fn net_csv(attack: &str, exact: &str) -> String {
+        let mut csv = String::from(
+            "attack,q,z,trials,probability,ci_low,ci_high,exact,successes,tie,premined,\
+             give_up,ci,confidence,network\n",
+        );
+        for z in 0..3 {
+            csv.push_str(&format!(
+                "{attack},0.1,{z},1000,0.2,0.18,0.22,{exact},200,first-seen,0,never,wilson,0.95,\
+                 random-1000\n"
+            ));
+        }
+        csv
+    }
+
+    #[test]
+    fn subtitles_promise_only_what_is_drawn() {
+        // Race and Vector76 on a network: no closed form, no give-up rule.
+        for attack in ["race", "vector76"] {
+            let s = subtitle(&read_rows(&net_csv(attack, "")).unwrap()).join(" | ");
+            assert!(!s.contains("closed form"), "{s}");
+            assert!(!s.contains("gives up"), "{s}");
+            assert!(
+                s.contains("1,000 trials per point; Wilson 95% intervals"),
+                "{s}"
+            );
+        }
+        // A closed form of 0 draws nothing on a log axis either.
+        let s = subtitle(&read_rows(&net_csv("vector76", "0")).unwrap()).join(" | ");
+        assert!(!s.contains("closed form"), "{s}");
+        // Finney on a network: both.
+        let s = subtitle(&read_rows(&net_csv("finney", "0.21")).unwrap()).join(" | ");
+        assert!(s.contains("dashed: the zero-latency closed form"), "{s}");
+        assert!(s.contains("attacker never gives up"), "{s}");
+    }
+
+    #[test]
+    fn percentages_round_up_to_two_digits() {
+        assert_eq!(percent_up(0.04558), "4.6");
+        assert_eq!(percent_up(0.05), "5");
+        assert_eq!(percent_up(0.1234), "13");
+        assert_eq!(percent_up(0.00123), "0.13");
+    }
+
+    #[test]
+    fn capped_cells_are_counted() {
+        let mut rows = read_rows(&net_csv("finney", "0.21")).unwrap();
+        for (r, stop) in rows.iter_mut().zip(["target", "cap", "target"]) {
+            r.stop = Some(stop.into());
+            r.rel_error = Some(0.04);
+        }
+        rows[2].trials = 4000;
+        assert_eq!(
+            trials_per_point(&rows),
+            "1,000–4,000 trials per point (run to a target precision; 1 of 3 cells hit the \
+             trial cap first)"
+        );
     }
 }

@@ -4,7 +4,7 @@
 //! Pure: entries in, Markdown out. Nothing time-dependent goes in, so a rerun of the same
 //! lab gives the same page (timings live in each `manifest.json`).
 
-use super::plot::{PlotRow, subtitle, thousands};
+use super::plot::{PlotRow, subtitle, sweep_axis_label, thousands};
 use super::table::prob;
 
 /// The headline confirmation count (the folk "six confirmations").
@@ -141,12 +141,14 @@ fn headline_table(entries: &[Entry]) -> String {
     t
 }
 
-/// Rows per line of the plots: per q (and sweep value), in CSV order.
+/// Rows per line of the plots: per q (and sweep value), in CSV order. The key names the
+/// swept key with its unit, as the sweep plot's axis does:
+/// `0.1, race.replace_after (seconds) = 60`.
 fn by_series(rows: &[PlotRow]) -> Vec<(String, Vec<&PlotRow>)> {
     let mut out: Vec<(String, Vec<&PlotRow>)> = Vec::new();
     for r in rows {
         let key = match (&r.sweep_parameter, &r.sweep_value) {
-            (Some(p), Some(v)) => format!("{}, {p} = {v}", r.q),
+            (Some(p), Some(v)) => format!("{}, {} = {v}", r.q, sweep_axis_label(p)),
             _ => r.q.to_string(),
         };
         match out.iter_mut().find(|(k, _)| *k == key) {
@@ -220,6 +222,8 @@ mod tests {
             sweep_value: None,
             sweep_x: None,
             network: None,
+            stop: None,
+            rel_error: None,
         }
     }
 
@@ -247,5 +251,59 @@ mod tests {
         assert!(md.contains("![alt](demo/reversal.png)"), "{md}");
         assert!(md.contains("> Why?"), "{md}");
         assert!(md.contains("**quick**"), "{md}");
+    }
+
+    #[test]
+    fn swept_keys_carry_their_unit() {
+        let rows: Vec<PlotRow> = [10, 60]
+            .into_iter()
+            .map(|v| PlotRow {
+                attack: "race".into(),
+                sweep_parameter: Some("race.replace_after".into()),
+                sweep_value: Some(v.to_string()),
+                ..row(0.1, 0, 0.9, 0.95, None)
+            })
+            .collect();
+        let e = Entry {
+            name: "race".into(),
+            question: Vec::new(),
+            rows,
+            images: Vec::new(),
+            files: Vec::new(),
+        };
+        let md = render(&[e], None);
+        assert!(
+            md.contains("| 0.1, race.replace_after (seconds) = 60 |"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn a_target_precision_run_states_its_range_of_trials() {
+        let rows: Vec<PlotRow> = [(0.05, 32_768, 0.0456), (0.3, 360_448, 0.031)]
+            .into_iter()
+            .map(|(q, n, rel)| PlotRow {
+                trials: n,
+                stop: Some("target".into()),
+                rel_error: Some(rel),
+                ..row(q, 0, 0.5, 0.6, None)
+            })
+            .collect();
+        let e = Entry {
+            name: "deep".into(),
+            question: Vec::new(),
+            rows,
+            images: Vec::new(),
+            files: Vec::new(),
+        };
+        let md = render(&[e], None);
+        assert!(
+            md.contains(
+                "32,768–360,448 trials per point (run to a target precision: every interval \
+                 within ±4.6 %)"
+            ),
+            "{md}"
+        );
+        assert!(!md.contains("360,448 trials per point;"), "{md}");
     }
 }

@@ -112,3 +112,102 @@ fn sweep_axes_carry_the_unit_and_categories_still_plot() {
     let (png, g) = line_png_geometry(&chart).unwrap();
     assert!(png.starts_with(b"\x89PNG") && g.bounds.is_empty());
 }
+
+/// A sweep CSV: q = 0.1 and 0.3, z = 0 and 1, over `values` of `key`; `exact` in every
+/// cell if given.
+fn sweep_rows(key: &str, values: &[&str], exact: &str) -> Vec<super::PlotRow> {
+    let mut csv = String::from(
+        "attack,q,z,trials,probability,ci_low,ci_high,exact,sweep_parameter,sweep_value\n",
+    );
+    for (i, v) in values.iter().enumerate() {
+        for q in ["0.1", "0.3"] {
+            for z in 0..2 {
+                let p = 0.5 / (i + z + 1) as f64;
+                csv.push_str(&format!(
+                    "race,{q},{z},2000,{p},{},{},{exact},{key},{v}\n",
+                    p * 0.9,
+                    p * 1.1
+                ));
+            }
+        }
+    }
+    read_rows(&csv).unwrap()
+}
+
+fn assert_labels_apart(labels: &[(String, std::ops::Range<i32>)]) {
+    for w in labels.windows(2) {
+        assert!(
+            w[0].1.end + 8 <= w[1].1.start,
+            "tick labels overlap: {labels:?}"
+        );
+    }
+}
+
+#[test]
+fn a_fractional_sweep_has_a_tight_axis_and_clean_ticks() {
+    let values = ["0", "0.1", "0.2", "0.3", "0.5", "0.7", "0.9", "1"];
+    let rows = sweep_rows("network.rbf_share", &values, "");
+    let (_, g) = line_png_geometry(&sweep_chart("t", &rows).unwrap()).unwrap();
+    let r = &g.x_range;
+    assert!(
+        (r.start + 0.05).abs() < 1e-9 && (r.end - 1.05).abs() < 1e-9,
+        "{r:?}"
+    );
+    let labels: Vec<&str> = g.x_labels.iter().map(|l| l.0.as_str()).collect();
+    assert!(labels.len() >= 5 && labels.contains(&"0.5"), "{labels:?}");
+    for l in &labels {
+        let v: f64 = l.parse().unwrap();
+        assert!((0.0..=1.0).contains(&v) && l.len() <= 3, "{labels:?}");
+    }
+    assert_labels_apart(&g.x_labels);
+}
+
+#[test]
+fn a_sweep_of_whole_numbers_has_whole_ticks_only() {
+    let rows = sweep_rows("merchant.observers", &["0", "1", "2", "4"], "");
+    let (_, g) = line_png_geometry(&sweep_chart("t", &rows).unwrap()).unwrap();
+    let labels: Vec<&str> = g.x_labels.iter().map(|l| l.0.as_str()).collect();
+    assert_eq!(labels, ["0", "1", "2", "3", "4"]);
+    assert_labels_apart(&g.x_labels);
+    // Wide values still give round, readable, separate labels.
+    let values = ["10", "30", "60", "300", "600", "86400"];
+    let rows = sweep_rows("race.replace_after", &values, "");
+    let (_, g) = line_png_geometry(&sweep_chart("t", &rows).unwrap()).unwrap();
+    assert!(
+        g.x_labels.iter().all(|l| l.0.parse::<u32>().is_ok()),
+        "{g:?}"
+    );
+    assert_labels_apart(&g.x_labels);
+}
+
+#[test]
+fn a_long_legend_heading_is_wrapped_inside_the_box() {
+    let values = ["0", "0.5", "1"];
+    let rows = sweep_rows("network.rbf_share", &values, "");
+    let (png, g) = line_png_geometry(&reversal_chart("t", &rows)).unwrap();
+    let img = image::load_from_memory(&png).unwrap().to_rgb8();
+    for y in g.legend.1.clone() {
+        for x in g.legend.0.end..WIDTH as i32 {
+            let p = img.get_pixel(x as u32, y as u32).0;
+            assert_eq!(
+                p,
+                [255, 255, 255],
+                "ink right of the legend box at ({x}, {y})"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_closed_form_is_in_the_legend_only_when_drawn() {
+    let values = ["0", "1"];
+    let none = sweep_rows("merchant.observers", &values, "");
+    let some = sweep_rows("merchant.observers", &values, "0.2");
+    let zero = sweep_rows("merchant.observers", &values, "0");
+    for (rows, drawn) in [(none, false), (some, true), (zero, false)] {
+        for chart in [reversal_chart("t", &rows), sweep_chart("t", &rows).unwrap()] {
+            let (_, g) = line_png_geometry(&chart).unwrap();
+            assert_eq!(g.closed_form_in_legend, drawn, "{g:?}");
+        }
+    }
+}

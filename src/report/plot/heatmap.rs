@@ -67,14 +67,8 @@ pub(super) fn heatmap(root: &Area<'_>, name: &str, rows: &[PlotRow]) -> anyhow::
         std::iter::empty(),
     );
     let (nx, ny) = (zs.len() as i32, series.len() as i32);
-    let row_label = |j: i32| -> String {
-        series
-            .get(j as usize)
-            .map_or(String::new(), |((q, s), _)| match s {
-                Some((_, v)) => format!("{q}, {v}"),
-                None => format!("{q}"),
-            })
-    };
+    let labels = row_labels(rows);
+    let row_label = |j: i32| -> String { labels.get(j as usize).cloned().unwrap_or_default() };
     let mut chart = ChartBuilder::on(&main)
         .margin(12)
         .x_label_area_size(48)
@@ -121,6 +115,20 @@ pub(super) fn heatmap(root: &Area<'_>, name: &str, rows: &[PlotRow]) -> anyhow::
         }
     }
     colour_bar(&bar, lo)
+}
+
+/// The heat map's row labels, bottom to top: `q`, or `q, value` with the swept value as the
+/// CSV shows it (`deny`, not the category's index on the sweep plot's axis).
+fn row_labels(rows: &[PlotRow]) -> Vec<String> {
+    group(rows, |r| (r.q, r.sweep().map(|(p, v)| (p.to_string(), v))))
+        .into_iter()
+        .map(
+            |((q, sweep), rs)| match (sweep, rs[0].sweep_value.as_deref()) {
+                (Some(_), Some(v)) => format!("{q}, {v}"),
+                _ => format!("{q}"),
+            },
+        )
+        .collect()
 }
 
 /// A cell's fill, its text and the text colour (dark on light fills).
@@ -178,6 +186,29 @@ fn colour_bar(area: &Area<'_>, lo: f64) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_of_a_sweep_over_words_are_labelled_with_the_words() {
+        let mut csv = String::from(
+            "attack,q,z,trials,probability,ci_low,ci_high,exact,sweep_parameter,sweep_value\n",
+        );
+        for v in ["allow", "deny"] {
+            for q in ["0.05", "0.3"] {
+                csv.push_str(&format!(
+                    "vector76,{q},1,1000,0.2,0.1,0.3,,merchant.incoming,{v}\n"
+                ));
+            }
+        }
+        let rows = crate::report::plot::read_rows(&csv).unwrap();
+        assert_eq!(
+            row_labels(&rows),
+            ["0.05, allow", "0.3, allow", "0.05, deny", "0.3, deny"]
+        );
+        // Numbers stay as written.
+        let csv = csv.replace("allow", "0.25").replace("deny", "1e-3");
+        let rows = crate::report::plot::read_rows(&csv).unwrap();
+        assert_eq!(row_labels(&rows)[3], "0.3, 1e-3");
+    }
 
     #[test]
     fn viridis_ends_are_the_published_colours() {

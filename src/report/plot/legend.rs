@@ -4,7 +4,8 @@
 //! The column has a fixed width ([`LEGEND_WIDTH`]); the entries are laid out in the largest
 //! font (14 px down to 10 px) and the fewest columns (1 to 3) that fit. If even the
 //! smallest layout is too short, the last series line says how many were left out (the CSV
-//! has them all).
+//! has them all). Heading lines wider than the box are wrapped at spaces (a word wider than
+//! the box is split between characters), so no text leaves the box.
 
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -85,22 +86,62 @@ impl Layout {
     }
 }
 
+/// Pixel width of `text` in the legend's font of size `font`.
+fn text_width(area: &Area<'_>, text: &str, font: u32) -> anyhow::Result<i32> {
+    Ok(area
+        .estimate_text_size(text, &("sans-serif", font).into_font().color(&BLACK))?
+        .0 as i32)
+}
+
+/// `lines` broken into lines at most `w` pixels wide in font size `font`: at spaces, and
+/// inside a word only when the word alone is wider than `w`.
+pub(super) fn wrap(
+    area: &Area<'_>,
+    lines: &[String],
+    font: u32,
+    w: i32,
+) -> anyhow::Result<Vec<String>> {
+    let fits = |t: &str| -> anyhow::Result<bool> { Ok(text_width(area, t, font)? <= w) };
+    let mut out = Vec::new();
+    for line in lines {
+        let mut cur = String::new();
+        for word in line.split(' ') {
+            let joined = if cur.is_empty() {
+                word.to_string()
+            } else {
+                format!("{cur} {word}")
+            };
+            if fits(&joined)? {
+                cur = joined;
+                continue;
+            }
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            // The word starts a line; split it if it is wider than the box.
+            for c in word.chars() {
+                cur.push(c);
+                if !fits(&cur)? && cur.chars().count() > 1 {
+                    cur.pop();
+                    out.push(std::mem::take(&mut cur));
+                    cur.push(c);
+                }
+            }
+        }
+        out.push(cur);
+    }
+    Ok(out)
+}
+
 /// Largest font and fewest columns that fit `legend` into `w` × `h` pixels.
 fn layout(area: &Area<'_>, legend: &Legend, w: i32, h: i32) -> anyhow::Result<Layout> {
-    let width = |text: &str, font: u32| -> anyhow::Result<i32> {
-        Ok(area
-            .estimate_text_size(text, &("sans-serif", font).into_font().color(&BLACK))?
-            .0 as i32)
-    };
+    let width = |text: &str, font: u32| text_width(area, text, font);
     let n = legend.series.len();
     for font in [14, 13, 12, 11, 10] {
-        let fixed_rows = legend.heading.len() + legend.key.len();
+        let heading = wrap(area, &legend.heading, font, w - 2 * PAD)?;
+        let fixed_rows = heading.len() + legend.key.len();
         let mut wide = 0;
-        for t in legend
-            .heading
-            .iter()
-            .chain(legend.key.iter().map(|e| &e.text))
-        {
+        for t in legend.key.iter().map(|e| &e.text) {
             wide = wide.max(width(t, font)?);
         }
         let mut series_w = 0;
@@ -127,7 +168,7 @@ fn layout(area: &Area<'_>, legend: &Legend, w: i32, h: i32) -> anyhow::Result<La
         cols: 1,
         shown: n,
     };
-    let fixed_rows = legend.heading.len() + legend.key.len();
+    let fixed_rows = wrap(area, &legend.heading, l.font, w - 2 * PAD)?.len() + legend.key.len();
     let room = ((h - height(l, fixed_rows)) / l.row()).max(1) as usize;
     l.shown = room.saturating_sub(1).min(n);
     Ok(l)
@@ -144,9 +185,10 @@ pub(super) fn draw_legend(area: &Area<'_>, legend: &Legend) -> anyhow::Result<Pi
     let (w, h) = area.dim_in_pixel();
     let (w, h) = (w as i32 - PAD, h as i32);
     let l = layout(area, legend, w, h)?;
+    let heading = wrap(area, &legend.heading, l.font, w - 2 * PAD)?;
     let hidden = legend.series.len() - l.shown;
     let series_rows = l.shown.div_ceil(l.cols) + usize::from(hidden > 0);
-    let rows = legend.heading.len() + series_rows + legend.key.len();
+    let rows = heading.len() + series_rows + legend.key.len();
     let box_h = height(l, rows).min(h);
     area.draw(&Rectangle::new(
         [(0, 0), (w - 1, box_h - 1)],
@@ -158,7 +200,7 @@ pub(super) fn draw_legend(area: &Area<'_>, legend: &Legend) -> anyhow::Result<Pi
         .pos(Pos::new(HPos::Left, VPos::Center));
     let row = l.row();
     let mut y = PAD + row / 2;
-    for line in &legend.heading {
+    for line in &heading {
         area.draw(&Text::new(
             line.as_str(),
             (PAD, y),

@@ -4,6 +4,7 @@ use plotters::prelude::*;
 
 use super::bounds::{ABOVE, BELOW, dodge};
 use super::legend::{Entry, Glyph, LEGEND_WIDTH, Legend, PixelRect, draw_legend};
+use super::ticks::{TickedAxis, Ticks, linear_ticks, tick_label};
 use super::units::sweep_axis_label;
 use super::{
     Area, PlotRow, capitalised, colour, group, hollow, log_axis, log_floor, power_label, q_label,
@@ -33,6 +34,7 @@ pub(super) struct LineChart {
     title: String,
     subtitle: Vec<String>,
     x_desc: String,
+    /// Every x is a whole number (z, a count, a category's index): whole ticks only.
     integer_x: bool,
     /// Category names of the x positions 0, 1, … (a sweep over words such as allow/deny).
     x_labels: Option<Vec<String>>,
@@ -53,6 +55,12 @@ pub(super) struct Geometry {
     pub legend: PixelRect,
     /// Each ▼ drawn: series index and a pixel inside the triangle.
     pub bounds: Vec<(usize, (i32, i32))>,
+    /// The x axis's range.
+    pub x_range: std::ops::Range<f64>,
+    /// Each x tick label drawn and the pixel columns it covers.
+    pub x_labels: Vec<(String, std::ops::Range<i32>)>,
+    /// Whether the legend has the closed form's entry.
+    pub closed_form_in_legend: bool,
 }
 
 #[cfg(test)]
@@ -116,6 +124,9 @@ pub(super) fn sweep_chart(name: &str, rows: &[PlotRow]) -> Option<LineChart> {
         .filter(|r| r.sweep().is_some())
         .cloned()
         .collect();
+    let integer_x = swept
+        .iter()
+        .all(|r| r.sweep_x.is_none_or(|x| x.fract() == 0.0));
     let series = group(&swept, |r| (r.q, r.z))
         .into_iter()
         .map(|((q, z), rs)| Series {
@@ -133,7 +144,7 @@ pub(super) fn sweep_chart(name: &str, rows: &[PlotRow]) -> Option<LineChart> {
         ),
         subtitle: subtitle(rows),
         x_desc: sweep_axis_label(&param),
-        integer_x: false,
+        integer_x,
         x_labels: super::sweep_labels(rows),
         legend_heading: vec!["attacker share q,".into(), "confirmations z".into()],
         series,
@@ -155,18 +166,72 @@ fn runs(points: &[Point], y: impl Fn(&Point) -> Option<f64>) -> Vec<Vec<(f64, f6
     out
 }
 
+/// The x axis: the data's range padded by 5 % of its span on each side (at least half a
+/// unit on an axis of whole numbers, so the end points are not on its edge).
 fn x_range(c: &LineChart) -> std::ops::Range<f64> {
     let xs = c.series.iter().flat_map(|s| s.points.iter().map(|p| p.x));
-    let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
-        (a.min(x), b.max(x))
-    });
-    if c.integer_x {
-        (lo - 0.5)..(hi + 0.5)
-    } else {
-        let pad = ((hi - lo) * 0.04).max(0.5);
-        (lo - pad)..(hi + pad)
+    let (lo, hi) = xs
+        .filter(|x| x.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+            (a.min(x), b.max(x))
+        });
+    if lo > hi {
+        return 0.0..1.0;
+    }
+    let span = hi - lo;
+    let pad = match (c.integer_x, span > 0.0) {
+        (true, _) => (span * 0.05).max(0.5),
+        (false, true) => span * 0.05,
+        (false, false) => (lo.abs() * 0.05).max(0.5),
+    };
+    (lo - pad)..(hi + pad)
+}
+
+/// Text under x tick `x`: the category's name on a sweep over words, else the number.
+fn x_label(c: &LineChart, x: f64) -> String {
+    match &c.x_labels {
+        Some(l) => {
+            let i = x.round();
+            let on_tick = (x - i).abs() < 1e-9 && i >= 0.0;
+            on_tick
+                .then(|| l.get(i as usize).cloned())
+                .flatten()
+                .unwrap_or_default()
+        }
+        None => tick_label(x),
     }
 }
+
+/// Gap between neighbouring x tick labels, pixels.
+const LABEL_GAP: i32 = 14;
+
+/// The x ticks: as many round ticks as fit (at most 12) with every label's text clear of
+/// its neighbours' on an axis `plot_w` pixels wide.
+fn x_ticks(
+    area: &Area<'_>,
+    c: &LineChart,
+    range: &std::ops::Range<f64>,
+    plot_w: i32,
+) -> anyhow::Result<Ticks> {
+    let font = ("sans-serif", X_LABEL_FONT).into_font().color(&BLACK);
+    let mut ticks = linear_ticks(range.start, range.end, 2, c.integer_x);
+    for max in (2..=12).rev() {
+        let t = linear_ticks(range.start, range.end, max, c.integer_x);
+        let mut widest = 0;
+        for &x in &t.bold {
+            widest = widest.max(area.estimate_text_size(&x_label(c, x), &font)?.0 as i32);
+        }
+        let spacing = f64::from(plot_w) * t.step / (range.end - range.start);
+        if t.bold.len() < 2 || spacing >= f64::from(widest + LABEL_GAP) {
+            ticks = t;
+            break;
+        }
+    }
+    Ok(ticks)
+}
+
+/// Font size of the axes' tick labels.
+const X_LABEL_FONT: u32 = 14;
 
 pub(super) fn line_png(c: &LineChart) -> anyhow::Result<Vec<u8>> {
     render(|root| line_chart(root, c).map(drop))
@@ -192,41 +257,30 @@ fn line_chart(root: &Area<'_>, c: &LineChart) -> anyhow::Result<Geometry> {
         points().flat_map(|p| [p.p, p.lo, p.hi]),
         points().filter_map(|p| p.exact),
     );
+    let (margin, margin_right, y_labels) = (12, 16, 78);
+    let xr = x_range(c);
+    let plot_w = left.dim_in_pixel().0 as i32 - margin - margin_right - y_labels;
+    let ticks = x_ticks(&left, c, &xr, plot_w)?;
+    let x_axis = TickedAxis::new(xr.clone(), ticks.clone());
     let mut chart = ChartBuilder::on(&left)
-        .margin(12)
-        .margin_right(16)
+        .margin(margin)
+        .margin_right(margin_right)
         .x_label_area_size(48)
-        .y_label_area_size(78)
-        .build_cartesian_2d(x_range(c), log_axis(y_lo))?;
-    let integer_x = c.integer_x;
-    let labels = c.x_labels.as_deref();
+        .y_label_area_size(y_labels)
+        .build_cartesian_2d(x_axis, log_axis(y_lo))?;
     chart
         .configure_mesh()
         .x_desc(c.x_desc.as_str())
         .y_desc("P(reversal)  (probability, log scale)")
-        .x_label_formatter(&|x| {
-            if let Some(l) = labels {
-                let i = x.round();
-                let on_tick = (x - i).abs() < 1e-9 && i >= 0.0;
-                on_tick
-                    .then(|| l.get(i as usize).cloned())
-                    .flatten()
-                    .unwrap_or_default()
-            } else if !integer_x {
-                format!("{x}")
-            } else if (x - x.round()).abs() < 1e-9 {
-                format!("{}", x.round())
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|x| x_label(c, *x))
         .y_label_formatter(&|y| power_label(*y))
-        .label_style(("sans-serif", 14))
+        .label_style(("sans-serif", X_LABEL_FONT))
         .axis_desc_style(("sans-serif", 16))
         .light_line_style(RGBColor(246, 246, 246))
         .bold_line_style(RGBColor(215, 215, 215))
         .draw()?;
     let in_range = |v: f64| (v >= y_lo && v <= 1.0).then_some(v);
+    let closed_form = points().any(|p| p.exact.and_then(in_range).is_some());
     for (i, s) in c.series.iter().enumerate() {
         let col = colour(i);
         draw_band(&mut chart, s, col, y_lo)?;
@@ -248,11 +302,22 @@ fn line_chart(root: &Area<'_>, c: &LineChart) -> anyhow::Result<Geometry> {
         }))?;
     }
     let bounds = draw_bounds(&mut chart, c, y_lo)?;
-    let legend = draw_legend(&right_below_top(&right), &line_legend(c))?;
+    let legend = draw_legend(&right_below_top(&right), &line_legend(c, closed_form))?;
+    let font = ("sans-serif", X_LABEL_FONT).into_font().color(&BLACK);
+    let mut x_labels = Vec::new();
+    for &x in &ticks.bold {
+        let text = x_label(c, x);
+        let w = left.estimate_text_size(&text, &font)?.0 as i32;
+        let at = chart.backend_coord(&(x, 1.0)).0;
+        x_labels.push((text, at - w / 2..at - w / 2 + w));
+    }
     Ok(Geometry {
         plot: chart.plotting_area().get_pixel_range(),
         legend,
         bounds,
+        x_range: xr,
+        x_labels,
+        closed_form_in_legend: closed_form,
     })
 }
 
@@ -272,8 +337,9 @@ pub(super) fn right_below_top<'a>(right: &Area<'a>) -> Area<'a> {
     right.margin(12, 12, 0, 0)
 }
 
-/// Series entries, then the key to the styles.
-fn line_legend(c: &LineChart) -> Legend {
+/// Series entries, then the key to the styles (the closed form's entry only when one is
+/// drawn).
+fn line_legend(c: &LineChart, closed_form: bool) -> Legend {
     let series = c
         .series
         .iter()
@@ -285,17 +351,22 @@ fn line_legend(c: &LineChart) -> Legend {
     } else {
         "closed form"
     };
+    let mut key = vec![
+        Entry::new(Glyph::Solid, "simulated"),
+        Entry::new(Glyph::Band, "its confidence interval"),
+    ];
+    if closed_form {
+        key.push(Entry::new(Glyph::Dashed, closed));
+    }
+    key.extend([
+        Entry::new(Glyph::Bound, "no reversal seen: P is"),
+        Entry::new(Glyph::None, "below this upper bound"),
+        Entry::new(Glyph::None, "(side by side if shared)"),
+    ]);
     Legend {
         heading: c.legend_heading.clone(),
         series,
-        key: vec![
-            Entry::new(Glyph::Solid, "simulated"),
-            Entry::new(Glyph::Band, "its confidence interval"),
-            Entry::new(Glyph::Dashed, closed),
-            Entry::new(Glyph::Bound, "no reversal seen: P is"),
-            Entry::new(Glyph::None, "below this upper bound"),
-            Entry::new(Glyph::None, "(side by side if shared)"),
-        ],
+        key,
     }
 }
 
@@ -362,7 +433,7 @@ type LogChart<'a, 'b> = ChartContext<
     'a,
     BitMapBackend<'b>,
     Cartesian2d<
-        plotters::coord::types::RangedCoordf64,
+        TickedAxis,
         plotters::coord::combinators::WithKeyPoints<plotters::coord::combinators::LogCoord<f64>>,
     >,
 >;
