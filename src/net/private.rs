@@ -76,8 +76,12 @@ impl State {
 /// importance sampling with likelihood-ratio weights (`super::is::Weighted`). Static
 /// dispatch: the plain trial is the same machine code as without the trait.
 pub trait Sampler {
-    /// The next block; `tail` is set once every merchant has accepted.
+    /// The next block; `tail` is set once every merchant has accepted. What happens
+    /// before it (merchant arrivals up to its time) is recorded before [`Self::found`].
     fn next_block<R: Rng + ?Sized>(&mut self, w: &World, tail: bool, rng: &mut R) -> (f64, Finder);
+    /// The block drawn by the last [`Self::next_block`] is found now: later reversals
+    /// depend on it.
+    fn found(&mut self);
     /// Merchants z = `from` + 1 ..= `to` (z ≥ 1) and, if `z0`, merchant z = 0 have just
     /// been reversed.
     fn reversed(&mut self, from: i64, to: i64, z0: bool);
@@ -102,6 +106,9 @@ impl Sampler for Plain {
     fn next_block<R: Rng + ?Sized>(&mut self, w: &World, _: bool, rng: &mut R) -> (f64, Finder) {
         w.next_block(rng)
     }
+
+    #[inline]
+    fn found(&mut self) {}
 
     #[inline]
     fn reversed(&mut self, _: i64, _: i64, _: bool) {}
@@ -141,31 +148,21 @@ pub fn trial<R: Rng + ?Sized, S: Sampler>(
     };
     let mut blocks = 0u32;
     let (mut censored, mut tail) = (false, false);
+    let z0_done = |st: &State| st.z0.is_some() || (!s.one_shot_zero && st.z0_accepted);
     loop {
         let (next, who) = sampler.next_block(w, tail, rng);
+        // Arrivals before the new block decide nothing about it: a merchant reversed there
+        // is credited without its likelihood factor (which would only add variance).
         advance(s, w, acc, &mut st, sampler, t_listen, next);
-        w.t = next;
-        match who {
-            Finder::Attacker => st.a += 1,
-            Finder::Miner(m) => {
-                w.mine_honest(m, next);
-            }
-        }
-        st.check(w, acc, sampler);
-        blocks += 1;
-        let z0_done = st.z0.is_some() || (!s.one_shot_zero && st.z0_accepted);
-        if st.top == i64::from(z_max) && st.z0.is_some() {
-            break;
-        }
-        let deficit = i64::from(w.h_max) - i64::from(st.a);
-        if s.give_up.is_some_and(|d| deficit >= i64::from(d)) {
-            break;
-        }
-        if acc.all() && z0_done {
-            // Every merchant has accepted: from here only heights matter.
+        if !tail && acc.all() && z0_done(&st) {
+            // Every merchant has accepted, before the new block: from here only heights
+            // matter.
             w.watch_merchant = false;
             tail = true;
             if s.exact_tail {
+                // The rest of the race from this state, exactly; the drawn block is never
+                // found (it is the future the win probability already accounts for).
+                let deficit = i64::from(w.h_max) - i64::from(st.a);
                 let win = analytic::tail_win(s.q, 0.0, s.give_up, -deficit);
                 let z0 = st.z0_accepted && st.z0.is_none();
                 if sampler.tail(st.top, i64::from(z_max), z0, win, rng) {
@@ -176,9 +173,26 @@ pub fn trial<R: Rng + ?Sized, S: Sampler>(
                 }
                 break;
             }
-            if deficit >= i64::from(s.max_deficit) {
-                break;
+        }
+        sampler.found();
+        w.t = next;
+        match who {
+            Finder::Attacker => st.a += 1,
+            Finder::Miner(m) => {
+                w.mine_honest(m, next);
             }
+        }
+        st.check(w, acc, sampler);
+        blocks += 1;
+        if st.top == i64::from(z_max) && st.z0.is_some() {
+            break;
+        }
+        let deficit = i64::from(w.h_max) - i64::from(st.a);
+        if s.give_up.is_some_and(|d| deficit >= i64::from(d)) {
+            break;
+        }
+        if tail && deficit >= i64::from(s.max_deficit) {
+            break;
         }
         if blocks >= MAX_BLOCKS {
             censored = true;

@@ -40,7 +40,8 @@ fn a_target_run_stopped_by_the_cap_warns_with_the_precision_reached() {
         let (h, rows) = parse_csv(&csv);
         let col = |n: &str| h.iter().position(|c| c == n).unwrap();
         assert!(rows.iter().all(|r| r[col("stop")] == "cap"), "{csv}");
-        // The worst row's precision, as the warning should print it (two digits).
+        // The worst row's precision, as the warning should print it (two significant
+        // digits).
         let worst = rows
             .iter()
             .map(|r| r[col("rel_error")].parse::<f64>().unwrap())
@@ -57,7 +58,11 @@ fn a_target_run_stopped_by_the_cap_warns_with_the_precision_reached() {
         for part in [
             "trial cap of 50000 per q",
             "±0.1% target",
-            &format!("q=0.1 reached ±{:.1}% (worst, z={worst_z})", worst * 100.0),
+            &format!(
+                "q=0.1 reached ±{:.*}% (worst, z={worst_z})",
+                (1 - (worst * 100.0).log10().floor() as i32).max(0) as usize,
+                worst * 100.0
+            ),
             "raise --max-trials",
         ] {
             assert!(w.contains(part), "'{part}' not in: {w}");
