@@ -314,6 +314,14 @@ impl ScenarioFile {
             Some((_, "auto")) => Method::Auto,
             Some((m, v)) => return Err(o.err("method", m, v, "use \"mc\", \"is\" or \"auto\"")),
         };
+        if let Some(t) = self.tilt.as_ref().filter(|_| method == Method::Mc) {
+            return Err(o.err(
+                "tilt",
+                t,
+                t.get_ref(),
+                "the tilt is importance sampling's: add method = \"is\" (or \"auto\"), or drop tilt",
+            ));
+        }
         if let Some(m) = self.method.as_ref().filter(|_| method == Method::Is)
             && matches!(self.attack.get_ref().as_str(), "race" | "vector76")
         {

@@ -185,6 +185,13 @@ fn experiment(args: &SimulateArgs) -> anyhow::Result<Experiment> {
     }
     if let Some(t) = args.tilt {
         common::open_unit("--tilt", t, "the tilted attacker share")?;
+        if args.method == Method::Mc {
+            return Err(usage(
+                "--tilt",
+                t,
+                "the tilt is importance sampling's: add --method is (or auto), or drop --tilt",
+            ));
+        }
     }
     if args.mining == Mining::Pow && args.method == Method::Is {
         return Err(usage(

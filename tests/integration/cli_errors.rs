@@ -273,3 +273,19 @@ fn network_flag_errors_name_the_flag_and_file_errors_the_key() {
         &["fin.toml", "merchant.listening_period", "-5"],
     );
 }
+
+#[test]
+fn a_tilt_without_importance_sampling_is_refused() {
+    fails_with_2(
+        &["simulate", "--q", "0.1", "--z", "3", "--tilt", "0.4"],
+        &["--tilt", "--method is"],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("t.toml");
+    std::fs::write(&f, "# t\nattack = \"majority\"\ntilt = 0.4\n").unwrap();
+    let out = dir.path().join("out");
+    fails_with_2(
+        &["run", f.to_str().unwrap(), "--out", out.to_str().unwrap()],
+        &["line 3", "tilt", "method = \"is\""],
+    );
+}
