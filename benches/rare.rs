@@ -1,5 +1,6 @@
-//! Rare events: cost of one importance-sampling trial against one plain Monte Carlo trial,
-//! and the time to reach ±5 % (95 % interval) at the three reference cells.
+//! Rare events: cost of one importance-sampling trial against one plain Monte Carlo trial
+//! (block race, and the Finney attack in timed mining), and the time to reach ±5 % (95 %
+//! interval) at the three reference cells.
 //!
 //! Trials per second alone do not compare the two estimators; what matters is time to a
 //! given precision = (trials needed) × (time per trial). Trials needed for ±5 % are
@@ -8,6 +9,9 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dslab::experiment::{AttackSpec, Experiment, MajoritySpec, Method, Sampling};
+use dslab::net::NetExperiment;
+use dslab::net::cell::NetAttack;
+use dslab::net::spec::{FinneySpec, MerchantSpec, NetworkModel, NetworkSpec};
 use dslab::params::Convention;
 use dslab::sim::estimate::NoProgress;
 use dslab::stats::CiMethod;
@@ -55,6 +59,43 @@ fn trial_cost(c: &mut Criterion) {
     g.finish();
 }
 
+/// The same cells for the Finney attack in timed mining on the zero-latency network (k = 1,
+/// first-seen: the classical convention), where a trial runs the event-driven engine.
+fn timed(q: f64, z: u32, method: Method) -> Experiment {
+    let net = NetExperiment {
+        attack: NetAttack::Finney(FinneySpec::default()),
+        network: NetworkSpec {
+            model: NetworkModel::None,
+            ..NetworkSpec::default()
+        },
+        merchant: MerchantSpec::default(),
+        sweep: None,
+    };
+    Experiment {
+        attack: AttackSpec::Finney(net),
+        ..cell(q, z, method)
+    }
+}
+
+fn timed_trial_cost(c: &mut Criterion) {
+    let mut g = c.benchmark_group("rare: timed mining, one thread");
+    g.throughput(Throughput::Elements(TRIALS));
+    g.sample_size(10);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("pool");
+    for (q, z) in [(0.1, 25), (0.3, 60)] {
+        for method in [Method::Mc, Method::Is] {
+            let exp = timed(q, z, method);
+            g.bench_function(format!("finney q={q} z={z} {}", method.name()), |b| {
+                b.iter(|| pool.install(|| exp.run(&NoProgress)))
+            });
+        }
+    }
+    g.finish();
+}
+
 fn to_five_percent(c: &mut Criterion) {
     let mut g = c.benchmark_group("rare: to ±5 %, all cores");
     g.sample_size(10);
@@ -69,5 +110,5 @@ fn to_five_percent(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, trial_cost, to_five_percent);
+criterion_group!(benches, trial_cost, timed_trial_cost, to_five_percent);
 criterion_main!(benches);
