@@ -26,6 +26,7 @@
 //! - Nakamoto (whitepaper §11): the time-conditional form at κ = 1.
 
 use serde::Serialize;
+use statrs::function::gamma::ln_gamma;
 
 use crate::params::Convention;
 
@@ -107,7 +108,9 @@ pub fn exact(q: f64, z: u32, conv: Convention) -> Probability {
             lnq + ((m + zf) / (m + 1.0)).ln()
         }
     };
-    mixture(q, z, conv, first, ratio)
+    // ln Pr[M = m] directly: ln C(m + z − 1, m) + z ln p + m ln q.
+    let at = move |m: f64| ln_gamma(m + zf) - ln_gamma(m + 1.0) - ln_gamma(zf) + first + m * lnq;
+    mixture(q, z, conv, Law { first, ratio, at })
 }
 
 /// Time-conditional P(z, κ): attacker progress Poisson(κ z q / p). κ = 1 is Nakamoto.
@@ -115,7 +118,16 @@ pub fn time_conditional(q: f64, z: u32, kappa: f64, conv: Convention) -> Probabi
     let lambda = kappa * f64::from(z) * q / (1.0 - q);
     let first = -lambda;
     let ln_lambda = lambda.ln();
-    mixture(q, z, conv, first, move |m: f64| ln_lambda - (m + 1.0).ln())
+    mixture(
+        q,
+        z,
+        conv,
+        Law {
+            first,
+            ratio: move |m: f64| ln_lambda - (m + 1.0).ln(),
+            at: move |m: f64| first + m * ln_lambda - ln_gamma(m + 1.0),
+        },
+    )
 }
 
 /// Nakamoto's Poisson approximation (whitepaper §11); its own convention is the classical one.
@@ -129,15 +141,36 @@ pub fn tie_win(q: f64, gamma: f64) -> f64 {
     (q + gamma * p) / (1.0 - (1.0 - gamma) * q)
 }
 
-/// Σ_m Pr[M = m] a(z − k − m) for a mixing law given by ln Pr[M = 0] and the log ratio of
-/// successive terms, summed as positive terms in log space (no cancellation, no underflow).
+/// The law of the attacker's progress M: ln Pr[M = 0], the log ratio of successive
+/// probabilities, and ln Pr[M = m] directly (to start a sum far from 0).
+struct Law<R, A> {
+    first: f64,
+    ratio: R,
+    at: A,
+}
+
+/// Below this many terms behind-or-tied terms are all summed from m = 0; above it the sum
+/// starts where the terms come within e^−[`WINDOW`] of the largest (they rise steadily
+/// up to it), which makes a long z list linear instead of quadratic.
+const FULL_SUM: i64 = 2048;
+
+/// Terms this many nats below the largest are left out of a windowed sum: at most 10⁵ of
+/// them change the result by less than 10⁵ · e^−60 ≈ 10⁻²¹ relative.
+const WINDOW: f64 = 60.0;
+
+/// Σ_m Pr[M = m] a(z − k − m) for a mixing law `law`, summed as positive terms in log
+/// space (no cancellation, no underflow).
 fn mixture(
     q: f64,
     z: u32,
     conv: Convention,
-    first: f64,
-    ln_ratio: impl Fn(f64) -> f64,
+    law: Law<impl Fn(f64) -> f64, impl Fn(f64) -> f64>,
 ) -> Probability {
+    let Law {
+        first,
+        ratio: ln_ratio,
+        at: ln_at,
+    } = law;
     let p = 1.0 - q;
     let j = i64::from(z) - i64::from(conv.premined);
     if q >= p || j < 0 {
@@ -151,9 +184,24 @@ fn mixture(
     }
     let ln_qp = (q / p).ln();
     let mut acc = LogSum::default();
-    let mut ln_t = first;
-    // Terms m ≤ j: the attacker is behind or tied at acceptance.
-    for m in 0..=j {
+    // Terms m ≤ j: the attacker is behind or tied at acceptance. Term m is
+    // ln Pr[M = m] + (j − m) ln(q/p) + ln w₀, concave in m: it rises while the log ratio
+    // exceeds ln(q/p), then falls.
+    let start = if j <= FULL_SUM {
+        0
+    } else {
+        let rising = |m: i64| ln_ratio(m as f64) > ln_qp;
+        let peak = first_where(0, j, |m| !rising(m));
+        let term = |m: i64| ln_at(m as f64) + (j - m) as f64 * ln_qp;
+        let top = term(peak);
+        first_where(0, peak, |m| term(m) >= top - WINDOW)
+    };
+    let mut ln_t = if start == 0 {
+        first
+    } else {
+        ln_at(start as f64)
+    };
+    for m in start..=j {
         acc.add(ln_t + (j - m) as f64 * ln_qp + w0.ln());
         ln_t += ln_ratio(m as f64);
     }
@@ -170,6 +218,20 @@ fn mixture(
         }
     }
     Probability::from_ln(acc.ln())
+}
+
+/// The smallest m in [lo, hi] with `pred(m)`, for a predicate false then true on the
+/// range (hi if it never turns true).
+fn first_where(mut lo: i64, mut hi: i64, pred: impl Fn(i64) -> bool) -> i64 {
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if pred(mid) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    lo
 }
 
 /// Running log-sum-exp of positive terms given by their logarithms.
