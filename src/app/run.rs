@@ -70,24 +70,11 @@ pub struct RunArgs {
 
 /// Run `dslab run`.
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
-    let scenarios = load(&args)?;
+    let mut scenarios = load(&args)?;
     let threads = common::threads(args.threads)?;
     let shard = common::shard_flag(args.shard.as_deref())?;
-    if let Some(s) = scenarios
-        .iter()
-        .find(|s| shard.is_some() && s.experiment.sampling.rel_error.is_some())
-    {
-        // A shard sees only its own batches, so each would stop on its own precision and
-        // the merged counts would match no unsharded run.
-        return Err(usage(
-            "--shard",
-            args.shard.as_deref().unwrap_or_default(),
-            &format!(
-                "scenario '{}' runs to a precision target (rel_error), which a shard cannot \
-                 judge alone; give it a fixed `trials` for sharded runs (docs/cluster.md)",
-                s.name
-            ),
-        ));
+    if shard.is_some() {
+        scenarios = shardable(&args, scenarios)?;
     }
     let every = common::checkpoint_every(args.checkpoint_every)?;
     let out = common::prepare_out_dir("--out", &args.out)?;
@@ -210,6 +197,39 @@ fn unfinished(finished: &[String], rest: &[Scenario]) -> String {
 
 // ---------------------------------------------------------------------------------------
 // Loading scenarios (everything is validated before any simulation starts)
+
+/// The scenarios a sharded run can run. A shard sees only its own batches, so a scenario
+/// with a precision target (`rel_error`) would stop on each shard's own precision and the
+/// merged counts would match no unsharded run: a named one is refused; the built-in lab
+/// runs without its precision-target scenarios (named in a warning, with how to run them).
+fn shardable(args: &RunArgs, scenarios: Vec<Scenario>) -> anyhow::Result<Vec<Scenario>> {
+    let (targeted, rest): (Vec<Scenario>, Vec<Scenario>) = scenarios
+        .into_iter()
+        .partition(|s| s.experiment.sampling.rel_error.is_some());
+    let Some(first) = targeted.first() else {
+        return Ok(rest);
+    };
+    if !args.scenarios.is_empty() {
+        return Err(usage(
+            "--shard",
+            args.shard.as_deref().unwrap_or_default(),
+            &format!(
+                "scenario '{}' runs to a precision target (rel_error), which a shard cannot \
+                 judge alone; run it unsharded, or give it a fixed `trials` instead of \
+                 rel_error for sharded runs (docs/cluster.md)",
+                first.name
+            ),
+        ));
+    }
+    let names: Vec<&str> = targeted.iter().map(|s| s.name.as_str()).collect();
+    eprintln!(
+        "warning: sharding the built-in lab without {} (a precision target cannot be \
+         sharded); run it unsharded: dslab run attacks/{}.toml",
+        names.join(", "),
+        names.join(".toml attacks/")
+    );
+    Ok(rest)
+}
 
 fn load(args: &RunArgs) -> anyhow::Result<Vec<Scenario>> {
     let mut scenarios = if args.scenarios.is_empty() {

@@ -103,7 +103,8 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "N", requires = "rel_error", value_parser = common::trial_count)]
     pub max_trials: Option<u64>,
     /// Attacker share importance sampling draws blocks with until the merchants accept
-    /// [default: 0.5, the best single tilt; see docs/rare-events.md].
+    /// (only with --method is or auto) [default: 0.5, the best single tilt; see
+    /// docs/rare-events.md].
     #[arg(long, value_name = "Q")]
     pub tilt: Option<f64>,
     /// Run only shard I of N (1-based) of every cell's batches and write

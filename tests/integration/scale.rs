@@ -556,6 +556,29 @@ fn precision_target_runs_are_not_sharded() {
         "{err}"
     );
 
+    // The built-in lab shards without its precision-target scenario, and says so.
+    let lab = tmp.path().join("lab");
+    let o = dslab()
+        .args([
+            "run",
+            "--quick",
+            "--quiet",
+            "--shard",
+            "1/2",
+            "--out",
+            path(&lab),
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("warning") && err.contains("finney-deep"),
+        "{err}"
+    );
+    assert!(lab.join("majority/shard-1-of-2.json").is_file());
+    assert!(!lab.join("finney-deep").exists());
+
     // A genuine fixed-trials shard, edited to claim a precision target.
     let shards = tmp.path().join("shards");
     dslab_ok(&[
