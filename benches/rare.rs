@@ -40,14 +40,18 @@ fn cell(q: f64, z: u32, method: Method) -> Experiment {
     }
 }
 
+fn one_thread() -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("pool")
+}
+
 fn trial_cost(c: &mut Criterion) {
     let mut g = c.benchmark_group("rare: one thread");
     g.throughput(Throughput::Elements(TRIALS));
     g.sample_size(10);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .expect("pool");
+    let pool = one_thread();
     for (q, z) in [(0.1, 25), (0.1, 30), (0.3, 60)] {
         for method in [Method::Mc, Method::Is] {
             let exp = cell(q, z, method);
@@ -81,10 +85,7 @@ fn timed_trial_cost(c: &mut Criterion) {
     let mut g = c.benchmark_group("rare: timed mining, one thread");
     g.throughput(Throughput::Elements(TRIALS));
     g.sample_size(10);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .expect("pool");
+    let pool = one_thread();
     for (q, z) in [(0.1, 25), (0.3, 60)] {
         for method in [Method::Mc, Method::Is] {
             let exp = timed(q, z, method);

@@ -259,20 +259,12 @@ impl Experiment {
         }
     }
 
-    /// The importance-sampling tilt of cell `q` of a network experiment at one sweep point
-    /// (None: plain Monte Carlo), chosen like the block race's from its closed forms.
-    fn network_tilt(&self, point: &NetExperiment, q: f64) -> Option<Tilt> {
-        if !point.can_tilt() {
-            return None;
-        }
-        let probs: Vec<f64> = self
-            .zs
-            .iter()
-            .filter_map(|&z| point.closed_form(q, z))
-            .collect();
+    /// The importance-sampling tilt of the cell of share `q` whose closed forms are
+    /// `probs` (None: plain Monte Carlo), as the method decides.
+    fn choose_tilt(&self, q: f64, probs: &[f64]) -> Option<Tilt> {
         let s = &self.sampling;
         s.method
-            .uses_is(q, &probs, self.trials, s.rel_error, self.confidence)
+            .uses_is(q, probs, self.trials, s.rel_error, self.confidence)
             .then(|| {
                 let mut tilt = Tilt::for_share(q);
                 tilt.accept = s.tilt.unwrap_or(tilt.accept);
@@ -296,9 +288,13 @@ impl Experiment {
             confidence: self.confidence,
         };
         let points = n.prepare_points(plan.seed)?;
-        let set = n.result_set(&points, &grid, self.sampling.rel_error, |p, q| {
-            self.network_tilt(p, q)
-        });
+        let mut set = n.result_set(&points, &grid, self.sampling.rel_error);
+        if n.can_tilt() {
+            for c in &mut set.cells {
+                let probs: Vec<f64> = c.exact.iter().flatten().copied().collect();
+                c.tilt = self.choose_tilt(c.q, &probs).map(|t| t.accept);
+            }
+        }
         let cells = crate::net::cell::sim_cells(&points, &set);
         let (state, resumed) = self.run_cells(&cells, &set, plan, opts, progress)?;
         Ok(fill(set, state, resumed))
@@ -392,22 +388,16 @@ impl Experiment {
                     MajorityCell::new(q, m.convention.premined, gamma, m.give_up, self.z_max());
                 c.strategy.exact_tail = !m.walk;
                 let probs: Vec<f64> = self.zs.iter().map(|&z| closed(q, z)).collect();
-                let s = &self.sampling;
-                let is = pow.is_none()
-                    && s.method
-                        .uses_is(q, &probs, self.trials, s.rel_error, self.confidence);
+                let tilt = pow.is_none().then(|| self.choose_tilt(q, &probs)).flatten();
                 set.cells.push(CellResult {
                     q,
-                    tilt: None,
+                    tilt: tilt.map(|t| t.accept),
                     exact: probs.into_iter().map(Some).collect(),
                     exact_log10: self.zs.iter().map(|&z| closed_log10(q, z)).collect(),
                     tally: Tally::default(),
                     net: None,
                 });
-                if is {
-                    let mut tilt = Tilt::for_share(q);
-                    tilt.accept = s.tilt.unwrap_or(tilt.accept);
-                    set.cells.last_mut().expect("just pushed").tilt = Some(tilt.accept);
+                if let Some(tilt) = tilt {
                     RaceCell::Is(IsCell::new(c.strategy, c.setup, tilt))
                 } else if let Some(target) = pow {
                     RaceCell::Pow(PowMajorityCell { cell: c, target })

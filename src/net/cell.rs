@@ -13,6 +13,7 @@ use super::engine::{self, Acceptance, Hash, World};
 use super::events::{Key, tick};
 use super::is::Tilted;
 use super::private::Private;
+use super::private::{Plain, Sampler};
 use super::spec::{
     FinneySpec, Incoming, MerchantSpec, NetTables, NetworkModel, NetworkSpec, RaceSpec,
     RaceVariant, Vector76Spec,
@@ -254,24 +255,23 @@ impl NetExperiment {
     }
 
     /// The empty result set of a run over `points`: one cell per (point, q), point-major,
-    /// with its closed forms and network columns; `tilt(point, q)` is the importance
-    /// sampling tilt of a cell (None: plain Monte Carlo).
+    /// with its closed forms and network columns, every cell plain Monte Carlo (`tilt`
+    /// None) until the caller chooses otherwise.
     pub fn result_set(
         &self,
         points: &[PreparedPoint],
         grid: &Grid<'_>,
         rel_error: Option<f64>,
-        tilt: impl Fn(&NetExperiment, f64) -> Option<Tilt>,
     ) -> ResultSet {
         let ctx = self.row_context();
         let param = self.sweep.as_ref().map(|s| s.parameter.clone());
         let cells = points
             .iter()
             .flat_map(|pt| {
-                let (param, tilt) = (&param, &tilt);
+                let param = &param;
                 grid.qs.iter().map(move |&q| CellResult {
                     q,
-                    tilt: tilt(&pt.exp, q).map(|t| t.accept),
+                    tilt: None,
                     exact: grid.zs.iter().map(|&z| pt.exp.closed_form(q, z)).collect(),
                     exact_log10: grid
                         .zs
@@ -308,7 +308,7 @@ impl NetExperiment {
         progress: &dyn Progress,
     ) -> anyhow::Result<Vec<ReversalRow>> {
         let points = self.prepare_points(plan.seed)?;
-        let mut set = self.result_set(&points, grid, None, |_, _| None);
+        let mut set = self.result_set(&points, grid, None);
         let cells = sim_cells(&points, &set);
         let tallies = estimate(&cells, plan, progress);
         for (c, t) in set.cells.iter_mut().zip(tallies) {
@@ -536,17 +536,19 @@ impl<'a> NetCell<'a> {
         }
     }
 
-    fn run_one(
+    /// One trial; `sampler` draws the private-branch attacks' blocks (plain or tilted).
+    fn run_one<S: Sampler>(
         &self,
         prep: &Prepared,
         w: &mut World,
         acc: &mut Acceptance,
+        sampler: &mut S,
         rng: &mut SimRng,
     ) -> Outcome {
         w.reset();
         acc.reset();
         match &self.strategy {
-            Strategy::Private(s) => s.trial(prep, w, acc, rng),
+            Strategy::Private(s) => private::trial(s, w, acc, sampler, rng),
             Strategy::Race(s) => s.trial(prep, w, acc, rng),
             Strategy::Vector76(s) => s.trial(prep, w, acc, rng),
         }
@@ -591,13 +593,9 @@ impl CellSim for NetCell<'_> {
         for i in 0..n as usize {
             let j = (offset + i) % k;
             let (prep, w) = (&self.preps[j], &mut worlds[j]);
-            let out = match (&self.tilted, &mut sums, &self.strategy) {
-                (Some(m), Some(sums), Strategy::Private(s)) => {
-                    w.reset();
-                    acc.reset();
-                    private::trial(s, w, &mut acc, &mut m.trial(sums), rng)
-                }
-                _ => self.run_one(prep, w, &mut acc, rng),
+            let out = match (&self.tilted, &mut sums) {
+                (Some(m), Some(sums)) => self.run_one(prep, w, &mut acc, &mut m.trial(sums), rng),
+                _ => self.run_one(prep, w, &mut acc, &mut Plain, rng),
             };
             tally.add(out.top, out.censored);
             tally.extra[Z0] += u64::from(out.z0);

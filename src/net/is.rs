@@ -37,6 +37,8 @@ pub struct Tilted {
     ln: [(f64, f64); 2],
     /// c = ln of the per-z weight scale.
     ln_step: f64,
+    /// e^c.
+    step: f64,
 }
 
 impl Tilted {
@@ -48,6 +50,7 @@ impl Tilted {
             after: Hash::new(tilt.tail, honest),
             ln: [ln(tilt.accept), ln(tilt.tail)],
             ln_step: ln_scale_step(q, tilt.accept),
+            step: ln_scale_step(q, tilt.accept).exp(),
         }
     }
 
@@ -57,7 +60,6 @@ impl Tilted {
             m: self,
             ln_l: 0.0,
             pending: 0.0,
-            step: self.ln_step.exp(),
             sums,
         }
     }
@@ -71,8 +73,6 @@ pub struct Weighted<'a> {
     ln_l: f64,
     /// ln of the likelihood factor of the block drawn but not yet found.
     pending: f64,
-    /// e^c.
-    step: f64,
     sums: &'a mut BatchSums,
 }
 
@@ -91,7 +91,7 @@ impl Weighted<'_> {
         let mut w = (self.ln_l - to as f64 * self.m.ln_step).exp() * mult;
         for z in (low..=to).rev() {
             self.sums.credit(z as usize, w, hit);
-            w *= self.step;
+            w *= self.m.step;
         }
     }
 }

@@ -307,11 +307,11 @@ fn importance_sampling_is_refused_for_race_and_vector76() {
     }
 }
 
-#[test]
-fn timed_mining_measures_a_1e_minus_445_finney_reversal_in_log_space() {
-    // q = 0.1, z = 1000, k = 1: P ≈ 10^−445.35, far below f64. Reference: the classical
-    // convention's I_{4pq}(z, ½) by an independent continued fraction (analytic tests).
-    let (h, rows) = parse_csv(&crate::util::stdout_of(&[
+/// `reversal.csv` of an importance-sampled Finney run at q = 0.1 on the zero-latency
+/// network, one z.
+fn finney_is_csv(z: u32, trials: u64) -> (Vec<String>, Vec<Vec<String>>) {
+    let (z, trials) = (z.to_string(), trials.to_string());
+    parse_csv(&crate::util::stdout_of(&[
         "simulate",
         "--attack",
         "finney",
@@ -320,14 +320,21 @@ fn timed_mining_measures_a_1e_minus_445_finney_reversal_in_log_space() {
         "--q",
         "0.1",
         "--z",
-        "1000",
+        &z,
         "--method",
         "is",
         "--trials",
-        "40000",
+        &trials,
         "--format",
         "csv",
-    ]));
+    ]))
+}
+
+#[test]
+fn timed_mining_measures_a_1e_minus_445_finney_reversal_in_log_space() {
+    // q = 0.1, z = 1000, k = 1: P ≈ 10^−445.35, far below f64. Reference: the classical
+    // convention's I_{4pq}(z, ½) by an independent continued fraction (analytic tests).
+    let (h, rows) = finney_is_csv(1000, 40000);
     let col = |c: &str| crate::util::column(&h, &rows, c)[0];
     let truth = crate::analytic::ln_beta_inc(1000.0, 0.5, 0.36) / std::f64::consts::LN_10;
     let (low, est, high) = (
@@ -355,23 +362,7 @@ fn timed_mining_is_as_efficient_as_the_block_race() {
     // carrying the factor of a block found after the reversal would give 1.17.
     let (q, p) = (0.1f64, 0.9f64);
     let truth = (2.0 * q * q + 4.0 * p * p * q * q / (1.0 - 2.0 * q * q)) / (2.0 * q).powi(2) - 1.0;
-    let (h, rows) = parse_csv(&crate::util::stdout_of(&[
-        "simulate",
-        "--attack",
-        "finney",
-        "--network",
-        "none",
-        "--q",
-        "0.1",
-        "--z",
-        "1",
-        "--method",
-        "is",
-        "--trials",
-        "200000",
-        "--format",
-        "csv",
-    ]));
+    let (h, rows) = finney_is_csv(1, 200000);
     let col = |c: &str| crate::util::column(&h, &rows, c)[0];
     let rel_var = col("trials") * (col("std_error") / col("probability")).powi(2);
     // The sample relative variance of 200 000 weights is within a few % of its mean.
