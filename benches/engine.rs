@@ -3,9 +3,9 @@
 //! ≥ 1.9× that on two.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use dslab::estimate::NoProgress;
 use dslab::experiment::{AttackSpec, Experiment, MajoritySpec};
 use dslab::params::Convention;
-use dslab::sim::estimate::NoProgress;
 use dslab::stats::CiMethod;
 
 const TRIALS: u64 = 2_000_000;

@@ -4,12 +4,15 @@
 //! (once per cell in real runs); the timed part is the batch estimator itself.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use dslab::net::NetExperiment;
-use dslab::net::cell::{NetAttack, NetCell};
-use dslab::net::spec::{
-    FinneySpec, MerchantSpec, NetworkModel, NetworkSpec, RaceSpec, RaceVariant, Vector76Spec,
-};
-use dslab::sim::estimate::{BATCH_SIZE, NoProgress, Plan, estimate};
+use dslab::attack::NetAttack;
+use dslab::attack::NetExperiment;
+use dslab::attack::finney::FinneySpec;
+use dslab::attack::majority::MajorityNetSpec;
+use dslab::attack::race::{RaceSpec, RaceVariant};
+use dslab::attack::timed::NetCell;
+use dslab::attack::vector76::Vector76Spec;
+use dslab::estimate::{BATCH_SIZE, NoProgress, Plan, estimate};
+use dslab::net::spec::{MerchantSpec, NetworkModel, NetworkSpec};
 
 const TRIALS: u64 = 1 << 17;
 
@@ -39,10 +42,10 @@ fn attacks() -> Vec<(&'static str, NetAttack)> {
         ("vector76", NetAttack::Vector76(Vector76Spec::default())),
         (
             "majority",
-            NetAttack::Majority {
+            NetAttack::Majority(MajorityNetSpec {
                 premined: 0,
                 give_up: None,
-            },
+            }),
         ),
     ]
 }

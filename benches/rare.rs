@@ -8,12 +8,13 @@
 //! Monte Carlo, 2.1–3.7 for importance sampling at these cells (docs/rare-events.md).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use dslab::attack::NetAttack;
+use dslab::attack::NetExperiment;
+use dslab::attack::finney::FinneySpec;
+use dslab::estimate::NoProgress;
 use dslab::experiment::{AttackSpec, Experiment, MajoritySpec, Method, Sampling};
-use dslab::net::NetExperiment;
-use dslab::net::cell::NetAttack;
-use dslab::net::spec::{FinneySpec, MerchantSpec, NetworkModel, NetworkSpec};
+use dslab::net::spec::{MerchantSpec, NetworkModel, NetworkSpec};
 use dslab::params::Convention;
-use dslab::sim::estimate::NoProgress;
 use dslab::stats::CiMethod;
 
 const TRIALS: u64 = 1 << 17;
@@ -76,7 +77,7 @@ fn timed(q: f64, z: u32, method: Method) -> Experiment {
         sweep: None,
     };
     Experiment {
-        attack: AttackSpec::Finney(net),
+        attack: AttackSpec::Timed(net),
         ..cell(q, z, method)
     }
 }

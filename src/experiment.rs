@@ -10,20 +10,19 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::analytic;
-use crate::net::NetExperiment;
-use crate::net::cell::Grid;
+use crate::attack::NetExperiment;
+use crate::attack::timed::Grid;
+use crate::blockrace::MajorityCell;
+use crate::blockrace::is::{IsCell, RaceCell};
+use crate::blockrace::pow_source::PowMajorityCell;
+use crate::estimate::checkpoint::{self, Checkpoint};
+use crate::estimate::results::{CellResult, ResultSet};
+use crate::estimate::schedule::{self, RunState, StopRatio};
+use crate::estimate::tally::Tally;
+use crate::estimate::weighted::Tilt;
+use crate::estimate::{BATCH_SIZE, CellSim, Plan, Progress};
 use crate::params::Convention;
 use crate::pow::Target;
-use crate::report::ReversalRow;
-use crate::report::cells::{CellResult, ResultSet};
-use crate::sim::MajorityCell;
-use crate::sim::checkpoint::{self, Checkpoint};
-use crate::sim::estimate::{BATCH_SIZE, CellSim, Plan, Progress};
-use crate::sim::is::{IsCell, RaceCell, Tilt};
-use crate::sim::pow_source::PowMajorityCell;
-use crate::sim::schedule::{self, RunState, StopRatio};
-use crate::sim::tally::Tally;
-use crate::sim::weighted::MIN_ESS;
 use crate::stats::CiMethod;
 
 /// The majority attack's parameters.
@@ -37,9 +36,8 @@ pub struct MajoritySpec {
     pub walk: bool,
 }
 
-/// Which attack, with its parameters.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+/// Which attack, on which engine, with its parameters.
+#[derive(Clone, Debug, PartialEq)]
 pub enum AttackSpec {
     /// Private-chain double spend in the zero-latency block race.
     Majority(MajoritySpec),
@@ -50,14 +48,48 @@ pub enum AttackSpec {
         /// Difficulty in leading zero bits: 2^bits hashes per block on average.
         bits: u32,
     },
-    /// Finney attack on the timed engine / network (see `crate::net`).
-    Finney(NetExperiment),
-    /// Race attack on the network.
-    Race(NetExperiment),
-    /// Vector76 attack on the network.
-    Vector76(NetExperiment),
-    /// Majority attack on a network (`--network default|FILE`).
-    MajorityNet(NetExperiment),
+    /// Any registered attack on the timed engine (zero latency or a network; see
+    /// `crate::attack`).
+    Timed(NetExperiment),
+}
+
+/// Serialised as `{"kind": ..., fields...}` with the kinds of earlier builds
+/// (`majority`, `majority-pow`, `finney`, `race`, `vector76`, `majority-net`), so
+/// fingerprints, checkpoints and shards keep their meaning.
+impl Serialize for AttackSpec {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Tagged<'a, T: Serialize> {
+            kind: &'a str,
+            #[serde(flatten)]
+            inner: &'a T,
+        }
+        #[derive(Serialize)]
+        struct Pow<'a> {
+            majority: &'a MajoritySpec,
+            bits: u32,
+        }
+        match self {
+            AttackSpec::Majority(m) => Tagged {
+                kind: "majority",
+                inner: m,
+            }
+            .serialize(ser),
+            AttackSpec::MajorityPow { majority, bits } => Tagged {
+                kind: "majority-pow",
+                inner: &Pow {
+                    majority,
+                    bits: *bits,
+                },
+            }
+            .serialize(ser),
+            AttackSpec::Timed(n) => Tagged {
+                kind: n.attack.get().experiment_kind(),
+                inner: n,
+            }
+            .serialize(ser),
+        }
+    }
 }
 
 impl AttackSpec {
@@ -65,10 +97,7 @@ impl AttackSpec {
     pub fn name(&self) -> &'static str {
         match self {
             AttackSpec::Majority(_) | AttackSpec::MajorityPow { .. } => "majority",
-            AttackSpec::Finney(n)
-            | AttackSpec::Race(n)
-            | AttackSpec::Vector76(n)
-            | AttackSpec::MajorityNet(n) => n.name(),
+            AttackSpec::Timed(n) => n.name(),
         }
     }
 
@@ -89,10 +118,7 @@ impl AttackSpec {
                     m.convention
                 )
             }
-            AttackSpec::Finney(n)
-            | AttackSpec::Race(n)
-            | AttackSpec::Vector76(n)
-            | AttackSpec::MajorityNet(n) => n.describe(),
+            AttackSpec::Timed(n) => n.describe(),
         }
     }
 }
@@ -220,16 +246,15 @@ pub struct RunOptions<'a> {
 /// The result of running an experiment.
 #[derive(Clone, Debug)]
 pub struct Outcome {
-    /// One row per (q, z), q-major.
-    pub rows: Vec<ReversalRow>,
     /// Wall time of the simulation.
     pub wall_seconds: f64,
     /// Trials over all cells.
     pub total_trials: u64,
     /// Trials per batch used.
     pub batch_size: u64,
-    /// The raw per-cell results the rows were rendered from (for shards and merges).
-    pub results: Option<ResultSet>,
+    /// The per-cell results (`crate::report::rows` renders them; shards and merges
+    /// carry them).
+    pub results: ResultSet,
     /// Trials already done by the checkpoint this run resumed from (0: fresh run).
     pub resumed_trials: u64,
 }
@@ -251,10 +276,7 @@ impl Experiment {
     /// The network experiment, for the attacks that run on `crate::net`.
     pub fn network(&self) -> Option<&NetExperiment> {
         match &self.attack {
-            AttackSpec::Finney(n)
-            | AttackSpec::Race(n)
-            | AttackSpec::Vector76(n)
-            | AttackSpec::MajorityNet(n) => Some(n),
+            AttackSpec::Timed(n) => Some(n),
             AttackSpec::Majority(_) | AttackSpec::MajorityPow { .. } => None,
         }
     }
@@ -295,7 +317,7 @@ impl Experiment {
                 c.tilt = self.choose_tilt(c.q, &probs).map(|t| t.accept);
             }
         }
-        let cells = crate::net::cell::sim_cells(&points, &set);
+        let cells = crate::attack::timed::sim_cells(&points, &set);
         let (state, resumed) = self.run_cells(&cells, &set, plan, opts, progress)?;
         Ok(fill(set, state, resumed))
     }
@@ -310,7 +332,7 @@ impl Experiment {
     /// checkpoints and shard merges.
     pub fn fingerprint(&self) -> String {
         let params = serde_json::to_value(self).expect("an experiment serialises");
-        crate::report::manifest::fingerprint(params.to_string().as_bytes())
+        crate::files::fingerprint(params.to_string().as_bytes())
     }
 
     /// Run with shard and checkpoint options on the current rayon pool.
@@ -331,17 +353,13 @@ impl Experiment {
             AttackSpec::MajorityPow { majority, bits } => {
                 self.run_majority(majority, &plan, opts, progress, Some(*bits))?
             }
-            AttackSpec::Finney(n)
-            | AttackSpec::Race(n)
-            | AttackSpec::Vector76(n)
-            | AttackSpec::MajorityNet(n) => self.run_network(n, &plan, opts, progress)?,
+            AttackSpec::Timed(n) => self.run_network(n, &plan, opts, progress)?,
         };
         Ok(Outcome {
-            rows: results.rows(),
             wall_seconds: start.elapsed().as_secs_f64(),
             total_trials,
             batch_size: plan.batch_size,
-            results: Some(results),
+            results,
             resumed_trials,
         })
     }
@@ -455,7 +473,7 @@ impl Experiment {
                 ..fresh.clone()
             };
             let path = cp.dir.join(checkpoint::file_name(plan.shard));
-            crate::report::write_atomic(&path, c.to_json().as_bytes())?;
+            crate::files::write_atomic(&path, c.to_json().as_bytes())?;
             if interrupted {
                 return Err(crate::error::Interrupted.into());
             }
@@ -503,19 +521,10 @@ fn resume_state(fresh: &Checkpoint, opts: &RunOptions<'_>) -> anyhow::Result<Run
 
 /// Stop rule of cell `i` of a target-precision run: the worst ratio over its z of the
 /// achieved to the wanted relative half-width `target`, exactly as its rows will report it
-/// (≤ 1: every row says `target`).
+/// (≤ 1: every row met it).
 fn stop_ratio(set: &ResultSet, i: usize, tally: &Tally, target: f64) -> f64 {
-    set.cell_rows(i, tally, Some(target))
+    set.estimates(i, tally, Some(target))
         .iter()
-        .map(|r| match r.stop.as_str() {
-            "target" => 0.0,
-            // Not met: by its half-width, or (importance sampling) by too few effective
-            // samples; ESS grows like n, the half-width shrinks like 1/√n.
-            _ => {
-                let by_width = r.rel_error.map_or(f64::INFINITY, |e| e / target);
-                let by_ess = r.ess.map_or(0.0, |e| (MIN_ESS / e.max(1e-300)).sqrt());
-                by_width.max(by_ess).max(1.0 + 1e-9)
-            }
-        })
+        .map(|e| e.target_ratio(target))
         .fold(0.0, f64::max)
 }

@@ -1,28 +1,32 @@
 //! dslab: a double-spend attack laboratory.
 //!
-//! Module map and dependency rule (review enforces it; nothing below `app` imports clap,
-//! indicatif or `std::process`, and nothing below `report` writes files or stdout):
+//! The modules form layers; a module imports only lower layers (docs/architecture.md,
+//! enforced by `tests/integration/layers.rs`). From the bottom up:
 //!
-//! - [`cli`], [`app`]: the command line and one file per subcommand.
+//! - [`error`], [`files`], [`stats`], [`pow`]: usage errors, whole-or-nothing writes,
+//!   confidence intervals, real SHA-256d proof of work.
 //! - [`params`]: parsing and validation of user values (q lists, z ranges, tie rules).
 //! - [`analytic`]: closed forms (Nakamoto, exact with head start and tie rule, P(z, κ)).
-//! - [`sim`]: the simulation engine, strategies and parallel estimation.
-//! - [`net`]: the peer-to-peer network model and the Finney, race and Vector76 attacks.
-//! - [`stats`]: confidence intervals.
-//! - [`report`]: CSV / JSON / table rendering, plots, summaries, manifests, atomic file writes.
-//! - [`scenario`]: scenario files (`attacks/*.toml`) and the built-in lab.
-//! - `pow`: real SHA-256d proof of work (being built).
+//! - [`estimate`]: batch schedule, seeds, tallies, weights, checkpoints, typed results.
+//! - [`blockrace`], [`net`]: the engines (zero-latency block race; timed network).
+//! - [`attack`]: the attack plug-in point and one file per attack.
+//! - [`experiment`]: a validated experiment and its run.
+//! - [`report`], [`scenario`]: rows, files, plots, summaries; scenario files and the lab.
+//! - [`cli`], [`app`]: the command line and one file per subcommand.
 #![deny(missing_docs)]
 
 pub mod analytic;
 pub mod app;
+pub mod attack;
+pub mod blockrace;
 pub mod cli;
 pub mod error;
+pub mod estimate;
 pub mod experiment;
+pub mod files;
 pub mod net;
 pub mod params;
 pub mod pow;
 pub mod report;
 pub mod scenario;
-pub mod sim;
 pub mod stats;

@@ -13,12 +13,13 @@ use std::ops::Range;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::attack::majority::MajorityNetSpec;
+use crate::attack::{NetAttack, NetExperiment, NetTables};
 use crate::error::{UsageError, usage};
 use crate::experiment::{
     AttackSpec, DEFAULT_MAX_TRIALS, Experiment, MajoritySpec, Method, Sampling,
 };
-use crate::net::NetExperiment;
-use crate::net::spec::{FinneySpec, MerchantSpec, NetTables, NetworkSpec, RaceSpec, Vector76Spec};
+use crate::net::spec::{MerchantSpec, NetworkSpec};
 use crate::net::sweep::Sweep;
 use crate::params::{Convention, TieRule, parse_simulated_shares, parse_z_list};
 use crate::stats::CiMethod;
@@ -133,18 +134,70 @@ pub struct ScenarioFile {
     pub max_trials: Option<Spanned<i64>>,
     /// Attacker share importance sampling draws blocks with (default ½).
     pub tilt: Option<Spanned<f64>>,
-    /// `[finney]`: the Finney attack's settings.
-    pub finney: Option<Spanned<FinneySpec>>,
-    /// `[race]`: the race attack's settings.
-    pub race: Option<Spanned<RaceSpec>>,
-    /// `[vector76]`: the Vector76 attack's settings.
-    pub vector76: Option<Spanned<Vector76Spec>>,
     /// `[network]`: the peer-to-peer network (docs/network.md).
     pub network: Option<Spanned<NetworkSpec>>,
     /// `[merchant]`: the merchant's policy.
     pub merchant: Option<Spanned<MerchantSpec>>,
     /// `[sweep]`: a defence sweep over one merchant or network parameter.
     pub sweep: Option<Spanned<Sweep>>,
+}
+
+/// The registered timed attacks' own tables (`[finney]`, `[race]`, `[rental]`, ...),
+/// taken out of the file before the schema above reads the rest (see [`split_attack_tables`]).
+#[derive(Debug, Default)]
+struct AttackTables {
+    /// (table name, its value, byte offset of its header), in file order.
+    tables: Vec<(String, toml::Value, usize)>,
+}
+
+/// Take the tables of registered timed attacks (other than `[majority]`, which has its own
+/// schema) out of `text`: returns the text with those sections blanked (same length and
+/// line breaks, so every span and line number of the rest stays right) and the tables.
+fn split_attack_tables(file: &str, text: &str) -> anyhow::Result<(String, AttackTables)> {
+    let raw: toml::Table = toml::from_str(text).map_err(|e| syntax_error(file, text, &e))?;
+    let mut out = AttackTables::default();
+    let mut blanked = text.to_string();
+    for name in crate::attack::names()
+        .into_iter()
+        .filter(|&n| n != "majority")
+    {
+        let Some(value) = raw.get(name) else {
+            continue;
+        };
+        let Some((start, end)) = section(text, name) else {
+            return Err(UsageError(format!(
+                "{file}: key `{name}`: write the {name} attack's settings as a [{name}] section"
+            ))
+            .into());
+        };
+        let blank: String = text[start..end]
+            .chars()
+            .map(|c| if c == '\n' { '\n' } else { ' ' })
+            .collect();
+        blanked.replace_range(start..end, &blank);
+        out.tables.push((name.to_string(), value.clone(), start));
+    }
+    Ok((blanked, out))
+}
+
+/// Byte range of the `[name]` section of `text`: its header line up to the next header.
+fn section(text: &str, name: &str) -> Option<(usize, usize)> {
+    let mut offset = 0;
+    let mut start = None;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim();
+        if t.starts_with('[') {
+            if start.is_some() {
+                return start.map(|s| (s, offset));
+            }
+            let inner = t.trim_start_matches('[').split(']').next().unwrap_or("");
+            if inner.trim() == name {
+                start = Some(offset);
+            }
+        }
+        offset += line.len();
+    }
+    start.map(|s| (s, text.len()))
 }
 
 /// `[majority]`: head start, tie rule and give-up of the private-chain attack.
@@ -215,9 +268,10 @@ fn line_of(text: &str, offset: usize) -> usize {
 /// Parse and validate a scenario. `file` names it in messages (a path, or
 /// `built-in attacks/NAME.toml`); `name` becomes the experiment's name.
 pub fn parse(file: &str, name: &str, text: &str) -> anyhow::Result<Scenario> {
-    let raw: ScenarioFile = toml::from_str(text).map_err(|e| syntax_error(file, text, &e))?;
+    let (rest, tables) = split_attack_tables(file, text)?;
+    let raw: ScenarioFile = toml::from_str(&rest).map_err(|e| syntax_error(file, text, &e))?;
     let origin = Origin { file, text };
-    let experiment = raw.experiment(&origin, name)?;
+    let experiment = raw.experiment(&origin, name, &tables)?;
     Ok(Scenario {
         name: name.to_string(),
         text: text.to_string(),
@@ -291,8 +345,13 @@ fn quoted_field(msg: &str) -> Option<String> {
 }
 
 impl ScenarioFile {
-    fn experiment(&self, o: &Origin<'_>, name: &str) -> anyhow::Result<Experiment> {
-        let attack = self.attack_spec(o)?;
+    fn experiment(
+        &self,
+        o: &Origin<'_>,
+        name: &str,
+        tables: &AttackTables,
+    ) -> anyhow::Result<Experiment> {
+        let attack = self.attack_spec(o, tables)?;
         Ok(Experiment {
             name: name.to_string(),
             attack,
@@ -355,64 +414,64 @@ impl ScenarioFile {
     }
 
     /// The attack and its table; tables of other attacks are errors.
-    fn attack_spec(&self, o: &Origin<'_>) -> anyhow::Result<AttackSpec> {
+    fn attack_spec(&self, o: &Origin<'_>, tables: &AttackTables) -> anyhow::Result<AttackSpec> {
         let a = &self.attack;
-        match a.get_ref().as_str() {
-            "majority" if !self.on_network() => {
-                let stray = [
-                    ("finney", self.finney.as_ref().map(|t| t.span())),
-                    ("race", self.race.as_ref().map(|t| t.span())),
-                    ("vector76", self.vector76.as_ref().map(|t| t.span())),
-                    ("merchant", self.merchant.as_ref().map(|t| t.span())),
-                    ("sweep", self.sweep.as_ref().map(|t| t.span())),
-                ];
-                if let Some((name, Some(span))) = stray.into_iter().find(|t| t.1.is_some()) {
-                    return Err(usage(
-                        &o.at(name, span),
-                        format!("[{name}]"),
-                        "the majority attack runs in the zero-latency block race unless a \
-                         [network] table is given; add [network] (model = \"none\" or \
-                         \"random\") or remove this table",
-                    ));
-                }
-                Ok(AttackSpec::Majority(self.majority_spec(o)?))
-            }
-            "majority" => {
-                let m = self.majority_spec(o)?;
-                if m.convention.tie != TieRule::FirstSeen || m.walk {
-                    let span = self.majority.as_ref().map_or(a.span(), |t| t.span());
-                    return Err(usage(
-                        &o.at("majority", span),
-                        "tie/walk",
-                        "on a network ties are settled by arrival order and every race is walked: \
-                         remove majority.tie and majority.walk",
-                    ));
-                }
-                let e = self.net_experiment(o, "majority", (m.convention.premined, m.give_up))?;
-                Ok(AttackSpec::MajorityNet(e))
-            }
-            "finney" => Ok(AttackSpec::Finney(self.net_experiment(
-                o,
-                "finney",
-                (0, None),
-            )?)),
-            "race" => Ok(AttackSpec::Race(self.net_experiment(
-                o,
-                "race",
-                (0, None),
-            )?)),
-            "vector76" => Ok(AttackSpec::Vector76(self.net_experiment(
-                o,
-                "vector76",
-                (0, None),
-            )?)),
-            other => Err(o.err(
-                "attack",
-                a,
-                other,
-                "use one of majority, finney, race, vector76",
-            )),
+        let attack = a.get_ref().as_str();
+        if let Some((other, _, at)) = tables.tables.iter().find(|t| t.0 != attack) {
+            return Err(usage(
+                &o.at(other, *at..*at + 1),
+                format!("[{other}]"),
+                &format!("this table belongs to the {other} attack, but attack = \"{attack}\""),
+            ));
         }
+        if attack == "majority" {
+            return self.majority_attack(o, tables);
+        }
+        if crate::attack::info(attack).is_none() {
+            let names = crate::attack::names().join(", ");
+            return Err(o.err("attack", a, attack, &format!("use one of {names}")));
+        }
+        let table = tables.tables.first().map(|t| t.1.clone());
+        let spec = NetAttack::from_table(attack, table).map_err(|e| self.locate(o, e))?;
+        Ok(AttackSpec::Timed(self.net_experiment(o, spec)?))
+    }
+
+    /// The majority attack: the zero-latency block race, or the timed engine with a
+    /// `[network]` table.
+    fn majority_attack(&self, o: &Origin<'_>, tables: &AttackTables) -> anyhow::Result<AttackSpec> {
+        let a = &self.attack;
+        if !self.on_network() {
+            let stray = [
+                ("merchant", self.merchant.as_ref().map(|t| t.span())),
+                ("sweep", self.sweep.as_ref().map(|t| t.span())),
+            ];
+            if let Some((name, Some(span))) = stray.into_iter().find(|t| t.1.is_some()) {
+                return Err(usage(
+                    &o.at(name, span),
+                    format!("[{name}]"),
+                    "the majority attack runs in the zero-latency block race unless a \
+                     [network] table is given; add [network] (model = \"none\" or \
+                     \"random\") or remove this table",
+                ));
+            }
+            debug_assert!(tables.tables.is_empty());
+            return Ok(AttackSpec::Majority(self.majority_spec(o)?));
+        }
+        let m = self.majority_spec(o)?;
+        if m.convention.tie != TieRule::FirstSeen || m.walk {
+            let span = self.majority.as_ref().map_or(a.span(), |t| t.span());
+            return Err(usage(
+                &o.at("majority", span),
+                "tie/walk",
+                "on a network ties are settled by arrival order and every race is walked: \
+                 remove majority.tie and majority.walk",
+            ));
+        }
+        let spec = NetAttack::Majority(MajorityNetSpec {
+            premined: m.convention.premined,
+            give_up: m.give_up,
+        });
+        Ok(AttackSpec::Timed(self.net_experiment(o, spec)?))
     }
 
     /// Whether the majority attack runs on a network (a `[network]` table is present).
@@ -420,38 +479,35 @@ impl ScenarioFile {
         self.network.is_some()
     }
 
-    /// The network experiment of the attack's tables; validation errors name the file and,
+    /// The network experiment of the attack; validation errors name the file and,
     /// where it can be found, the line of the key.
-    fn net_experiment(
-        &self,
-        o: &Origin<'_>,
-        attack: &str,
-        majority: (u32, Option<u32>),
-    ) -> anyhow::Result<NetExperiment> {
-        if attack != "majority" && self.majority.is_some() {
+    fn net_experiment(&self, o: &Origin<'_>, attack: NetAttack) -> anyhow::Result<NetExperiment> {
+        if attack.get().info().name != "majority" && self.majority.is_some() {
             let span = self.majority.as_ref().map_or(0..0, |t| t.span());
+            let name = attack.get().info().name;
             return Err(usage(
                 &o.at("majority", span),
                 "[majority]",
-                &format!("this table belongs to the majority attack, but attack = \"{attack}\""),
+                &format!("this table belongs to the majority attack, but attack = \"{name}\""),
             ));
         }
         let tables = NetTables {
-            finney: self.finney.as_ref().map(|t| t.get_ref().clone()),
-            race: self.race.as_ref().map(|t| t.get_ref().clone()),
-            vector76: self.vector76.as_ref().map(|t| t.get_ref().clone()),
+            attack: None,
             network: self.network.as_ref().map(|t| t.get_ref().clone()),
             merchant: self.merchant.as_ref().map(|t| t.get_ref().clone()),
             sweep: self.sweep.as_ref().map(|t| t.get_ref().clone()),
         };
-        NetExperiment::from_tables(attack, tables, majority).map_err(|e| {
-            let line = key_line(o.text, &e.to_string());
-            let place = match line {
-                Some(n) => format!("{}, line {n}", o.file),
-                None => o.file.to_string(),
-            };
-            e.context(place)
-        })
+        NetExperiment::from_tables(attack, tables).map_err(|e| self.locate(o, e))
+    }
+
+    /// An error about a key, placed at the file and (where it can be found) its line.
+    fn locate(&self, o: &Origin<'_>, e: anyhow::Error) -> anyhow::Error {
+        let line = key_line(o.text, &e.to_string());
+        let place = match line {
+            Some(n) => format!("{}, line {n}", o.file),
+            None => o.file.to_string(),
+        };
+        e.context(place)
     }
 
     fn majority_spec(&self, o: &Origin<'_>) -> anyhow::Result<MajoritySpec> {
@@ -805,7 +861,7 @@ mod tests {
             "attack = \"majority\"\n[network]\nmodel = \"random\"\n",
         )
         .expect("valid");
-        assert!(matches!(s.experiment.attack, AttackSpec::MajorityNet(_)));
+        assert!(matches!(s.experiment.attack, AttackSpec::Timed(_)));
     }
 
     #[test]

@@ -45,7 +45,7 @@ pub fn run(args: MergeArgs) -> anyhow::Result<()> {
     let count = shards.len();
     let (merged, wall) = shard::merge(shards)?;
     let out = common::prepare_out_dir("--out", &args.out)?;
-    let rows = merged.result.rows();
+    let rows = crate::report::rows::rows(&merged.result);
     let trials: u64 = merged.result.cells.iter().map(|c| c.tally.trials).sum();
     let mut manifest = merged.manifest.clone();
     manifest["command"] = common::command_line().into();

@@ -1,11 +1,11 @@
 //! The progress bar on stderr (indicatif): shown only when stderr is a terminal and not
-//! `--quiet`; the engine reports through [`crate::sim::estimate::Progress`].
+//! `--quiet`; the engine reports through [`crate::estimate::Progress`].
 
 use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::sim::estimate::Progress;
+use crate::estimate::Progress;
 
 /// A trials progress bar with a cells-done count (hidden when not wanted).
 pub struct Bar {

@@ -14,10 +14,9 @@ use super::common;
 use super::plot::{is_hidden, write_figures};
 use super::progress::Bar;
 use super::warnings;
+use crate::attack::NetExperiment;
 use crate::error::usage;
 use crate::experiment::{AttackSpec, CheckpointAt, Experiment, Outcome, RunOptions};
-use crate::net::NetExperiment;
-use crate::net::cell::NetAttack;
 use crate::net::spec::{NetworkModel, NetworkSpec};
 use crate::report::plot::read_rows;
 use crate::report::shard::ShardFile;
@@ -112,7 +111,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         bar.finish();
         // A warning prints whatever --quiet says.
         let raise = "max_trials in the scenario file or pass --trials N";
-        if let Some(w) = warnings::trial_cap(exp, &outcome.rows, raise) {
+        let outcome_rows = outcome.rows();
+        if let Some(w) = warnings::trial_cap(exp, &outcome_rows, raise) {
             eprintln!("warning: {label}: {w}");
         }
         if outcome.resumed_trials > 0 {
@@ -330,10 +330,7 @@ pub fn estimate_seconds(exp: &Experiment, threads: usize) -> f64 {
             let ns = exp.qs.iter().map(|&q| trial_cost_ns(q, z_max)).sum();
             (ns, 0.0)
         }
-        AttackSpec::Finney(n)
-        | AttackSpec::Race(n)
-        | AttackSpec::Vector76(n)
-        | AttackSpec::MajorityNet(n) => {
+        AttackSpec::Timed(n) => {
             let points = n.cells(1) as f64;
             let ns: f64 = exp
                 .qs
@@ -346,23 +343,10 @@ pub fn estimate_seconds(exp: &Experiment, threads: usize) -> f64 {
     ns * exp.trials as f64 * 1e-9 / parallel + prepare
 }
 
-/// Rough cost of one network trial (ns, one thread), from `cargo bench --bench network`
-/// on the reference machine: about 30 ns per block for the private-branch attacks, whose
-/// trials mine until the last merchant accepts and, on a real network, walk on until the
-/// branch wins or falls `max_deficit` behind; the race and Vector76 are nearly flat.
+/// Rough cost of one timed trial (ns, one thread): the attack's own model (see
+/// `crate::attack::TimedAttack::trial_ns`).
 fn network_trial_ns(n: &NetExperiment, q: f64, z_max: u32) -> f64 {
-    let p = (1.0 - q).max(0.01);
-    match n.attack {
-        NetAttack::Race(_) => 250.0,
-        NetAttack::Vector76(_) => 550.0,
-        NetAttack::Finney(_) | NetAttack::Majority { .. } => {
-            let mut blocks = f64::from(z_max + 1) / p;
-            if n.network.model == NetworkModel::Random && q < 0.5 {
-                blocks += f64::from(n.network.max_deficit) / (p - q).max(0.05);
-            }
-            40.0 + 30.0 * blocks
-        }
-    }
+    n.attack.get().trial_ns(q, z_max, &n.network)
 }
 
 /// Seconds to generate one sweep point's topologies and measure its stale rate (measured:

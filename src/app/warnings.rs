@@ -2,9 +2,9 @@
 //! `dslab run`. They go to stderr whatever `--quiet` says: `--quiet` drops the progress bar
 //! and informational messages only.
 
+use crate::estimate::weighted::MIN_ESS;
 use crate::experiment::Experiment;
 use crate::report::ReversalRow;
-use crate::sim::weighted::MIN_ESS;
 
 /// Importance-sampling rows whose effective sample size is too small for their interval
 /// to be trusted (e.g. a poor `--tilt`, or too few trials): the warning text, if any.

@@ -13,7 +13,7 @@ use rand_distr::{Distribution, Exp1};
 use super::events::{Key, Queue, tick};
 use super::topology::Topology;
 use super::txprop::{Tx, TxTimes};
-use crate::sim::rng::unit_f64;
+use crate::estimate::rng::unit_f64;
 
 /// One block of the public tree.
 #[derive(Clone, Copy, Debug)]

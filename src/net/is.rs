@@ -6,7 +6,7 @@
 //! the measure only in who finds blocks — the attacker with q', miner i with p'·sᵢ — leaves
 //! every block time, relay delay and honest share sᵢ as they are, and the likelihood ratio
 //! of a path with a attacker and h honest blocks is L = (q/q')^a (p/p')^h, exactly as in
-//! the block race (`crate::sim::is`). The tilts are the block race's: q' = ½ until every
+//! the block race (`crate::blockrace::is`). The tilts are the block race's: q' = ½ until every
 //! merchant has accepted, then the exchanged rates q' = p when the rest is walked (on a
 //! real network); on the zero-latency network the rest is the exact conditional win
 //! probability, credited instead of sampled.
@@ -23,8 +23,8 @@ use rand::Rng;
 
 use super::engine::{Finder, Hash, World};
 use super::private::Sampler;
-use crate::sim::is::{Tilt, ln_scale_step};
-use crate::sim::weighted::BatchSums;
+use crate::estimate::weighted::BatchSums;
+use crate::estimate::weighted::{Tilt, ln_scale_step};
 
 /// The tilted measures of one cell: shared by its trials.
 #[derive(Clone, Debug)]

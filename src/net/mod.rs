@@ -1,56 +1,73 @@
-//! The peer-to-peer network model and the attacks that need it: Finney, race and Vector76,
-//! plus the majority attack on a network.
+//! The timed engine: Poisson mining on a peer-to-peer network (or the zero-latency one),
+//! and the mechanics every timed attack uses.
 //!
-//! - [`spec`]: the scenario tables (`[network]`, `[merchant]`, attack tables), validated.
+//! - [`spec`]: the `[network]` and `[merchant]` tables, validated.
 //! - [`topology`]: the generated graph and its precomputed block delays.
 //! - [`txprop`]: transaction relay under first-seen / full-RBF policies and alerts.
 //! - [`events`]: (time, hops, FIFO) keys and queue.
 //! - [`engine`]: timed Poisson mining, block tree, tips, the merchant's view.
-//! - [`private`], [`finney`], [`majority`], [`race`], [`vector76`]: the strategies
-//!   ([`NetStrategy`]).
-//! - [`cell`]: the experiment, its prepared topologies and cells for [`crate::sim::estimate`].
-//! - [`is`]: importance sampling of the private-branch attacks (tilted finders).
-//! - [`rows`]: closed forms of the zero-latency limit, costs and `reversal.csv` rows.
+//! - [`private`]: the private-branch runner (majority, Finney, rental and any attacker that
+//!   withholds a branch), plain or importance-sampled through [`is`].
+//! - [`sweep`]: applying one swept value to a table.
 //!
-//! Depends on `sim` (generator, tally, estimation), `analytic` and `params`; never on the
-//! command line, files or stdout.
+//! Attacks (`crate::attack`) hand the engine a [`Strategy`]; the engine never knows which
+//! attack it runs. Depends on `estimate` (generator, tallies, weights), `analytic` and
+//! `params`; never on attacks, reports, the command line, files or stdout.
 
-pub mod cell;
 pub mod engine;
 pub mod events;
-pub mod finney;
 pub mod is;
-pub mod majority;
 pub mod private;
-pub mod race;
-pub mod rows;
 pub mod spec;
 pub mod sweep;
 pub mod topology;
 pub mod txprop;
-pub mod vector76;
 
-pub use cell::{NetAttack, NetExperiment};
+use crate::estimate::rng::SimRng;
 
-use rand::Rng;
-
-use cell::Prepared;
 use engine::{Acceptance, World};
+use topology::Topology;
+use txprop::TxTimes;
 
-/// A network attack strategy: one immutable value per cell, shared by all threads; the
-/// per-trial state lives in the [`World`] (reset before each trial) and the strategy's
-/// own locals. A new network attack is one file implementing this trait plus a name in
-/// [`NetAttack`].
-pub trait NetStrategy: Sync {
+/// One topology with the attack's transaction times on it.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    /// The graph and its delays.
+    pub topo: Topology,
+    /// Transaction times (Vector76: A's, relative to its broadcast).
+    pub tx: TxTimes,
+    /// Race: whether merchant z = 0 accepts (fixed by the relay times).
+    pub z0_accepted: bool,
+}
+
+/// A timed attack strategy that is not a private-branch attacker: one immutable value per
+/// cell, shared by all threads; the per-trial state lives in the [`World`] (reset before
+/// each trial) and the strategy's own locals. One dynamic call per trial (a trial is
+/// hundreds of events), none per block.
+pub trait NetStrategy: Sync + Send + std::fmt::Debug {
     /// Run one trial on the reset `world` of topology `prep`; merchants' acceptances go
     /// into `acc` (reset too).
-    fn trial<R: Rng + ?Sized>(
+    fn trial(
         &self,
         prep: &Prepared,
         world: &mut World,
         acc: &mut Acceptance,
-        rng: &mut R,
+        rng: &mut SimRng,
     ) -> Outcome;
+    /// Whether the attacker's node watches the blocks it receives (Vector76 reacts to them).
+    fn watches_blocks(&self) -> bool {
+        false
+    }
+}
+
+/// What a timed attack plays: the engine's private-branch runner with a policy (statically
+/// dispatched, and importance-sampled when tilted), or a strategy of its own.
+#[derive(Debug)]
+pub enum Strategy {
+    /// A private-branch attacker ([`private`]).
+    Private(private::Private),
+    /// Any other strategy.
+    Custom(Box<dyn NetStrategy>),
 }
 
 /// The outcome of one trial of a network attack.

@@ -8,18 +8,17 @@
 //! and is reversed iff at some moment at or after that the branch is ahead. Merchant
 //! z = 0 accepts a listening period after first seeing V: the Finney attack releases right
 //! then (one shot: success iff ahead at that moment), the majority attack keeps going.
-//! Used by [`super::finney`] and [`super::majority`].
+//! Played by the private-branch attacks of `crate::attack` (majority, Finney, rental).
 
 use rand::Rng;
 
-use super::cell::Prepared;
+use super::Outcome;
 use super::engine::{Acceptance, Finder, Watch, World};
-use super::{NetStrategy, Outcome};
 use crate::analytic;
-use crate::sim::rng::unit_f64;
+use crate::estimate::rng::unit_f64;
 
 /// The attacker's parameters.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Private {
     /// Attacker's hash share.
     pub q: f64,
@@ -35,6 +34,32 @@ pub struct Private {
     pub max_deficit: u32,
     /// Merchant's listening period (seconds).
     pub listening: f64,
+    /// Seconds after the payment's broadcast at which the attacker loses its hash rate
+    /// and gives up (a rented window); None: never.
+    pub deadline: Option<f64>,
+    /// Pre-mining before the broadcast, in expected blocks (P/T): the head start is drawn
+    /// per trial as the lead of a private branch restarted on the public tip whenever an
+    /// honest block puts it behind (a walk reflected at 0), over Poisson(P/T) blocks each
+    /// the attacker's with probability q. 0: none.
+    pub premine_blocks: f64,
+}
+
+/// The head start of a trial: `premined` plus, with pre-mining, the reflected walk's lead.
+fn head_start<R: Rng + ?Sized>(s: &Private, rng: &mut R) -> u32 {
+    if s.premine_blocks <= 0.0 {
+        return s.premined;
+    }
+    use rand_distr::{Distribution, Poisson};
+    let n = Poisson::new(s.premine_blocks).map_or(0.0, |d| d.sample(rng)) as u64;
+    let mut lead = 0u32;
+    for _ in 0..n {
+        if unit_f64(rng.next_u64()) < s.q {
+            lead += 1;
+        } else {
+            lead = lead.saturating_sub(1);
+        }
+    }
+    s.premined + lead
 }
 
 /// Hard cap on blocks per trial (a censored trial counts as a failure and is reported).
@@ -119,18 +144,6 @@ impl Sampler for Plain {
     }
 }
 
-impl NetStrategy for Private {
-    fn trial<R: Rng + ?Sized>(
-        &self,
-        _prep: &Prepared,
-        w: &mut World,
-        acc: &mut Acceptance,
-        rng: &mut R,
-    ) -> Outcome {
-        trial(self, w, acc, &mut Plain, rng)
-    }
-}
-
 /// Run one trial on a reset `world`, drawing blocks through `sampler`.
 pub fn trial<R: Rng + ?Sized, S: Sampler>(
     s: &Private,
@@ -142,7 +155,7 @@ pub fn trial<R: Rng + ?Sized, S: Sampler>(
     let z_max = acc.accepted.len() as u32 - 1;
     let t_listen = w.tx.merchant_v_seen.t + s.listening;
     let mut st = State {
-        a: s.premined,
+        a: head_start(s, rng),
         top: -1,
         ..State::default()
     };
@@ -151,6 +164,12 @@ pub fn trial<R: Rng + ?Sized, S: Sampler>(
     let z0_done = |st: &State| st.z0.is_some() || (!s.one_shot_zero && st.z0_accepted);
     loop {
         let (next, who) = sampler.next_block(w, tail, rng);
+        if let Some(end) = s.deadline.filter(|&d| next > d) {
+            // The window closes before this block: what arrives until then still counts,
+            // then the attacker has no hash rate left and the attempt is over.
+            advance(s, w, acc, &mut st, sampler, t_listen, end);
+            break;
+        }
         // Arrivals before the new block decide nothing about it: a merchant reversed there
         // is credited without its likelihood factor (which would only add variance).
         advance(s, w, acc, &mut st, sampler, t_listen, next);

@@ -125,82 +125,8 @@ impl Default for MerchantSpec {
     }
 }
 
-/// Finney attack parameters (`[finney]`).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct FinneySpec {
-    /// At z ≥ 1, abandon the private branch when this many blocks behind (default: never;
-    /// on `none` the rest of the race is then resolved exactly).
-    pub give_up: Option<u32>,
-}
-
-/// Race-attack variant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RaceVariant {
-    /// Payment to the merchant and conflict to the rest at (almost) the same time; wins
-    /// where miners see the conflict first (pre-v28 policy).
-    FirstSeen,
-    /// Higher-fee replacement broadcast `replace_after` seconds after the payment.
-    Rbf,
-}
-
-/// Race attack parameters (`[race]`).
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RaceSpec {
-    /// `rbf` (default, today's policy) or `first-seen`.
-    pub variant: RaceVariant,
-    /// First-seen variant: seconds between the payment and the conflicting transaction.
-    /// Default 0.
-    pub conflict_delay: f64,
-    /// RBF variant: seconds between the payment and the replacement (Δ). Default 60.
-    pub replace_after: f64,
-    /// Helper nodes that inject the conflicting transaction at random places. Default 0.
-    pub helpers: u32,
-}
-
-impl Default for RaceSpec {
-    fn default() -> Self {
-        RaceSpec {
-            variant: RaceVariant::Rbf,
-            conflict_delay: 0.0,
-            replace_after: 60.0,
-            helpers: 0,
-        }
-    }
-}
-
-/// Vector76 attack parameters (`[vector76]`).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Vector76Spec {
-    /// Helper nodes that also inject the conflicting transaction. Default 0.
-    pub helpers: u32,
-}
-
-/// The network-attack tables of a scenario file (`[finney]`, `[race]`, `[vector76]`,
-/// `[network]`, `[merchant]`, `[sweep]`), every one optional (defaults apply). The
-/// scenario parser reads these beside its own top-level keys and hands them to
-/// [`crate::net::NetExperiment::from_tables`].
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct NetTables {
-    /// `[finney]`.
-    pub finney: Option<FinneySpec>,
-    /// `[race]`.
-    pub race: Option<RaceSpec>,
-    /// `[vector76]`.
-    pub vector76: Option<Vector76Spec>,
-    /// `[network]`.
-    pub network: Option<NetworkSpec>,
-    /// `[merchant]`.
-    pub merchant: Option<MerchantSpec>,
-    /// `[sweep]`.
-    pub sweep: Option<crate::net::sweep::Sweep>,
-}
-
-fn non_negative(key: &str, v: f64) -> anyhow::Result<()> {
+/// A finite number of seconds ≥ 0, or an error naming `key`.
+pub fn non_negative(key: &str, v: f64) -> anyhow::Result<()> {
     if v.is_finite() && v >= 0.0 {
         Ok(())
     } else {
@@ -348,28 +274,6 @@ impl MerchantSpec {
     }
 }
 
-impl RaceSpec {
-    /// Check every value; errors name the key (`race.<key>`).
-    pub fn validate(&self) -> anyhow::Result<()> {
-        non_negative("race.conflict_delay", self.conflict_delay)?;
-        non_negative("race.replace_after", self.replace_after)
-    }
-}
-
-impl FinneySpec {
-    /// Check every value; errors name the key (`finney.<key>`).
-    pub fn validate(&self) -> anyhow::Result<()> {
-        if self.give_up == Some(0) {
-            return Err(usage(
-                "finney.give_up",
-                0,
-                "use a deficit of at least 1 block",
-            ));
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -383,7 +287,6 @@ mod tests {
         let n = NetworkSpec::default();
         n.validate().unwrap();
         MerchantSpec::default().validate(&n).unwrap();
-        RaceSpec::default().validate().unwrap();
     }
 
     #[test]

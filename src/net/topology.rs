@@ -333,7 +333,7 @@ mod tests {
             incoming: Incoming::Deny,
             ..MerchantSpec::default()
         };
-        let mut rng = crate::sim::rng::SimRng::seed_from_u64(3);
+        let mut rng = crate::estimate::rng::SimRng::seed_from_u64(3);
         let t = Topology::generate(&net, &merchant, 0, &mut rng);
         assert_eq!(
             t.links[t.merchant()].len(),
@@ -348,7 +348,7 @@ mod tests {
 
     #[test]
     fn every_delay_is_a_whole_number_of_ticks() {
-        let mut rng = crate::sim::rng::SimRng::seed_from_u64(4);
+        let mut rng = crate::estimate::rng::SimRng::seed_from_u64(4);
         let t = Topology::generate(
             &NetworkSpec::default(),
             &MerchantSpec::default(),
@@ -374,7 +374,7 @@ mod tests {
             model: NetworkModel::None,
             ..NetworkSpec::default()
         };
-        let mut rng = crate::sim::rng::SimRng::seed_from_u64(3);
+        let mut rng = crate::estimate::rng::SimRng::seed_from_u64(3);
         let t = Topology::generate(&net, &MerchantSpec::default(), 0, &mut rng);
         let k = t.block_delay(0, t.merchant());
         assert_eq!((k.t, k.hops), (0.0, 1));

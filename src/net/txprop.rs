@@ -161,7 +161,7 @@ mod tests {
             rbf_share,
             ..NetworkSpec::default()
         };
-        let mut rng = crate::sim::rng::SimRng::seed_from_u64(9);
+        let mut rng = crate::estimate::rng::SimRng::seed_from_u64(9);
         Topology::generate(&net, &MerchantSpec::default(), 0, &mut rng)
     }
 
@@ -203,7 +203,7 @@ mod tests {
             model: NetworkModel::None,
             ..NetworkSpec::default()
         };
-        let mut rng = crate::sim::rng::SimRng::seed_from_u64(9);
+        let mut rng = crate::estimate::rng::SimRng::seed_from_u64(9);
         let t = Topology::generate(&net, &MerchantSpec::default(), 0, &mut rng);
         let times = spread(&t, &[(t.merchant() as u32, Key::ZERO)], &[], false);
         assert!(times.v_acc[..t.miners].iter().all(|k| k.t == 0.0));

@@ -31,10 +31,4 @@ pub struct Manifest {
     pub trials_per_second: f64,
 }
 
-/// FNV-1a 64-bit hash as 16 hex digits: a short, stable fingerprint of parameters.
-pub fn fingerprint(bytes: &[u8]) -> String {
-    let h = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
-    format!("{h:016x}")
-}
+pub use crate::files::fingerprint;

@@ -2,7 +2,6 @@
 //! whole or not at all. Renderers are pure (`&rows → String`); only [`write_atomic`]
 //! touches the file system.
 
-pub mod cells;
 pub mod manifest;
 pub mod plot;
 pub mod rows;
@@ -10,39 +9,17 @@ pub mod shard;
 pub mod summary;
 pub mod table;
 
-use std::io::Write;
 use std::path::Path;
-
-use anyhow::Context;
 
 pub use rows::ReversalRow;
 
-/// Write `bytes` to `path` whole or not at all: write a temporary file in the same folder,
-/// flush it to disk, then rename it over the target (atomic on POSIX file systems).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-    let name = path
-        .file_name()
-        .with_context(|| format!("'{}' is not a file path", path.display()))?;
-    let tmp_name = format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id());
-    let tmp = dir.map_or_else(|| Path::new(&tmp_name).to_path_buf(), |d| d.join(&tmp_name));
-    let result = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("could not write '{}'", path.display()))
-}
+pub use crate::files::write_atomic;
 
-/// Delete the checkpoint of a finished run in `dir` (see [`crate::sim::checkpoint`]), and
+/// Delete the checkpoint of a finished run in `dir` (see [`crate::estimate::checkpoint`]), and
 /// the temporaries a kill in the middle of a checkpoint write leaves behind. Call it only
 /// after the results are written.
 pub fn remove_checkpoint(dir: &Path, shard: Option<(u64, u64)>) {
-    let name = crate::sim::checkpoint::file_name(shard);
+    let name = crate::estimate::checkpoint::file_name(shard);
     let _ = std::fs::remove_file(dir.join(&name));
     let stale = format!(".{name}.tmp-");
     if let Ok(entries) = std::fs::read_dir(dir) {
@@ -69,7 +46,7 @@ pub fn manifest(
         scenario_hash: manifest::fingerprint(params.to_string().as_bytes()),
         parameters: params,
         seed: exp.seed,
-        generator: crate::sim::rng::GENERATOR.into(),
+        generator: crate::estimate::rng::GENERATOR.into(),
         trials: exp.trials,
         batch_size: outcome.batch_size,
         threads,
@@ -90,7 +67,10 @@ pub fn write_result(
     command: &str,
 ) -> anyhow::Result<()> {
     let manifest = manifest(exp, outcome, threads, command)?;
-    write_atomic(&dir.join("reversal.csv"), to_csv(&outcome.rows)?.as_bytes())?;
+    write_atomic(
+        &dir.join("reversal.csv"),
+        to_csv(&outcome.rows())?.as_bytes(),
+    )?;
     let json = serde_json::to_string_pretty(&manifest)? + "\n";
     write_atomic(&dir.join("manifest.json"), json.as_bytes())
 }

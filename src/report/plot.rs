@@ -280,7 +280,7 @@ pub fn subtitle(rows: &[PlotRow]) -> Vec<String> {
     }
     // Giving up is a rule of the block races (majority, Finney); the race and Vector76
     // attacks have no such rule, whatever the column says.
-    let gives_up = !matches!(r.attack.as_str(), "race" | "vector76");
+    let gives_up = crate::attack::gives_up(&r.attack);
     if let Some(g) = r.give_up.as_deref().filter(|_| gives_up) {
         first.push_str(&match g {
             "never" => "; attacker never gives up".to_string(),

@@ -3,11 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::analytic::Probability;
-use crate::sim::is::ln_scale_step;
-use crate::sim::tally::Tally;
-use crate::sim::weighted::MIN_ESS;
-use crate::stats::{CiMethod, interval};
+use crate::estimate::results::{CellResult, ResultSet, ZEstimate};
 
 /// One line of `reversal.csv` (column order = field order; the first eight are the SPEC's).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -88,199 +84,103 @@ pub struct ReversalRow {
 }
 
 impl ReversalRow {
-    /// Set the log10 columns of the estimate and its interval from `probability`,
-    /// `ci_low` and `ci_high` (for Monte Carlo rows, whose values cannot underflow: their
-    /// smallest positive value is 1/trials).
-    pub fn set_log10_from_values(&mut self) {
-        self.log10_probability = log10_of(self.probability);
-        self.log10_ci_low = log10_of(self.ci_low);
-        self.log10_ci_high = log10_of(self.ci_high);
+    /// The row of estimate `e` of cell `c` in result set `set`.
+    pub fn new(set: &ResultSet, c: &CellResult, e: &ZEstimate) -> ReversalRow {
+        let finite = |x: f64| x.is_finite().then_some(x);
+        let info = c.net.as_ref();
+        ReversalRow {
+            attack: set.attack.clone(),
+            q: c.q,
+            z: e.z,
+            trials: e.trials,
+            probability: e.probability,
+            ci_low: e.low,
+            ci_high: e.high,
+            exact: e.exact.map(|x| x.value),
+            successes: e.successes,
+            tie: set.tie.clone(),
+            premined: set.premined,
+            give_up: set.give_up.clone(),
+            ci: e.ci.to_string(),
+            confidence: set.confidence,
+            censored: e.censored,
+            mean_blocks: e.mean_blocks,
+            p99_blocks: e.p99_blocks,
+            method: if e.tilt.is_some() { "is" } else { "mc" }.to_string(),
+            std_error: Some(e.std_error),
+            rel_error: e.rel_error,
+            ess: e.ess,
+            tilt: e.tilt,
+            stop: e.stop.name().to_string(),
+            cost_blocks: e.cost_blocks,
+            wait_seconds: info.and_then(|i| i.wait_seconds),
+            stale_rate: info.map(|i| i.stale_rate),
+            network: info.map(|i| i.network.clone()),
+            sweep_parameter: info.and_then(|i| i.sweep_parameter.clone()),
+            sweep_value: info.and_then(|i| i.sweep_value.clone()),
+            log10_probability: finite(e.log10[0]),
+            log10_ci_low: finite(e.log10[1]),
+            log10_ci_high: finite(e.log10[2]),
+            log10_exact: e.exact.and_then(|x| finite(x.log10)),
+        }
     }
 }
 
-/// log10 of a positive value; None for 0 (a column left empty rather than −∞).
-fn log10_of(x: f64) -> Option<f64> {
-    (x > 0.0).then(|| x.log10())
+impl crate::experiment::Outcome {
+    /// The rows of `reversal.csv`, one per (q, z), q-major.
+    pub fn rows(&self) -> Vec<ReversalRow> {
+        rows(&self.results)
+    }
 }
 
-/// A finite log10; None for −∞ (the value is 0).
-fn finite(log10: f64) -> Option<f64> {
-    log10.is_finite().then_some(log10)
-}
-
-/// What a row needs besides the tally.
-#[derive(Clone, Debug)]
-pub struct RowContext<'a> {
-    /// Attack name.
-    pub attack: &'a str,
-    /// Tie rule as text.
-    pub tie: String,
-    /// Head start.
-    pub premined: u32,
-    /// Give-up as text.
-    pub give_up: String,
-    /// Interval method.
-    pub ci: CiMethod,
-    /// Confidence level.
-    pub confidence: f64,
-}
-
-/// How a cell was sampled, beyond the tally.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Sampled {
-    /// Importance-sampling tilt q' (None: plain Monte Carlo).
-    pub tilt: Option<f64>,
-    /// Requested relative precision of a target-precision run (None: fixed trials).
-    pub rel_target: Option<f64>,
-}
-
-/// Rows for the requested `zs` of one Monte Carlo cell with share `q`; `exact(z)` is the
-/// closed form, known by its value only (its log10 is that of the value).
-pub fn rows_for_cell(
-    ctx: &RowContext<'_>,
-    q: f64,
-    zs: &[u32],
-    tally: &Tally,
-    exact: impl Fn(u32) -> Option<f64>,
-) -> Vec<ReversalRow> {
-    let exact = |z| exact(z).map(Probability::from_value);
-    rows_for_sampled_cell(ctx, q, zs, tally, exact, Sampled::default())
-}
-
-/// Rows for one cell estimated by Monte Carlo or importance sampling (`how.tilt`);
-/// `exact(z)` is the closed form with its log10.
-pub fn rows_for_sampled_cell(
-    ctx: &RowContext<'_>,
-    q: f64,
-    zs: &[u32],
-    tally: &Tally,
-    exact: impl Fn(u32) -> Option<Probability>,
-    how: Sampled,
-) -> Vec<ReversalRow> {
-    zs.iter()
-        .map(|&z| {
-            let n = tally.trials;
-            let blocks = tally.blocks.as_ref().map(|b| &b[z as usize]);
-            let est = match (how.tilt, tally.weighted.as_ref()) {
-                (Some(t), Some(w)) => {
-                    let e = w.estimate(z, n, ln_scale_step(q, t), ctx.confidence);
-                    Est {
-                        p: e.probability,
-                        low: e.low,
-                        high: e.high,
-                        rel_error: e.rel_error,
-                        se: e.std_error,
-                        ess: Some(e.ess),
-                        successes: e.hits,
-                        log10: Some([e.log10_probability, e.log10_low, e.log10_high]),
-                    }
-                }
-                _ => {
-                    let k = tally.successes(z);
-                    let ci = interval(ctx.ci, k, n, ctx.confidence);
-                    let p = k as f64 / n as f64;
-                    Est {
-                        p,
-                        low: ci.low,
-                        high: ci.high,
-                        rel_error: (p > 0.0).then(|| (ci.high - ci.low) / 2.0 / p),
-                        se: (p * (1.0 - p) / n as f64).sqrt(),
-                        ess: None,
-                        successes: k,
-                        log10: None,
-                    }
-                }
-            };
-            let rel_error = est.rel_error;
-            let exact = exact(z);
-            // An importance-sampling standard error from few effective samples is itself
-            // unreliable, so such a row never counts as having met a target.
-            let trusted = est.ess.is_none_or(|e| e >= MIN_ESS);
-            let stop = match how.rel_target {
-                None => "trials",
-                Some(e) if trusted && rel_error.is_some_and(|r| r <= e) => "target",
-                Some(_) => "cap",
-            };
-            let mut row = ReversalRow {
-                attack: ctx.attack.to_string(),
-                q,
-                z,
-                trials: n,
-                probability: est.p,
-                ci_low: est.low,
-                ci_high: est.high,
-                exact: exact.map(|e| e.value),
-                successes: est.successes,
-                tie: ctx.tie.clone(),
-                premined: ctx.premined,
-                give_up: ctx.give_up.clone(),
-                ci: if how.tilt.is_some() {
-                    "normal".to_string()
-                } else {
-                    ctx.ci.name().to_string()
-                },
-                confidence: ctx.confidence,
-                censored: tally.censored,
-                mean_blocks: blocks.and_then(|b| b.mean()),
-                p99_blocks: blocks.and_then(|b| b.quantile(0.99)),
-                method: if how.tilt.is_some() { "is" } else { "mc" }.to_string(),
-                std_error: Some(est.se),
-                rel_error,
-                ess: est.ess,
-                tilt: how.tilt,
-                stop: stop.to_string(),
-                cost_blocks: None,
-                wait_seconds: None,
-                stale_rate: None,
-                network: None,
-                sweep_parameter: None,
-                sweep_value: None,
-                log10_probability: None,
-                log10_ci_low: None,
-                log10_ci_high: None,
-                log10_exact: exact.and_then(|e| finite(e.log10)),
-            };
-            match est.log10 {
-                Some([p, low, high]) => {
-                    row.log10_probability = finite(p);
-                    row.log10_ci_low = finite(low);
-                    row.log10_ci_high = finite(high);
-                }
-                None => row.set_log10_from_values(),
-            }
-            row
+/// The rows of `reversal.csv` for a result set, in cell order.
+pub fn rows(set: &ResultSet) -> Vec<ReversalRow> {
+    set.all_estimates()
+        .into_iter()
+        .flat_map(|(i, es)| {
+            let c = &set.cells[i];
+            es.iter()
+                .map(|e| ReversalRow::new(set, c, e))
+                .collect::<Vec<_>>()
         })
         .collect()
-}
-
-/// One z's point estimate and interval, whichever the estimator.
-struct Est {
-    p: f64,
-    low: f64,
-    high: f64,
-    /// Half-width over the estimate (None when the estimate is 0).
-    rel_error: Option<f64>,
-    se: f64,
-    ess: Option<f64>,
-    successes: u64,
-    /// log10 of the estimate and the bounds, when computed in log space (importance
-    /// sampling; −∞ for 0). None: take them from the values.
-    log10: Option<[f64; 3]>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::weighted::{BatchSums, WeightedTally};
+    use crate::analytic::Probability;
+    use crate::estimate::tally::Tally;
+    use crate::estimate::weighted::{BatchSums, WeightedTally, ln_scale_step};
+    use crate::stats::CiMethod;
 
-    fn ctx() -> RowContext<'static> {
-        RowContext {
-            attack: "majority",
+    /// A one-cell result set (majority attack, first-seen, q = 0.1).
+    fn set(
+        zs: Vec<u32>,
+        tally: Tally,
+        tilt: Option<f64>,
+        exact: Vec<Option<Probability>>,
+    ) -> ResultSet {
+        ResultSet {
+            attack: "majority".into(),
             tie: "first-seen".into(),
             premined: 0,
             give_up: "never".into(),
             ci: CiMethod::Wilson,
             confidence: 0.95,
+            zs,
+            rel_error: None,
+            cells: vec![CellResult {
+                q: 0.1,
+                tilt,
+                exact: exact.iter().map(|e| e.map(|e| e.value)).collect(),
+                exact_log10: exact
+                    .iter()
+                    .map(|e| e.and_then(|e| e.log10.is_finite().then_some(e.log10)))
+                    .collect(),
+                tally,
+                net: None,
+            }],
         }
     }
 
@@ -300,9 +200,8 @@ mod tests {
                 false,
             );
         }
-        let rows = rows_for_cell(&ctx(), 0.1, &[0, 1, 2], &t, |z| {
-            Some([0.05, 1e-3, 0.0][z as usize])
-        });
+        let exact = [0.05, 1e-3, 0.0].map(|x| Some(Probability::from_value(x)));
+        let rows = rows(&set(vec![0, 1, 2], t, None, exact.to_vec()));
         for r in &rows[..2] {
             assert_eq!(r.log10_probability, Some(r.probability.log10()));
             assert_eq!(r.log10_ci_low, Some(r.ci_low.log10()));
@@ -337,12 +236,8 @@ mod tests {
             value: 0.0,
             log10: -440.0,
         };
-        let how = Sampled {
-            tilt: Some(tilt),
-            rel_target: None,
-        };
         let step = ln_scale_step(q, tilt);
-        let rows = rows_for_sampled_cell(&ctx(), q, &[z], &t, |_| Some(closed), how);
+        let rows = rows(&set(vec![z], t, Some(tilt), vec![Some(closed)]));
         let r = &rows[0];
         assert_eq!((r.probability, r.ci_low, r.ci_high), (0.0, 0.0, 0.0));
         let want = 1.5f64.log10() + f64::from(z) * step / std::f64::consts::LN_10;
@@ -354,5 +249,44 @@ mod tests {
         assert_eq!(r.log10_exact, Some(-440.0));
         assert_eq!(r.exact, Some(0.0));
         assert!(r.rel_error.is_some_and(|e| (e - 1.265 / 1.5).abs() < 1e-3));
+    }
+
+    fn log10_set(exact: Vec<Option<f64>>, exact_log10: Vec<Option<f64>>) -> ResultSet {
+        let mut tally = Tally::new(1000, false);
+        tally.add(-1, false);
+        let mut s = set(vec![6, 1000], tally, None, vec![]);
+        s.premined = 1;
+        s.cells[0].exact = exact;
+        s.cells[0].exact_log10 = exact_log10;
+        s
+    }
+
+    #[test]
+    fn rows_take_the_closed_forms_log10_from_its_log_space_value() {
+        let s = log10_set(
+            vec![Some(5.914e-4), Some(0.0)],
+            vec![Some(-3.228), Some(-445.349)],
+        );
+        let rows = rows(&s);
+        assert_eq!(rows[0].log10_exact, Some(-3.228));
+        assert_eq!(
+            (rows[1].exact, rows[1].log10_exact),
+            (Some(0.0), Some(-445.349))
+        );
+    }
+
+    #[test]
+    fn shard_json_without_log10_still_reads_and_falls_back_to_the_value() {
+        let s = log10_set(vec![Some(5.914e-4), Some(0.0)], vec![]);
+        let mut json = serde_json::to_value(&s).unwrap();
+        json["cells"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("exact_log10");
+        let back: ResultSet = serde_json::from_value(json).unwrap();
+        assert_eq!(back, s);
+        let rows = rows(&back);
+        assert_eq!(rows[0].log10_exact, Some(5.914e-4f64.log10()));
+        assert_eq!(rows[1].log10_exact, None);
     }
 }

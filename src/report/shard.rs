@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
-use super::cells::ResultSet;
 use super::write_atomic;
 use crate::error::usage;
+use crate::estimate::results::ResultSet;
 
 /// Format tag of shard files.
 pub const FORMAT: &str = "dslab-shard/1";
@@ -59,10 +59,7 @@ impl ShardFile {
         command: &str,
     ) -> anyhow::Result<ShardFile> {
         let manifest = super::manifest(exp, outcome, threads, command)?;
-        let result = outcome
-            .results
-            .clone()
-            .context("this attack cannot be sharded yet (it has no raw per-cell results)")?;
+        let result = outcome.results.clone();
         Ok(ShardFile {
             format: FORMAT.into(),
             version: env!("CARGO_PKG_VERSION").into(),

@@ -78,11 +78,10 @@ fn headline_z(rows: &[&PlotRow]) -> Option<u32> {
     // their headline is the smallest z of the grid (later z are 0 or nearly by design).
     if rows
         .first()
-        .is_some_and(|r| r.attack == "race" || r.attack == "vector76")
+        .is_some_and(|r| !crate::attack::gives_up(&r.attack))
     {
-        return zs()
-            .filter(|&z| z >= u32::from(rows[0].attack == "vector76"))
-            .min();
+        let first = crate::attack::info(&rows[0].attack).map_or(0, |i| i.first_z);
+        return zs().filter(|&z| z >= first).min();
     }
     zs().filter(|&z| z <= HEADLINE_Z)
         .max()
@@ -103,8 +102,8 @@ fn z_needed(rows: &[&PlotRow], value: impl Fn(&PlotRow) -> Option<f64>) -> Strin
     }
     let zmax = rows.iter().map(|r| r.z).max().unwrap_or(0);
     rows.iter()
-        // Vector76 is a one-confirmation attack: at z = 0 there is nothing to reverse.
-        .filter(|r| !(r.attack == "vector76" && r.z == 0))
+        // A one-confirmation attack (Vector76) has nothing to reverse below its first z.
+        .filter(|r| r.z >= crate::attack::info(&r.attack).map_or(0, |i| i.first_z))
         .filter(|r| value(r).is_some_and(|v| v < RISK))
         .map(|r| r.z)
         .min()

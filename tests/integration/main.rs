@@ -11,6 +11,8 @@ mod cli_errors;
 mod cli_output;
 /// `dslab run` / `dslab plot`: the built-in lab, plots, report safety, committed reports.
 mod lab;
+/// The layer order of `src/` (docs/architecture.md).
+mod layers;
 /// The majority-attack simulation against the closed forms; reproducibility.
 mod majority;
 /// Finney, race, Vector76 and the majority attack on the network model.
@@ -19,5 +21,9 @@ mod network;
 mod network_is;
 /// `dslab mine` and `dslab hashrate`: real proof of work, verified with the sha2 crate.
 mod pow;
+/// The rented-hash attacker through the plug-in point, against its exact law.
+mod rental;
+/// The rented-hash attacker's exact law against independent references and a Monte Carlo.
+mod rental_exact;
 /// Rare events and scale: importance sampling, target precision, shards, resume.
 mod scale;

@@ -2,9 +2,9 @@
 //! convention, and reproducibility of the output bytes.
 
 use dslab::analytic;
+use dslab::estimate::NoProgress;
 use dslab::experiment::{AttackSpec, Experiment, MajoritySpec};
 use dslab::params::{Convention, TieRule};
-use dslab::sim::estimate::NoProgress;
 use dslab::stats::CiMethod;
 
 use crate::util::{assert_log10_columns_match_values, dslab, parse_csv, stdout_of};
@@ -26,7 +26,7 @@ fn experiment(qs: &[f64], z_max: u32, trials: u64, seed: u64, spec: MajoritySpec
 /// Tolerance: 4 standard errors of a binomial proportion at the true P (a false alarm per
 /// cell has probability 6e-5), plus 1/N for the discreteness of the estimate near 0 and 1.
 fn assert_agrees(exp: &Experiment, truth: impl Fn(f64, u32) -> f64) {
-    let rows = exp.run(&NoProgress).rows;
+    let rows = exp.run(&NoProgress).rows();
     assert_eq!(rows.len(), exp.qs.len() * exp.zs.len());
     for r in rows {
         let p = truth(r.q, r.z);
@@ -114,7 +114,7 @@ fn majority_attacker_reports_blocks_to_success() {
         walk: false,
     };
     let exp = experiment(&[0.6], 3, 100_000, 15, spec);
-    let rows = exp.run(&NoProgress).rows;
+    let rows = exp.run(&NoProgress).rows();
     assert!(rows.iter().all(|r| r.probability == 1.0));
     let mean = rows[0].mean_blocks.expect("blocks reported for q > 1/2");
     assert!(

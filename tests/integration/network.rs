@@ -2,17 +2,19 @@
 //! zero-latency closed forms and the stale-rate approximation; reproducibility across
 //! thread counts with the network on; bad network input.
 
+use dslab::attack::NetAttack;
+use dslab::attack::NetExperiment;
+use dslab::attack::finney;
+use dslab::attack::finney::FinneySpec;
+use dslab::attack::majority::MajorityNetSpec;
+use dslab::attack::race::RaceSpec;
+use dslab::attack::vector76::Vector76Spec;
+use dslab::estimate::NoProgress;
 use dslab::experiment::{AttackSpec, Experiment};
-use dslab::net::NetExperiment;
-use dslab::net::cell::NetAttack;
 use dslab::net::engine;
-use dslab::net::finney;
-use dslab::net::spec::{
-    FinneySpec, Incoming, MerchantSpec, NetworkModel, NetworkSpec, RaceSpec, Vector76Spec,
-};
+use dslab::net::spec::{Incoming, MerchantSpec, NetworkModel, NetworkSpec};
 use dslab::net::topology::{Link, Topology};
 use dslab::report::ReversalRow;
-use dslab::sim::estimate::NoProgress;
 use dslab::stats::CiMethod;
 use rand::SeedableRng;
 
@@ -48,12 +50,7 @@ fn run(
         sweep: None,
     };
     n.validate().expect("valid test scenario");
-    let spec = match n.attack {
-        NetAttack::Finney(_) => AttackSpec::Finney(n),
-        NetAttack::Race(_) => AttackSpec::Race(n),
-        NetAttack::Vector76(_) => AttackSpec::Vector76(n),
-        NetAttack::Majority { .. } => AttackSpec::MajorityNet(n),
-    };
+    let spec = AttackSpec::Timed(n);
     let exp = Experiment {
         name: "test".into(),
         attack: spec,
@@ -65,7 +62,7 @@ fn run(
         confidence: 0.95,
         sampling: Default::default(),
     };
-    exp.run(&NoProgress).rows
+    exp.run(&NoProgress).rows()
 }
 
 /// 4 standard errors of a binomial proportion at the true P (false alarm ≈ 6e-5 per
@@ -250,10 +247,10 @@ fn majority_on_the_network_shows_the_honest_delay() {
         listening_period: 0.0,
         ..MerchantSpec::default()
     };
-    let attack = NetAttack::Majority {
+    let attack = NetAttack::Majority(MajorityNetSpec {
         premined: 0,
         give_up: None,
-    };
+    });
     for r in run(attack.clone(), none(), merchant.clone(), &[0.2], 4, 100_000) {
         close(&r, r.exact.expect("closed form"), 0.0);
     }
@@ -301,7 +298,7 @@ fn stale_rate_agrees_with_one_minus_exp_of_effective_delay() {
     let topo = symmetric(m, d);
     let shares = vec![1.0 / m as f64; m];
     assert!((topo.effective_delay(&shares) - (1.0 - 1.0 / m as f64) * d).abs() < 1e-9);
-    let mut rng = dslab::sim::rng::SimRng::seed_from_u64(17);
+    let mut rng = dslab::estimate::rng::SimRng::seed_from_u64(17);
     let (stale, n) = engine::stale_rate(&topo, t, &shares, 400_000, &mut rng);
     let measured = stale as f64 / n as f64;
     let predicted = 1.0 - (-(topo.effective_delay(&shares)) / t).exp();
@@ -317,7 +314,7 @@ fn stale_rate_agrees_with_one_minus_exp_of_effective_delay() {
         block_hop_delay: 2.0,
         ..small()
     };
-    let mut rng = dslab::sim::rng::SimRng::seed_from_u64(18);
+    let mut rng = dslab::estimate::rng::SimRng::seed_from_u64(18);
     let topo = Topology::generate(&net, &MerchantSpec::default(), 0, &mut rng);
     let shares = net.shares();
     let (stale, n) = engine::stale_rate(&topo, t, &shares, 400_000, &mut rng);
@@ -443,24 +440,6 @@ fn bad_network_input_exits_2_naming_the_key() {
     );
 }
 
-/// The layout of `attacks/*.toml` for the network attacks (the lead's parser reads the
-/// same keys; this mirror checks the files against the spec structs).
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Scenario {
-    attack: String,
-    q: String,
-    z: String,
-    trials: u64,
-    seed: u64,
-    finney: Option<FinneySpec>,
-    race: Option<RaceSpec>,
-    vector76: Option<Vector76Spec>,
-    network: Option<NetworkSpec>,
-    merchant: Option<MerchantSpec>,
-    sweep: Option<dslab::net::sweep::Sweep>,
-}
-
 #[test]
 fn scenario_files_parse_validate_and_run() {
     for name in ["finney", "race", "race-first-seen", "vector76"] {
@@ -470,36 +449,28 @@ fn scenario_files_parse_validate_and_run() {
             text.starts_with("# "),
             "{name}: a comment header says what it answers"
         );
-        let s: Scenario = toml::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert!(s.trials > 0 && s.seed > 0);
-        let tables = dslab::net::spec::NetTables {
-            finney: s.finney,
-            race: s.race,
-            vector76: s.vector76,
-            network: Some(NetworkSpec {
-                nodes: 200,
-                topologies: 2,
-                ..s.network.expect("a [network] table")
-            }),
-            merchant: s.merchant,
-            sweep: s.sweep,
+        let s =
+            dslab::scenario::parse(&path, name, &text).unwrap_or_else(|e| panic!("{name}: {e:#}"));
+        assert!(s.experiment.trials > 0 && s.experiment.seed > 0);
+        let Some(mut e) = s.experiment.network().cloned() else {
+            panic!("{name}: a timed attack");
         };
-        let e = NetExperiment::from_tables(&s.attack, tables, (0, None)).expect("valid");
-        let qs = dslab::params::parse_share_list("q", &s.q).expect("q");
-        let zs = dslab::params::parse_z_list("z", &s.z).expect("z");
-        let grid = dslab::net::cell::Grid {
-            qs: &qs,
-            zs: &zs,
+        e.network.nodes = 200;
+        e.network.topologies = 2;
+        let (qs, zs) = (&s.experiment.qs, &s.experiment.zs);
+        let grid = dslab::attack::timed::Grid {
+            qs,
+            zs,
             ci: CiMethod::Wilson,
             confidence: 0.95,
         };
-        let plan = dslab::sim::estimate::Plan {
+        let plan = dslab::estimate::Plan {
             trials: 500,
             batch_size: 256,
             seed: 1,
             shard: None,
         };
-        let rows = e.rows(&grid, &plan, &NoProgress).expect("runs");
+        let rows = dslab::report::rows::rows(&e.results(&grid, &plan, &NoProgress).expect("runs"));
         assert_eq!(
             rows.len() as u64,
             e.cells(qs.len()) * zs.len() as u64,
@@ -510,12 +481,10 @@ fn scenario_files_parse_validate_and_run() {
 
 #[test]
 fn a_table_of_another_attack_is_rejected_by_name() {
-    let t = dslab::net::spec::NetTables {
-        race: Some(RaceSpec::default()),
-        ..Default::default()
-    };
-    let e = NetExperiment::from_tables("finney", t, (0, None)).unwrap_err();
-    assert!(format!("{e:#}").contains("[race]"));
+    let text = "attack = \"finney\"\n[network]\nmodel = \"none\"\n\n[race]\nhelpers = 1\n";
+    let e = dslab::scenario::parse("x.toml", "x", text).unwrap_err();
+    let m = format!("{e:#}");
+    assert!(m.contains("[race]") && m.contains("line 5"), "{m}");
 }
 
 #[test]

@@ -7,14 +7,16 @@ use std::path::Path;
 use std::process::Stdio;
 
 use dslab::analytic;
+use dslab::attack::NetAttack;
+use dslab::attack::NetExperiment;
+use dslab::attack::finney;
+use dslab::attack::finney::FinneySpec;
+use dslab::attack::majority::MajorityNetSpec;
+use dslab::estimate::NoProgress;
 use dslab::experiment::{AttackSpec, Experiment, Method, Sampling};
-use dslab::net::NetExperiment;
-use dslab::net::cell::NetAttack;
-use dslab::net::finney;
-use dslab::net::spec::{FinneySpec, MerchantSpec, NetworkModel, NetworkSpec};
+use dslab::net::spec::{MerchantSpec, NetworkModel, NetworkSpec};
 use dslab::params::Convention;
 use dslab::report::ReversalRow;
-use dslab::sim::estimate::NoProgress;
 use dslab::stats::CiMethod;
 
 use crate::util::{dslab, parse_csv};
@@ -27,10 +29,7 @@ fn experiment(attack: NetAttack, network: NetworkSpec, qs: &[f64], zs: Vec<u32>)
         sweep: None,
     };
     n.validate().expect("valid test scenario");
-    let attack = match n.attack {
-        NetAttack::Majority { .. } => AttackSpec::MajorityNet(n),
-        _ => AttackSpec::Finney(n),
-    };
+    let attack = AttackSpec::Timed(n);
     Experiment {
         name: "test".into(),
         attack,
@@ -96,7 +95,7 @@ fn finney_in_timed_mining_agrees_with_the_closed_forms_to_z_60() {
         &SHARES,
         zs,
     );
-    let rows = e.run(&NoProgress).rows;
+    let rows = e.run(&NoProgress).rows();
     assert_eq!(rows.len(), 5 * 61);
     agree(&rows, |r| match r.z {
         0 => finney::zero_conf(r.q, 15.0 / 600.0),
@@ -108,15 +107,15 @@ fn finney_in_timed_mining_agrees_with_the_closed_forms_to_z_60() {
 fn majority_in_timed_mining_agrees_with_the_closed_forms_to_z_60() {
     let zs: Vec<u32> = (1..=60).step_by(3).collect();
     let e = experiment(
-        NetAttack::Majority {
+        NetAttack::Majority(MajorityNetSpec {
             premined: 0,
             give_up: None,
-        },
+        }),
         zero_latency(),
         &SHARES,
         zs,
     );
-    let rows = e.run(&NoProgress).rows;
+    let rows = e.run(&NoProgress).rows();
     agree(&rows, |r| {
         analytic::exact(r.q, r.z, Convention::DEFAULT).value
     });
@@ -135,7 +134,7 @@ fn a_1e_minus_12_reversal_is_measured_to_5_percent_in_timed_mining() {
     e.trials = 10_000_000;
     e.sampling.rel_error = Some(0.05);
     let out = e.run(&NoProgress);
-    for r in &out.rows {
+    for r in &out.rows() {
         let x = analytic::exact(0.1, r.z, Convention::CLASSICAL).value;
         assert!(x < 2e-12);
         assert_eq!(r.stop, "target", "z {}", r.z);
@@ -159,17 +158,17 @@ fn on_a_real_network_importance_sampling_agrees_with_plain_monte_carlo() {
     let zs: Vec<u32> = (1..=4).collect();
     for attack in [
         NetAttack::Finney(FinneySpec::default()),
-        NetAttack::Majority {
+        NetAttack::Majority(MajorityNetSpec {
             premined: 0,
             give_up: None,
-        },
+        }),
     ] {
         let mut is = experiment(attack, net.clone(), &[0.2, 0.35], zs.clone());
         is.trials = 60_000;
         let mut mc = is.clone();
         mc.sampling.method = Method::Mc;
         mc.trials = 400_000;
-        let (a, b) = (is.run(&NoProgress).rows, mc.run(&NoProgress).rows);
+        let (a, b) = (is.run(&NoProgress).rows(), mc.run(&NoProgress).rows());
         for (x, y) in a.iter().zip(&b) {
             assert_eq!((x.method.as_str(), y.method.as_str()), ("is", "mc"));
             let se = x.std_error.unwrap().hypot(y.std_error.unwrap());

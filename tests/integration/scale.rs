@@ -5,9 +5,9 @@
 use std::path::Path;
 use std::process::Stdio;
 
+use dslab::estimate::NoProgress;
 use dslab::experiment::{AttackSpec, Experiment, MajoritySpec, Method, Sampling};
 use dslab::params::Convention;
-use dslab::sim::estimate::NoProgress;
 use dslab::stats::CiMethod;
 
 use crate::util::{column, dslab, parse_csv, stdout_of};
@@ -47,7 +47,7 @@ fn is_experiment(convention: Convention, confidence: f64) -> Experiment {
 #[test]
 fn importance_sampling_agrees_with_exact_up_to_z_60() {
     for conv in [Convention::CLASSICAL, Convention::DEFAULT] {
-        let rows = is_experiment(conv, 0.99999).run(&NoProgress).rows;
+        let rows = is_experiment(conv, 0.99999).run(&NoProgress).rows();
         assert_eq!(rows.len(), 5 * 61);
         let mut inside95 = 0;
         for r in &rows {

@@ -14,7 +14,9 @@ pub fn sweep_unit(key: &str) -> Option<&'static str> {
         | "network.direct_latency"
         | "merchant.listening_period"
         | "race.conflict_delay"
-        | "race.replace_after" => "seconds",
+        | "race.replace_after"
+        | "rental.window"
+        | "rental.premine_time" => "seconds",
         "network.nodes" => "nodes",
         "network.outbound" => "outbound connections per node",
         "network.miners" => "honest mining nodes",
@@ -41,7 +43,10 @@ pub fn sweep_axis_label(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::net::spec::{FinneySpec, MerchantSpec, NetworkSpec, RaceSpec, Vector76Spec};
+    use crate::attack::finney::FinneySpec;
+    use crate::attack::race::RaceSpec;
+    use crate::attack::vector76::Vector76Spec;
+    use crate::net::spec::{MerchantSpec, NetworkSpec};
 
     /// The keys that have no unit (categories, booleans, ratios of logs, lists). Listed so
     /// that a test can tell a key someone forgot from a key that needs none.

@@ -1,3 +1,7 @@
+//! Estimation: the batch schedule, seeds, tallies, weighted sums, checkpoints, stop rules
+//! and typed results. Engine- and report-agnostic: it imports neither (see
+//! docs/architecture.md). Engines plug in through [`CellSim`]; reports read [`results`].
+//!
 //! Parallel Monte Carlo over fixed-size batches (rayon).
 //!
 //! A cell's trials are cut into batches of [`Plan::batch_size`]; batch i draws from
@@ -5,12 +9,19 @@
 //! per-batch tallies are merged in batch order, so the result is the same bytes for any
 //! number of threads (and any shard split, see [`Plan::shard`]).
 
-use super::rng::SimRng;
-use super::tally::Tally;
+pub mod checkpoint;
+pub mod results;
+pub mod rng;
+pub mod schedule;
+pub mod tally;
+pub mod weighted;
+
+use rng::SimRng;
+use tally::Tally;
 
 /// One cell of a grid: something that can run a batch of trials.
 pub trait CellSim: Sync {
-    /// Stable key seeding this cell's batches (see [`super::rng::cell_key`]).
+    /// Stable key seeding this cell's batches (see [`rng::cell_key`]).
     fn key(&self) -> u64;
     /// An empty tally of the right shape.
     fn empty_tally(&self) -> Tally;
@@ -63,12 +74,12 @@ impl Progress for NoProgress {}
 
 /// Run every cell's batches in parallel; one merged tally per cell, in cell order.
 ///
-/// A fixed-trials run of [`super::schedule::run`] (the one batch driver: parallel chunks,
+/// A fixed-trials run of [`schedule::run`] (the one batch driver: parallel chunks,
 /// merged in batch order), with no stopping rule and no checkpoints.
 pub fn estimate<C: CellSim>(cells: &[C], plan: &Plan, progress: &dyn Progress) -> Vec<Tally> {
-    let mut state = super::schedule::RunState::new(cells, plan, false);
-    let no_checkpoint = &mut |_: &super::schedule::RunState| Ok::<(), std::convert::Infallible>(());
-    match super::schedule::run(cells, plan, None, &mut state, progress, no_checkpoint) {
+    let mut state = schedule::RunState::new(cells, plan, false);
+    let no_checkpoint = &mut |_: &schedule::RunState| Ok::<(), std::convert::Infallible>(());
+    match schedule::run(cells, plan, None, &mut state, progress, no_checkpoint) {
         Ok(()) => state.cells.into_iter().map(|c| c.tally).collect(),
         Err(never) => match never {},
     }

@@ -1,7 +1,7 @@
 //! The race attack: the merchant gets the payment V, the network the conflicting,
 //! higher-fee transaction A — at (almost) the same time from other places (first-seen
 //! variant) or as a replacement `replace_after` seconds later (full-RBF variant). Who
-//! holds which transaction is precomputed per topology ([`super::txprop`]); a trial mines
+//! holds which transaction is precomputed per topology ([`crate::net::txprop`]); a trial mines
 //! until the first block holding V or A is buried [`SETTLE`] deep in the best chain. The
 //! attacker mines too, publicly, on blocks without V, including A.
 //!
@@ -10,14 +10,147 @@
 //! the settled chain holds A (or neither).
 
 use rand::Rng;
+use serde::{Deserialize, Serialize};
 
-use super::cell::Prepared;
-use super::engine::{Acceptance, Finder, Watch, World};
-use super::events::{Key, tick};
-use super::spec::{RaceSpec, RaceVariant};
-use super::topology::Topology;
-use super::txprop::Tx;
-use super::{NetStrategy, Outcome};
+use super::{CellSetting, Info, Registered, Setting, TimedAttack};
+use crate::estimate::rng::SimRng;
+use crate::net::engine::{Acceptance, Finder, Watch, World};
+use crate::net::events::{Key, tick};
+use crate::net::spec::{NetworkSpec, non_negative};
+use crate::net::topology::Topology;
+use crate::net::txprop::{self, Tx};
+use crate::net::{NetStrategy, Outcome, Prepared, Strategy};
+
+/// Race-attack variant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RaceVariant {
+    /// Payment to the merchant and conflict to the rest at (almost) the same time; wins
+    /// where miners see the conflict first (pre-v28 policy).
+    FirstSeen,
+    /// Higher-fee replacement broadcast `replace_after` seconds after the payment.
+    Rbf,
+}
+
+/// Race attack parameters (`[race]`).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RaceSpec {
+    /// `rbf` (default, today's policy) or `first-seen`.
+    pub variant: RaceVariant,
+    /// First-seen variant: seconds between the payment and the conflicting transaction.
+    /// Default 0.
+    pub conflict_delay: f64,
+    /// RBF variant: seconds between the payment and the replacement (Δ). Default 60.
+    pub replace_after: f64,
+    /// Helper nodes that inject the conflicting transaction at random places. Default 0.
+    pub helpers: u32,
+}
+
+impl Default for RaceSpec {
+    fn default() -> Self {
+        RaceSpec {
+            variant: RaceVariant::Rbf,
+            conflict_delay: 0.0,
+            replace_after: 60.0,
+            helpers: 0,
+        }
+    }
+}
+
+impl Registered for RaceSpec {
+    const INFO: Info = Info {
+        name: "race",
+        summary: "Payment to the merchant, conflicting transaction to the network",
+        gives_up: false,
+        first_z: 0,
+        convention_closed_form: false,
+    };
+}
+
+impl TimedAttack for RaceSpec {
+    fn info(&self) -> &'static Info {
+        &Self::INFO
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        non_negative("race.conflict_delay", self.conflict_delay)?;
+        non_negative("race.replace_after", self.replace_after)
+    }
+
+    fn describe(&self) -> String {
+        match self.variant {
+            RaceVariant::Rbf => format!(
+                "race attack, full-RBF replacement after {} s",
+                self.replace_after
+            ),
+            RaceVariant::FirstSeen => format!(
+                "race attack, first-seen, conflict after {} s",
+                self.conflict_delay
+            ),
+        }
+    }
+
+    fn helpers(&self) -> u32 {
+        self.helpers
+    }
+
+    fn prepare(&self, topo: Topology, s: &Setting<'_>) -> Prepared {
+        let (v, a) = schedule(self, &topo);
+        let tx = txprop::spread(&topo, &v, &a, s.network.alerts);
+        let listen_end = tx.merchant_v_seen.t + tick(s.merchant.listening_period);
+        let z0_accepted = tx.merchant_v_seen.t.is_finite() && tx.merchant_a_seen.t > listen_end;
+        Prepared {
+            topo,
+            tx,
+            z0_accepted,
+        }
+    }
+
+    fn strategy(&self, _: &CellSetting) -> Strategy {
+        Strategy::Custom(Box::new(Race))
+    }
+
+    fn closed_form(&self, q: f64, z: u32, s: &Setting<'_>) -> Option<f64> {
+        let t = s.network.block_interval;
+        let listen = s.merchant.listening_period;
+        match self.variant {
+            RaceVariant::FirstSeen => None,
+            RaceVariant::Rbf if z >= 1 => Some(0.0),
+            RaceVariant::Rbf if self.replace_after <= listen => Some(0.0),
+            RaceVariant::Rbf => {
+                Some(q + (1.0 - q) * rbf_hash_share(s.network) * (-self.replace_after / t).exp())
+            }
+        }
+    }
+
+    fn blocks_before_attempt(&self) -> f64 {
+        0.0
+    }
+
+    fn row_labels(&self) -> (u32, Option<u32>) {
+        (0, None)
+    }
+
+    fn trial_ns(&self, _: f64, _: u32, _: &NetworkSpec) -> f64 {
+        // Nearly flat: a trial mines until the first V- or A-block is settled.
+        250.0
+    }
+}
+
+/// Honest hash share (of the honest total) running full-RBF: leading miners whose
+/// cumulative share is within `rbf_share` (see the topology's policy assignment).
+pub fn rbf_hash_share(n: &NetworkSpec) -> f64 {
+    let mut cum = 0.0;
+    let mut rbf = 0.0;
+    for s in n.shares() {
+        cum += s;
+        if cum <= n.rbf_share + 1e-9 {
+            rbf = cum;
+        }
+    }
+    rbf
+}
 
 /// Depth at which the first block holding V or A counts as final. With a stale rate under
 /// 1 %, a reorganisation that deep among honest miners has probability far below 1e-9.
@@ -68,12 +201,12 @@ pub fn schedule(spec: &RaceSpec, topo: &Topology) -> (Sources, Sources) {
 pub struct Race;
 
 impl NetStrategy for Race {
-    fn trial<R: Rng + ?Sized>(
+    fn trial(
         &self,
         prep: &Prepared,
         w: &mut World,
         acc: &mut Acceptance,
-        rng: &mut R,
+        rng: &mut SimRng,
     ) -> Outcome {
         trial(w, acc, prep.z0_accepted, rng)
     }

@@ -16,10 +16,10 @@
 use rand::{Rng, SeedableRng};
 
 use super::MajorityCell;
-use super::estimate::CellSim;
 use super::race::{self, BlockSource, Thresholds};
-use super::rng::{SimRng, cell_key};
-use super::tally::Tally;
+use crate::estimate::CellSim;
+use crate::estimate::rng::{SimRng, cell_key};
+use crate::estimate::tally::Tally;
 use crate::pow::{Kernel, Target, sha256d};
 
 /// Weyl increment: 2^64 divided by the golden ratio, odd, so the clock visits all of

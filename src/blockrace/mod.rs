@@ -1,21 +1,18 @@
-//! The simulation engine: block races, strategies, reproducible parallel estimation.
+//! The zero-latency block-race engine: one trial loop ([`race`]) fed by a block source
+//! (a generator, or real SHA-256d mining in [`pow_source`]), its importance-sampled
+//! variant ([`is`]) and the cells the estimation layer runs.
 //!
-//! Depends on `analytic` (exact tails) and `params`; never on clap, files or stdout.
+//! Depends on `estimate` (generator, tallies), `analytic` (exact tails), `params` and
+//! `pow`; never on attacks, reports, clap, files or stdout.
 
-pub mod checkpoint;
-pub mod estimate;
 pub mod is;
 pub mod majority;
 pub mod pow_source;
 pub mod race;
-pub mod rng;
-pub mod schedule;
-pub mod tally;
-pub mod weighted;
 
+use crate::estimate::rng::{self, SimRng};
+use crate::estimate::tally::Tally;
 use race::RaceSetup;
-use rng::SimRng;
-use tally::Tally;
 
 /// A majority-attack cell: the strategy plus the network side of the race.
 #[derive(Clone, Copy, Debug)]
@@ -60,7 +57,7 @@ impl MajorityCell {
 /// (d + 1)/(q − p) blocks); trials reaching it are reported as censored.
 pub const MAX_BLOCKS: u64 = 100_000_000;
 
-impl estimate::CellSim for MajorityCell {
+impl crate::estimate::CellSim for MajorityCell {
     fn key(&self) -> u64 {
         let s = &self.strategy;
         rng::cell_key(&[

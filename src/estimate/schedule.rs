@@ -20,9 +20,9 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::estimate::{CellSim, Plan, Progress};
 use super::rng::batch_rng;
 use super::tally::Tally;
+use super::{CellSim, Plan, Progress};
 
 /// Batches of the first round of a target-precision run.
 pub const FIRST_ROUND: u64 = 2;
@@ -176,8 +176,8 @@ pub fn run<C: CellSim, E>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::MajorityCell;
-    use crate::sim::estimate::{NoProgress, estimate};
+    use crate::blockrace::MajorityCell;
+    use crate::estimate::{NoProgress, estimate};
 
     fn cells() -> Vec<MajorityCell> {
         vec![

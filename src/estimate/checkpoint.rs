@@ -136,8 +136,8 @@ impl Checkpoint {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::MajorityCell;
-    use crate::sim::estimate::Plan;
+    use crate::blockrace::MajorityCell;
+    use crate::estimate::Plan;
 
     fn fresh(shard: Option<(u64, u64)>) -> Checkpoint {
         let cells = [MajorityCell::new(0.3, 1, 0.0, None, 6)];

@@ -16,6 +16,31 @@ use statrs::distribution::{ContinuousCDF, Normal};
 /// never meets a `--rel-error` target, and `dslab simulate` warns about it.
 pub const MIN_ESS: f64 = 100.0;
 
+/// The tilted attacker shares.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Tilt {
+    /// Attacker share while merchants are still waiting for confirmations.
+    pub accept: f64,
+    /// Attacker share after every merchant has accepted (used only when walking the tail).
+    pub tail: f64,
+}
+
+impl Tilt {
+    /// The default tilt for share `q` < ½: ½ until acceptance, exchanged rates after.
+    pub fn for_share(q: f64) -> Tilt {
+        Tilt {
+            accept: 0.5,
+            tail: 1.0 - q,
+        }
+    }
+}
+
+/// ln of the per-z weight scale, c = ln(q/q') + ln(p/p') for the acceptance-phase tilt q'
+/// (the likelihood ratio of a path with z attacker and z honest blocks).
+pub fn ln_scale_step(q: f64, accept: f64) -> f64 {
+    (q / accept).ln() + ((1.0 - q) / (1.0 - accept)).ln()
+}
+
 /// The exact sum of finite `f64` values (Shewchuk's adaptive-precision expansion, as in
 /// Python's `math.fsum`), read as the correctly rounded `f64` of that sum.
 ///

@@ -28,38 +28,15 @@
 //! 1 whatever the size of P.
 
 use rand::Rng;
-use serde::{Deserialize, Serialize};
 
-use super::estimate::CellSim;
 use super::majority::Majority;
 use super::race::{Decision, RaceSetup, RaceStrategy, RaceView};
-use super::rng::{SimRng, cell_key};
-use super::tally::Tally;
-use super::weighted::{BatchSums, WeightedTally};
+use crate::estimate::CellSim;
+use crate::estimate::rng::{SimRng, cell_key};
+use crate::estimate::tally::Tally;
+use crate::estimate::weighted::{BatchSums, WeightedTally};
 
-/// The tilted attacker shares.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Tilt {
-    /// Attacker share while merchants are still waiting for confirmations.
-    pub accept: f64,
-    /// Attacker share after every merchant has accepted (used only when walking the tail).
-    pub tail: f64,
-}
-
-impl Tilt {
-    /// The default tilt for share `q` < ½: ½ until acceptance, exchanged rates after.
-    pub fn for_share(q: f64) -> Tilt {
-        Tilt {
-            accept: 0.5,
-            tail: 1.0 - q,
-        }
-    }
-}
-
-/// ln of the per-z weight scale, c = ln(q/q') + ln(p/p') for the acceptance-phase tilt q'.
-pub fn ln_scale_step(q: f64, accept: f64) -> f64 {
-    (q / accept).ln() + ((1.0 - q) / (1.0 - accept)).ln()
-}
+pub use crate::estimate::weighted::{Tilt, ln_scale_step};
 
 /// One majority-attack cell estimated by importance sampling.
 #[derive(Clone, Copy, Debug)]
@@ -281,9 +258,9 @@ impl CellSim for RaceCell {
 mod tests {
     use super::*;
     use crate::analytic;
+    use crate::blockrace::{MAX_BLOCKS, MajorityCell, race};
+    use crate::estimate::rng::batch_rng;
     use crate::params::{Convention, TieRule};
-    use crate::sim::rng::batch_rng;
-    use crate::sim::{MAX_BLOCKS, MajorityCell, race};
 
     fn cell(q: f64, conv: Convention, give_up: Option<u32>, walk: bool, z_max: u32) -> IsCell {
         let mut m = MajorityCell::new(q, conv.premined, conv.tie.gamma(), give_up, z_max);

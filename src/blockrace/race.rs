@@ -20,7 +20,7 @@
 
 use rand::Rng;
 
-use super::rng::unit_f64;
+use crate::estimate::rng::unit_f64;
 
 /// What the attacker sees after each block.
 #[derive(Clone, Copy, Debug)]

@@ -7,47 +7,56 @@
 //! the largest reversed z ≥ 1; `extra` holds [z = 0 reversals, z = 0 cost, cost by top].
 
 use rand::RngExt;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::engine::{self, Acceptance, Hash, World};
-use super::events::{Key, tick};
-use super::is::Tilted;
-use super::private::Private;
-use super::private::{Plain, Sampler};
-use super::spec::{
-    FinneySpec, Incoming, MerchantSpec, NetTables, NetworkModel, NetworkSpec, RaceSpec,
-    RaceVariant, Vector76Spec,
-};
-use super::sweep::{self, Sweep};
-use super::topology::Topology;
-use super::txprop::{self, TxTimes};
-use super::{NetStrategy, Outcome, finney, majority, private, race, vector76};
-use crate::report::ReversalRow;
-use crate::report::cells::{CellResult, ResultSet};
-use crate::sim::estimate::{CellSim, Plan, Progress, estimate};
-use crate::sim::is::Tilt;
-use crate::sim::rng::{SimRng, batch_rng, cell_key, mix};
-use crate::sim::tally::Tally;
-use crate::sim::weighted::{BatchSums, WeightedTally};
+use super::{CellSetting, NetAttack, Setting};
+use crate::estimate::results::extras::{COST, Z0, Z0_COST};
+use crate::estimate::results::{CellResult, ResultSet};
+use crate::estimate::rng::{SimRng, batch_rng, cell_key, mix};
+use crate::estimate::tally::Tally;
+use crate::estimate::weighted::Tilt;
+use crate::estimate::weighted::{BatchSums, WeightedTally};
+use crate::estimate::{CellSim, Plan, Progress, estimate};
+use crate::net::engine::{self, Acceptance, Hash, World};
+use crate::net::events::{Key, tick};
+use crate::net::is::Tilted;
+use crate::net::private::{self, Plain, Sampler};
+use crate::net::spec::{Incoming, MerchantSpec, NetworkModel, NetworkSpec};
+use crate::net::sweep::{self, Sweep};
+use crate::net::topology::Topology;
+use crate::net::txprop;
+use crate::net::{Outcome, Prepared, Strategy};
 use crate::stats::CiMethod;
 
-/// Which attack runs on the network, with its parameters.
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum NetAttack {
-    /// Finney attack.
-    Finney(FinneySpec),
-    /// Race attack.
-    Race(RaceSpec),
-    /// Vector76 attack.
-    Vector76(Vector76Spec),
-    /// Majority (private-chain) attack on a network.
-    Majority {
-        /// Head start k.
-        premined: u32,
-        /// Deficit at which the attacker abandons.
-        give_up: Option<u32>,
-    },
+pub mod rows;
+
+/// The timed-attack tables of a scenario file: the attack's own table (`[finney]`,
+/// `[race]`, ... as a TOML value, read by the attack's parameter type), `[network]`,
+/// `[merchant]`, `[sweep]`, every one optional (defaults apply).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetTables {
+    /// The attack's own table.
+    pub attack: Option<toml::Value>,
+    /// `[network]`.
+    pub network: Option<NetworkSpec>,
+    /// `[merchant]`.
+    pub merchant: Option<MerchantSpec>,
+    /// `[sweep]`.
+    pub sweep: Option<Sweep>,
+}
+
+/// The placement of the payment alone from the attacker's node (and straight to the
+/// merchant when it accepts incoming connections): the private-branch attacks'.
+pub fn payment_only(topo: Topology, s: &Setting<'_>) -> Prepared {
+    let (att, mer) = (topo.attacker() as u32, topo.merchant() as u32);
+    let mut v = vec![(att, Key::ZERO)];
+    v.extend(topo.direct.map(|d| (mer, Key::at(tick(d)))));
+    let tx = txprop::spread(&topo, &v, &[], s.network.alerts);
+    Prepared {
+        topo,
+        tx,
+        z0_accepted: false,
+    }
 }
 
 /// A network attack with its network, merchant and optional defence sweep.
@@ -77,45 +86,9 @@ pub struct Grid<'a> {
 }
 
 impl NetExperiment {
-    /// Build and validate from a scenario's tables. `attack` is the scenario's `attack`
-    /// key (`finney`, `race`, `vector76`, or `majority` for the majority attack on a
-    /// network, with its head start and give-up from the majority keys); a table of another
-    /// attack is an error naming it.
-    pub fn from_tables(
-        attack: &str,
-        t: NetTables,
-        majority: (u32, Option<u32>),
-    ) -> anyhow::Result<NetExperiment> {
-        let stray = [
-            ("finney", t.finney.is_some()),
-            ("race", t.race.is_some()),
-            ("vector76", t.vector76.is_some()),
-        ]
-        .into_iter()
-        .find(|&(name, present)| present && name != attack);
-        if let Some((name, _)) = stray {
-            return Err(crate::error::usage(
-                name,
-                format!("[{name}]"),
-                &format!("this table belongs to the {name} attack, but attack = \"{attack}\""),
-            ));
-        }
-        let attack = match attack {
-            "finney" => NetAttack::Finney(t.finney.unwrap_or_default()),
-            "race" => NetAttack::Race(t.race.unwrap_or_default()),
-            "vector76" => NetAttack::Vector76(t.vector76.unwrap_or_default()),
-            "majority" => NetAttack::Majority {
-                premined: majority.0,
-                give_up: majority.1,
-            },
-            other => {
-                return Err(crate::error::usage(
-                    "attack",
-                    other,
-                    "use finney, race, vector76 or majority",
-                ));
-            }
-        };
+    /// Build and validate from a scenario's tables: `attack` is the registered name, its
+    /// table (if any) is read by the attack's own parameter type.
+    pub fn from_tables(attack: NetAttack, t: NetTables) -> anyhow::Result<NetExperiment> {
         let e = NetExperiment {
             attack,
             network: t.network.unwrap_or_default(),
@@ -126,23 +99,21 @@ impl NetExperiment {
         Ok(e)
     }
 
-    /// Whether importance sampling applies: the private-branch attacks (Finney, majority),
-    /// whose success is a rare race. The race attack's outcome is settled by relay times
-    /// and Vector76's by one block race, neither a rare walk.
+    /// Whether importance sampling applies (see [`super::TimedAttack::can_tilt`]).
     pub fn can_tilt(&self) -> bool {
-        matches!(
-            self.attack,
-            NetAttack::Finney(_) | NetAttack::Majority { .. }
-        )
+        self.attack.get().can_tilt()
     }
 
     /// The attack's name in output files.
     pub fn name(&self) -> &'static str {
-        match self.attack {
-            NetAttack::Finney(_) => "finney",
-            NetAttack::Race(_) => "race",
-            NetAttack::Vector76(_) => "vector76",
-            NetAttack::Majority { .. } => "majority",
+        self.attack.get().info().name
+    }
+
+    /// The engine setting closed forms and strategies read.
+    pub fn setting(&self) -> Setting<'_> {
+        Setting {
+            network: &self.network,
+            merchant: &self.merchant,
         }
     }
 
@@ -150,16 +121,7 @@ impl NetExperiment {
     pub fn validate(&self) -> anyhow::Result<()> {
         self.network.validate()?;
         self.merchant.validate(&self.network)?;
-        match &self.attack {
-            NetAttack::Finney(f) => f.validate()?,
-            NetAttack::Race(r) => r.validate()?,
-            NetAttack::Vector76(_) => {}
-            NetAttack::Majority { give_up, .. } => {
-                if *give_up == Some(0) {
-                    return Err(crate::error::usage("--give-up", 0, "use at least 1 block"));
-                }
-            }
-        }
+        self.attack.get().validate()?;
         for point in self.points()? {
             point.1.network.validate()?;
             point.1.merchant.validate(&point.1.network)?;
@@ -169,23 +131,7 @@ impl NetExperiment {
 
     /// One line for table headers.
     pub fn describe(&self) -> String {
-        let what = match &self.attack {
-            NetAttack::Finney(_) => "Finney attack (one withheld block, k = 1)".to_string(),
-            NetAttack::Race(r) => match r.variant {
-                RaceVariant::Rbf => format!(
-                    "race attack, full-RBF replacement after {} s",
-                    r.replace_after
-                ),
-                RaceVariant::FirstSeen => format!(
-                    "race attack, first-seen, conflict after {} s",
-                    r.conflict_delay
-                ),
-            },
-            NetAttack::Vector76(_) => "Vector76 attack".to_string(),
-            NetAttack::Majority { premined, .. } => {
-                format!("majority attack, head start k = {premined}")
-            }
-        };
+        let what = self.attack.get().describe();
         let m = &self.merchant;
         format!(
             "{what} on a {}; merchant: listening {} s, incoming {}, {} peers, {} observers; exact = zero-latency limit",
@@ -211,19 +157,19 @@ impl NetExperiment {
         for v in &sw.values {
             let mut e = self.clone();
             e.sweep = None;
-            match (table, &mut e.attack) {
-                ("network", _) => e.network = sweep::apply(&e.network, table, key, v)?,
-                ("merchant", _) => e.merchant = sweep::apply(&e.merchant, table, key, v)?,
-                ("finney", NetAttack::Finney(f)) => *f = sweep::apply(f, table, key, v)?,
-                ("race", NetAttack::Race(r)) => *r = sweep::apply(r, table, key, v)?,
-                ("vector76", NetAttack::Vector76(s)) => *s = sweep::apply(s, table, key, v)?,
-                _ => {
-                    return Err(crate::error::usage(
-                        "sweep.parameter",
-                        &sw.parameter,
-                        "sweep a key of [network], [merchant] or this attack's table",
-                    ));
-                }
+            match table {
+                "network" => e.network = sweep::apply(&e.network, table, key, v)?,
+                "merchant" => e.merchant = sweep::apply(&e.merchant, table, key, v)?,
+                _ => match e.attack.with(table, key, v) {
+                    Some(attack) => e.attack = attack?,
+                    None => {
+                        return Err(crate::error::usage(
+                            "sweep.parameter",
+                            &sw.parameter,
+                            "sweep a key of [network], [merchant] or this attack's table",
+                        ));
+                    }
+                },
             }
             out.push((Some(sweep::show(v)), e));
         }
@@ -263,7 +209,7 @@ impl NetExperiment {
         grid: &Grid<'_>,
         rel_error: Option<f64>,
     ) -> ResultSet {
-        let ctx = self.row_context();
+        let (premined, give_up) = self.row_labels();
         let param = self.sweep.as_ref().map(|s| s.parameter.clone());
         let cells = points
             .iter()
@@ -287,10 +233,10 @@ impl NetExperiment {
             })
             .collect();
         ResultSet {
-            attack: ctx.attack.into(),
-            tie: ctx.tie,
-            premined: ctx.premined,
-            give_up: ctx.give_up,
+            attack: self.name().into(),
+            tie: "first-seen".into(),
+            premined,
+            give_up,
             ci: grid.ci,
             confidence: grid.confidence,
             zs: grid.zs.to_vec(),
@@ -299,14 +245,14 @@ impl NetExperiment {
         }
     }
 
-    /// Simulate every (sweep point, q) cell with plain Monte Carlo and build the rows (a
-    /// fixed-trials run without checkpoints; `Experiment::run_with` is the full driver).
-    pub fn rows(
+    /// Simulate every (sweep point, q) cell with plain Monte Carlo (a fixed-trials run
+    /// without checkpoints; `Experiment::run_with` is the full driver).
+    pub fn results(
         &self,
         grid: &Grid<'_>,
         plan: &Plan,
         progress: &dyn Progress,
-    ) -> anyhow::Result<Vec<ReversalRow>> {
+    ) -> anyhow::Result<ResultSet> {
         let points = self.prepare_points(plan.seed)?;
         let mut set = self.result_set(&points, grid, None);
         let cells = sim_cells(&points, &set);
@@ -314,15 +260,11 @@ impl NetExperiment {
         for (c, t) in set.cells.iter_mut().zip(tallies) {
             c.tally = t;
         }
-        Ok(set.rows())
+        Ok(set)
     }
 
     fn helpers(&self) -> u32 {
-        match &self.attack {
-            NetAttack::Race(r) => r.helpers,
-            NetAttack::Vector76(v) => v.helpers,
-            _ => 0,
-        }
+        self.attack.get().helpers()
     }
 
     /// Key of the generated graphs: only what shapes them (not T, the listening period,
@@ -359,34 +301,7 @@ impl NetExperiment {
     }
 
     fn prepare_one(&self, topo: Topology) -> Prepared {
-        let (att, mer) = (topo.attacker() as u32, topo.merchant() as u32);
-        let alerts = self.network.alerts;
-        let payment = || {
-            let mut v = vec![(att, Key::ZERO)];
-            v.extend(topo.direct.map(|d| (mer, Key::at(tick(d)))));
-            v
-        };
-        let (tx, z0_accepted) = match &self.attack {
-            NetAttack::Race(r) => {
-                let (v, a) = race::schedule(r, &topo);
-                let tx = txprop::spread(&topo, &v, &a, alerts);
-                let listen_end = tx.merchant_v_seen.t + tick(self.merchant.listening_period);
-                let ok = tx.merchant_v_seen.t.is_finite() && tx.merchant_a_seen.t > listen_end;
-                (tx, ok)
-            }
-            NetAttack::Vector76(v) => {
-                let mut a: Vec<(u32, Key)> = vec![(att, Key::ZERO)];
-                a.extend(topo.helpers.iter().map(|&h| (h, Key::ZERO)));
-                let _ = v;
-                (txprop::spread(&topo, &[], &a, alerts), false)
-            }
-            _ => (txprop::spread(&topo, &payment(), &[], alerts), false),
-        };
-        Prepared {
-            topo,
-            tx,
-            z0_accepted,
-        }
+        self.attack.get().prepare(topo, &self.setting())
     }
 
     /// Stale-block rate of honest mining on the prepared topologies (0 at zero latency).
@@ -412,9 +327,6 @@ impl NetExperiment {
     }
 }
 
-pub(super) const Z0: usize = 0;
-pub(super) const Z0_COST: usize = 1;
-pub(super) const COST: usize = 2;
 /// Honest blocks mined per sweep point to measure the stale rate.
 const STALE_BLOCKS: usize = 40_000;
 
@@ -448,22 +360,10 @@ pub fn sim_cells<'a>(points: &'a [PreparedPoint], set: &ResultSet) -> Vec<NetCel
         .collect()
 }
 
-/// One topology with the attack's transaction times on it.
-#[derive(Clone, Debug)]
-pub struct Prepared {
-    /// The graph and its delays.
-    pub topo: Topology,
-    /// Transaction times (Vector76: A's, relative to its broadcast).
-    pub tx: TxTimes,
-    /// Race: whether merchant z = 0 accepts (fixed by the relay times).
-    pub z0_accepted: bool,
-}
-
 /// One (attack, q) cell on prepared topologies.
 pub struct NetCell<'a> {
     /// Attacker share.
     pub q: f64,
-    attack: NetAttack,
     preps: &'a [Prepared],
     hash: Hash,
     z_max: u32,
@@ -472,13 +372,6 @@ pub struct NetCell<'a> {
     strategy: Strategy,
     /// Importance sampling (private-branch attacks only; None: plain Monte Carlo).
     tilted: Option<Tilted>,
-}
-
-/// The strategy of a cell (static dispatch: no `dyn` in the trial loop).
-enum Strategy {
-    Private(Private),
-    Race(race::Race),
-    Vector76(vector76::Vector76),
 }
 
 impl<'a> NetCell<'a> {
@@ -495,21 +388,13 @@ impl<'a> NetCell<'a> {
         let exact_tail = e.network.model == NetworkModel::None;
         let listening = tick(e.merchant.listening_period);
         let max_deficit = e.network.max_deficit;
-        let strategy = match &e.attack {
-            NetAttack::Finney(f) => {
-                Strategy::Private(finney::attacker(f, q, listening, exact_tail, max_deficit))
-            }
-            NetAttack::Majority { premined, give_up } => Strategy::Private(majority::attacker(
-                q,
-                *premined,
-                *give_up,
-                listening,
-                exact_tail,
-                max_deficit,
-            )),
-            NetAttack::Race(_) => Strategy::Race(race::Race),
-            NetAttack::Vector76(_) => Strategy::Vector76(vector76::Vector76 { listening }),
-        };
+        let strategy = e.attack.get().strategy(&CellSetting {
+            q,
+            listening,
+            exact_tail,
+            max_deficit,
+            block_interval: e.network.block_interval,
+        });
         let tilted = tilt
             .filter(|_| matches!(strategy, Strategy::Private(_)))
             .map(|t| Tilted::new(q, &e.network.shares(), t));
@@ -525,7 +410,6 @@ impl<'a> NetCell<'a> {
         }
         NetCell {
             q,
-            attack: e.attack.clone(),
             preps,
             hash: Hash::new(q, &e.network.shares()),
             z_max,
@@ -549,8 +433,7 @@ impl<'a> NetCell<'a> {
         acc.reset();
         match &self.strategy {
             Strategy::Private(s) => private::trial(s, w, acc, sampler, rng),
-            Strategy::Race(s) => s.trial(prep, w, acc, rng),
-            Strategy::Vector76(s) => s.trial(prep, w, acc, rng),
+            Strategy::Custom(s) => s.trial(prep, w, acc, rng),
         }
     }
 }
@@ -584,7 +467,8 @@ impl CellSim for NetCell<'_> {
             .iter()
             .map(|p| {
                 let mut w = World::new(&p.topo, p.tx.clone(), &self.hash, self.block_interval);
-                w.watch_attacker = matches!(self.attack, NetAttack::Vector76(_));
+                w.watch_attacker =
+                    matches!(&self.strategy, Strategy::Custom(s) if s.watches_blocks());
                 w
             })
             .collect();

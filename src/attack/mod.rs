@@ -1,0 +1,211 @@
+//! The attack plug-in point. Each attack lives in one file of this folder and owns
+//! everything about it: its parameter table (one serde struct, read from a scenario
+//! file's `[name]` table and filled from `dslab simulate` flags), validation, its one-line
+//! description, closed forms, the strategy it plays on the timed engine, its costs and its
+//! report labels. The registry below ([`attacks!`]) lists them: the `--attack` values, the
+//! scenario-file tables, `dslab run`'s cost model and the report labels all come from it.
+//! A new attack is one file plus one line in that list (docs/architecture.md walks through
+//! it with [`rental`]).
+//!
+//! The majority attack also runs on the zero-latency block race (`crate::blockrace`), its
+//! default engine; that path is chosen in `crate::experiment` by engine, not by name.
+
+pub mod finney;
+pub mod majority;
+pub mod race;
+pub mod rental;
+pub mod timed;
+pub mod vector76;
+
+use serde::{Deserialize, Serialize};
+
+use crate::net::spec::{MerchantSpec, NetworkSpec};
+use crate::net::topology::Topology;
+use crate::net::{Prepared, Strategy};
+
+pub use timed::{NetExperiment, NetTables};
+
+/// What reports, `dslab run` and the command line know about an attack by its name alone
+/// (rows read back from a CSV carry only the name).
+#[derive(Debug)]
+pub struct Info {
+    /// The name in `--attack`, `attack = "..."`, the table name and the `attack` column.
+    pub name: &'static str,
+    /// One line for `--help` and listings.
+    pub summary: &'static str,
+    /// Whether the attack has a give-up rule (the `give_up` column means something).
+    pub gives_up: bool,
+    /// The smallest z worth a headline (1 for a one-confirmation attack).
+    pub first_z: u32,
+    /// A closed form that does not depend on a network (the majority attack's): the
+    /// summary's convention line and `exact` note say "closed form, same convention".
+    pub convention_closed_form: bool,
+}
+
+/// The settings of the timed engine an attack's closed form and costs may read.
+#[derive(Clone, Copy, Debug)]
+pub struct Setting<'a> {
+    /// The network.
+    pub network: &'a NetworkSpec,
+    /// The merchant.
+    pub merchant: &'a MerchantSpec,
+}
+
+/// Per-cell values a strategy is built with.
+#[derive(Clone, Copy, Debug)]
+pub struct CellSetting {
+    /// Attacker share.
+    pub q: f64,
+    /// Merchant's listening period (seconds, on the time grain).
+    pub listening: f64,
+    /// Zero-latency network: the rest of a race may be resolved exactly.
+    pub exact_tail: bool,
+    /// Truncation deficit of a walked race.
+    pub max_deficit: u32,
+    /// Mean block interval T (seconds).
+    pub block_interval: f64,
+}
+
+/// An attack on the timed engine (zero latency or a network). Implemented by each attack's
+/// parameter table.
+pub trait TimedAttack: std::fmt::Debug + Sync {
+    /// The registry entry.
+    fn info(&self) -> &'static Info;
+    /// Check the attack's own keys; errors name the key (`race.replace_after`).
+    fn validate(&self) -> anyhow::Result<()> {
+        Ok(())
+    }
+    /// What the attack is, for the start of the header line.
+    fn describe(&self) -> String;
+    /// Attacker helper nodes the topology places.
+    fn helpers(&self) -> u32 {
+        0
+    }
+    /// Where and when the payment V and the conflicting transaction A enter the network,
+    /// and (race) whether merchant z = 0 accepts, on one topology.
+    fn prepare(&self, topo: Topology, setting: &Setting<'_>) -> Prepared {
+        timed::payment_only(topo, setting)
+    }
+    /// The strategy of one cell.
+    fn strategy(&self, cell: &CellSetting) -> Strategy;
+    /// Whether importance sampling applies (a private-branch race, rare in z).
+    fn can_tilt(&self) -> bool {
+        false
+    }
+    /// Zero-latency closed form of merchant z at share q, where one exists.
+    fn closed_form(&self, q: f64, z: u32, setting: &Setting<'_>) -> Option<f64>;
+    /// Its log10 from a log-space evaluation where there is one (right below 1e-308).
+    fn closed_form_log10(&self, q: f64, z: u32, setting: &Setting<'_>) -> Option<f64> {
+        let l = self.closed_form(q, z, setting)?.log10();
+        l.is_finite().then_some(l)
+    }
+    /// Blocks the attacker mines before an attempt can start (its wait is that many
+    /// times T/q).
+    fn blocks_before_attempt(&self) -> f64;
+    /// Head start and give-up as the rows state them.
+    fn row_labels(&self) -> (u32, Option<u32>);
+    /// Costs are kept per largest reversed z (private-branch attacks) rather than in total.
+    fn cost_by_top(&self) -> bool {
+        false
+    }
+    /// Rough single-thread cost of one trial in ns (for `dslab run`'s time estimate).
+    fn trial_ns(&self, q: f64, z_max: u32, network: &NetworkSpec) -> f64;
+    /// The `kind` this attack's experiment serialises under (fingerprints of earlier
+    /// builds stay valid).
+    fn experiment_kind(&self) -> &'static str {
+        self.info().name
+    }
+}
+
+/// The registry: one line per timed attack, `Variant(spec type)`. Generates [`NetAttack`]
+/// (the serde-tagged choice of attack and its table) and the lookups by name.
+macro_rules! attacks {
+    ($( $(#[$doc:meta])* $variant:ident($spec:ty) ),* $(,)?) => {
+        /// Which timed attack runs, with its parameter table.
+        #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+        #[serde(tag = "kind", rename_all = "kebab-case")]
+        pub enum NetAttack {
+            $( $(#[$doc])* $variant($spec), )*
+        }
+
+        impl NetAttack {
+            /// The attack's behaviour.
+            pub fn get(&self) -> &dyn TimedAttack {
+                match self {
+                    $( NetAttack::$variant(s) => s, )*
+                }
+            }
+
+            /// The attack named `name` with its table (`None`: every default). Errors name
+            /// the table's key.
+            pub fn from_table(name: &str, table: Option<toml::Value>) -> anyhow::Result<NetAttack> {
+                $(
+                    if name == <$spec as Registered>::INFO.name {
+                        let spec: $spec = match table {
+                            None => <$spec>::default(),
+                            Some(t) => t.try_into().map_err(|e: toml::de::Error| {
+                                crate::error::usage(
+                                    &format!("[{name}]"),
+                                    e.message().trim(),
+                                    "see attacks/README.md for this table's keys",
+                                )
+                            })?,
+                        };
+                        return Ok(NetAttack::$variant(spec));
+                    }
+                )*
+                Err(crate::error::usage("attack", name, &format!("use one of {}", names().join(", "))))
+            }
+
+            /// This attack with `key` of its own table set to `value` (a sweep point);
+            /// None when `table` is not this attack's.
+            pub fn with(&self, table: &str, key: &str, value: &toml::Value) -> Option<anyhow::Result<NetAttack>> {
+                match self {
+                    $( NetAttack::$variant(s) if table == <$spec as Registered>::INFO.name => {
+                        Some(crate::net::sweep::apply(s, table, key, value).map(NetAttack::$variant))
+                    } )*
+                    _ => None,
+                }
+            }
+        }
+
+        /// Every registered attack's entry, in registry order (the block-race-only
+        /// majority entry included through its timed variant).
+        pub const ALL: &[&Info] = &[ $( &<$spec as Registered>::INFO ),* ];
+    };
+}
+
+/// A parameter table in the registry: its entry.
+pub trait Registered {
+    /// The registry entry.
+    const INFO: Info;
+}
+
+attacks! {
+    /// Majority (private-chain) attack on the timed engine.
+    Majority(majority::MajorityNetSpec),
+    /// Finney attack.
+    Finney(finney::FinneySpec),
+    /// Race attack.
+    Race(race::RaceSpec),
+    /// Vector76 attack.
+    Vector76(vector76::Vector76Spec),
+    /// Rented-hash attacker.
+    Rental(rental::RentalSpec),
+}
+
+/// The registered names, in registry order.
+pub fn names() -> Vec<&'static str> {
+    ALL.iter().map(|i| i.name).collect()
+}
+
+/// The entry of the attack named `name`.
+pub fn info(name: &str) -> Option<&'static Info> {
+    ALL.iter().copied().find(|i| i.name == name)
+}
+
+/// Whether the attack named `name` has a give-up rule (unknown names: yes, so nothing is
+/// hidden).
+pub fn gives_up(name: &str) -> bool {
+    info(name).is_none_or(|i| i.gives_up)
+}
