@@ -3,6 +3,7 @@
 //! touches the file system.
 
 pub mod cells;
+pub mod lock;
 pub mod manifest;
 pub mod plot;
 pub mod rows;

@@ -19,5 +19,7 @@ mod network;
 mod network_is;
 /// `dslab mine` and `dslab hashrate`: real proof of work, verified with the sha2 crate.
 mod pow;
+/// Bad files and bad moments: edited shards and CSVs, busy output folders, huge tables.
+mod robust;
 /// Rare events and scale: importance sampling, target precision, shards, resume.
 mod scale;
