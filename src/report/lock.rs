@@ -148,7 +148,9 @@ fn check_target(dir: &Path, sharded: bool, before: bool) -> anyhow::Result<()> {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => {
-            return Err(anyhow::Error::new(e).context(format!("cannot inspect '{}'", dir.display())));
+            return Err(
+                anyhow::Error::new(e).context(format!("cannot inspect '{}'", dir.display()))
+            );
         }
     };
     let kind = if meta.file_type().is_symlink() {

@@ -171,6 +171,9 @@ fn thread_counts_are_capped_for_every_subcommand() {
 // ---------------------------------------------------------------------------------------
 // dslab merge checks shard checksums
 
+/// A change made to a shard file's JSON.
+type Edit = fn(&mut serde_json::Value);
+
 fn two_shards(dir: &Path) -> [PathBuf; 2] {
     for i in ["1/2", "2/2"] {
         ok(&[
@@ -203,7 +206,7 @@ fn merge_refuses_a_shard_edited_after_it_was_written() {
     std::fs::remove_dir_all(&merged).unwrap();
     let original = std::fs::read_to_string(&second).unwrap();
     let json: serde_json::Value = serde_json::from_str(&original).unwrap();
-    let edits: [(&str, fn(&mut serde_json::Value)); 4] = [
+    let edits: [(&str, Edit); 4] = [
         ("a count raised by 1000", |j| {
             let n = &mut j["result"]["cells"][0]["tally"]["by_top"][0];
             *n = (n.as_u64().unwrap() + 1000).into();
