@@ -114,10 +114,22 @@ pub fn exact(q: f64, z: u32, conv: Convention) -> Probability {
 }
 
 /// Time-conditional P(z, κ): attacker progress Poisson(κ z q / p). κ = 1 is Nakamoto.
+///
+/// Stable for every κ > 0 (up to `f64::MAX`): λ = κ z q / p is carried by its logarithm, so a
+/// λ that overflows makes every behind-or-tied term e^−λ λ^m / m! exactly 0 instead of
+/// ∞ · 0. Where the attacker is expected to be ahead at acceptance (λ > j + 1, j = z − k),
+/// the "already ahead" mass is 1 − Pr[M ≤ j] from the j + 1 terms below it
+/// ([`time_conditional_ahead`]); walking the ~λ terms above j (as [`mixture`] does) would
+/// stop short of the mass for λ in the millions and return 0 instead of about 1.
 pub fn time_conditional(q: f64, z: u32, kappa: f64, conv: Convention) -> Probability {
     let lambda = kappa * f64::from(z) * q / (1.0 - q);
+    // ln λ from its factors: finite whenever κ, z, q are positive, even where λ overflows.
+    let ln_lambda = kappa.ln() + f64::from(z).ln() + q.ln() - (1.0 - q).ln();
+    let j = i64::from(z) - i64::from(conv.premined);
+    if q > 0.0 && q < 1.0 - q && j >= 0 && lambda > (j + 1) as f64 {
+        return time_conditional_ahead(q, j, lambda, ln_lambda, conv);
+    }
     let first = -lambda;
-    let ln_lambda = lambda.ln();
     mixture(
         q,
         z,
@@ -128,6 +140,39 @@ pub fn time_conditional(q: f64, z: u32, kappa: f64, conv: Convention) -> Probabi
             at: move |m: f64| first + m * ln_lambda - ln_gamma(m + 1.0),
         },
     )
+}
+
+/// P(z, κ) when the attacker is expected to be ahead (λ > j + 1 ≥ 1, 0 < q < p):
+/// P = Pr[M > j] + Σ_{m ≤ j} Pr[M = m] (q/p)^{j−m} w₀ with M ~ Poisson(λ). Here
+/// Pr[M > j] ≥ Pr[M ≥ λ] is of order ½ (the Poisson median is within 1 of λ), so the
+/// complement 1 − Pr[M ≤ j] loses no relative precision. Both sums have increasing terms
+/// (ratio λ / (m + 1) > 1), so each starts where its terms come within e^−[`WINDOW`] of
+/// its last, largest one.
+fn time_conditional_ahead(
+    q: f64,
+    j: i64,
+    lambda: f64,
+    ln_lambda: f64,
+    conv: Convention,
+) -> Probability {
+    let ln_qp = (q / (1.0 - q)).ln();
+    let ln_w0 = tie_win(q, conv.tie.gamma()).ln();
+    // Computed directly at every m (no running product), so no rounding accumulates.
+    let ln_pois = |m: i64| -lambda + m as f64 * ln_lambda - ln_gamma(m as f64 + 1.0);
+    let windowed = |term: &dyn Fn(i64) -> f64| {
+        let top = term(j);
+        let start = first_where(0, j, |m| term(m) >= top - WINDOW);
+        let mut acc = LogSum::default();
+        (start..=j).for_each(|m| acc.add(term(m)));
+        acc.ln()
+    };
+    let ln_cdf = windowed(&ln_pois);
+    let ln_behind = windowed(&|m: i64| ln_pois(m) + (j - m) as f64 * ln_qp + ln_w0);
+    let ln_ahead = (-ln_cdf.exp()).ln_1p();
+    let mut acc = LogSum::default();
+    acc.add(ln_ahead);
+    acc.add(ln_behind);
+    Probability::from_ln(acc.ln())
 }
 
 /// Nakamoto's Poisson approximation (whitepaper §11); its own convention is the classical one.

@@ -110,6 +110,51 @@ pub fn trial_count(s: &str) -> Result<u64, String> {
     base.checked_mul(scale).ok_or_else(too_big)
 }
 
+/// Parse a number typed on the command line that must be finite and above 0 (`--kappa`),
+/// for clap's `value_parser`: a value too small or too large for f64 is refused as typed
+/// (`1e-400` would otherwise become 0 and be echoed back as `0`).
+pub fn positive_number(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let v: f64 = t
+        .parse()
+        .ok()
+        .filter(|_| !t.to_ascii_lowercase().contains(['i', 'n']))
+        .ok_or_else(|| "give a finite number, e.g. 0.001 or 2.5".to_string())?;
+    if v == f64::INFINITY {
+        return Err(format!(
+            "{t} is above the largest number dslab can hold (about 1.8e308); give a smaller \
+             value"
+        ));
+    }
+    if v == 0.0 && !written_as_zero(t) {
+        return Err(format!(
+            "{t} is below the smallest number dslab can hold (about 1e-308; it would \
+             underflow to 0); give a larger value"
+        ));
+    }
+    if v > 0.0 {
+        Ok(v)
+    } else {
+        Err("give a positive number, e.g. 0.5 or 2".into())
+    }
+}
+
+/// Whether `s` spells zero itself (`0`, `0.0`, `0e5`) rather than a tiny number.
+fn written_as_zero(s: &str) -> bool {
+    let mantissa = s.trim().split(['e', 'E']).next().unwrap_or("");
+    mantissa.chars().all(|c| "0.+-".contains(c))
+}
+
+/// [`positive_number`] below 1 (`--risk`): a probability in the open interval (0, 1).
+pub fn open_unit_number(s: &str) -> Result<f64, String> {
+    let v = positive_number(s)?;
+    if v < 1.0 {
+        Ok(v)
+    } else {
+        Err("a probability must be strictly between 0 and 1".into())
+    }
+}
+
 /// Parse a probability-like flag value in the open interval (0, 1).
 pub fn open_unit(flag: &str, v: f64, what: &str) -> anyhow::Result<f64> {
     if v > 0.0 && v < 1.0 {
@@ -125,6 +170,20 @@ pub fn open_unit(flag: &str, v: f64, what: &str) -> anyhow::Result<f64> {
 
 /// Make sure `dir` exists and is writable before any long work starts.
 pub fn prepare_out_dir(flag: &str, dir: &Path) -> anyhow::Result<PathBuf> {
+    // A link to nowhere: creating the folder would fail with a bare "File exists".
+    if let Ok(target) = std::fs::read_link(dir)
+        && std::fs::metadata(dir).is_err()
+    {
+        return Err(usage(
+            flag,
+            dir.display(),
+            &format!(
+                "this is a symbolic link to '{}', which does not exist (a dangling link); \
+                 create that folder, remove the link, or choose another folder",
+                target.display()
+            ),
+        ));
+    }
     let probe = dir.join(format!(".dslab-write-test-{}", std::process::id()));
     let check = std::fs::create_dir_all(dir)
         .and_then(|()| std::fs::write(&probe, b""))
@@ -159,12 +218,28 @@ pub fn command_line() -> String {
         .join(" ")
 }
 
-/// Number of worker threads: the flag, or every core.
+/// Largest accepted `--threads` for every subcommand. Each worker is an OS thread with its
+/// own stack, so a count in the thousands is a typo, not a machine (the largest single
+/// machines today have a few hundred hardware threads).
+pub const MAX_THREADS: usize = 1024;
+
+/// Number of worker threads: the flag (1 to [`MAX_THREADS`]), or every core.
 pub fn threads(flag: Option<usize>) -> anyhow::Result<usize> {
     match flag {
         Some(0) => Err(usage("--threads", 0, "use at least 1 thread")),
+        Some(t) if t > MAX_THREADS => Err(usage(
+            "--threads",
+            t,
+            &format!(
+                "use at most {MAX_THREADS} threads (this machine has {}); leave the flag out \
+                 to use every core",
+                std::thread::available_parallelism().map_or(1, usize::from)
+            ),
+        )),
         Some(t) => Ok(t),
-        None => Ok(std::thread::available_parallelism().map_or(1, usize::from)),
+        None => Ok(std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(MAX_THREADS)),
     }
 }
 

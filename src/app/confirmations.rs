@@ -17,7 +17,7 @@ pub struct ConfirmationsArgs {
     #[arg(long, allow_hyphen_values = true)]
     pub q: String,
     /// Largest acceptable P(reversal), e.g. 0.001.
-    #[arg(long)]
+    #[arg(long, value_parser = super::common::open_unit_number)]
     pub risk: f64,
     /// Model and convention.
     #[command(flatten)]

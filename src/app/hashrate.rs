@@ -57,18 +57,13 @@ impl KernelChoice {
     }
 }
 
-/// Largest accepted `--threads`; more is a typo, not a machine.
-pub const MAX_THREADS: usize = 1024;
+/// Largest accepted `--threads` (the limit shared by every subcommand).
+pub const MAX_THREADS: usize = common::MAX_THREADS;
 
-/// Validate `--threads` (default: the available cores). Each thread is an OS thread of
-/// its own, so absurd counts are refused rather than left to fail at spawn time.
+/// Validate `--threads` (default: the available cores), with the cap every subcommand
+/// shares ([`common::threads`]).
 pub fn threads_or_default(threads: Option<usize>) -> anyhow::Result<usize> {
-    let t = common::threads(threads)?;
-    if t > MAX_THREADS {
-        let fix = format!("use at most {MAX_THREADS} threads");
-        return Err(usage("--threads", t, &fix));
-    }
-    Ok(t)
+    common::threads(threads)
 }
 
 fn window(seconds: f64) -> anyhow::Result<Duration> {

@@ -77,6 +77,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     }
     let every = common::checkpoint_every(args.checkpoint_every)?;
     let out = common::prepare_out_dir("--out", &args.out)?;
+    // One run per output folder; refuses targets that are the user's (before any work).
+    let names = scenarios.iter().map(|s| s.name.as_str());
+    let _lock = report::lock::OutputLock::acquire(&out, names, shard.is_some())?;
     let say = |msg: String| {
         if !args.quiet {
             eprintln!("{msg}");
@@ -441,7 +444,7 @@ fn write_scenario(
         write_atomic(&tmp.join("scenario.toml"), s.text.as_bytes())?;
         // Plots are drawn from the CSV just written, exactly as `dslab plot` does.
         write_figures(&tmp, &s.name)?;
-        swap_in(out, &tmp, &s.name)
+        report::lock::swap_in(out, &tmp, &s.name)
     })();
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&tmp);
@@ -465,20 +468,6 @@ fn write_shard(
     Ok(dir)
 }
 
-/// Replace `out/name` by `tmp` (the old folder is removed only after the new one is in).
-fn swap_in(out: &Path, tmp: &Path, name: &str) -> anyhow::Result<PathBuf> {
-    let dir = out.join(name);
-    if dir.exists() {
-        let old = out.join(format!(".{name}.old-{}", std::process::id()));
-        std::fs::rename(&dir, &old)?;
-        std::fs::rename(tmp, &dir)?;
-        std::fs::remove_dir_all(&old)?;
-    } else {
-        std::fs::rename(tmp, &dir)?;
-    }
-    Ok(dir)
-}
-
 /// Remove hidden leftovers of earlier interrupted runs of this scenario (only those whose
 /// process is gone, known through /proc; elsewhere they are left alone).
 fn remove_stale(out: &Path, name: &str) -> std::io::Result<()> {
@@ -491,8 +480,10 @@ fn remove_stale(out: &Path, name: &str) -> std::io::Result<()> {
             .iter()
             .find_map(|tag| file.strip_prefix(&format!(".{name}{tag}")));
         let numeric = |p: &&str| p.chars().all(|c| c.is_ascii_digit());
+        // Folders only: a file there is the user's (moved aside by an older dslab).
         if let Some(pid) = pid.filter(numeric)
             && !Path::new("/proc").join(pid).exists()
+            && entry.file_type().is_ok_and(|t| t.is_dir())
         {
             std::fs::remove_dir_all(entry.path())?;
         }
@@ -565,21 +556,5 @@ mod tests {
         assert!(trial_cost_ns(0.45, 12) > trial_cost_ns(0.1, 12));
         assert!(trial_cost_ns(0.55, 12) > trial_cost_ns(0.7, 12));
         assert!(trial_cost_ns(0.5, 12).is_finite());
-    }
-
-    #[test]
-    fn swap_replaces_only_when_complete() {
-        let d = tempfile::tempdir().unwrap();
-        let out = d.path();
-        std::fs::create_dir(out.join("s")).unwrap();
-        std::fs::write(out.join("s/old.txt"), b"old").unwrap();
-        let tmp = out.join(".s.partial-1");
-        std::fs::create_dir(&tmp).unwrap();
-        std::fs::write(tmp.join("new.txt"), b"new").unwrap();
-        swap_in(out, &tmp, "s").unwrap();
-        assert!(out.join("s/new.txt").is_file());
-        assert!(!out.join("s/old.txt").exists());
-        let left: Vec<_> = std::fs::read_dir(out).unwrap().collect();
-        assert_eq!(left.len(), 1, "no temporary or old folder left");
     }
 }

@@ -117,7 +117,7 @@ impl Thresholds {
 /// the hash-share scale of [`Thresholds`]: the attacker found it if u < `attacker`, the γ
 /// group if `attacker` ≤ u < `tie_switch`, another honest miner otherwise. A random
 /// generator is a block source that draws u uniformly (the Poisson model);
-/// `sim::pow_source::PowSource` is one that mines (real SHA-256d hashing).
+/// `crate::blockrace::pow_source::PowSource` is one that mines (real SHA-256d hashing).
 pub trait BlockSource {
     /// The next block's point on the share scale.
     fn next_block(&mut self, th: &Thresholds) -> u64;

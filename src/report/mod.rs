@@ -2,6 +2,7 @@
 //! whole or not at all. Renderers are pure (`&rows → String`); only [`write_atomic`]
 //! touches the file system.
 
+pub mod lock;
 pub mod manifest;
 pub mod plot;
 pub mod rows;

@@ -6,6 +6,12 @@
 //! manifest it would have written, and the raw [`ResultSet`] (tallies with exact sums).
 //! [`merge`] checks that the files are the N distinct shards of one run and adds their
 //! tallies; the rows are then rendered exactly as an unsharded run renders them.
+//!
+//! Every shard file carries a SHA-256 [`checksum`] of all its other fields (identity,
+//! manifest, counts), written last. [`read`] recomputes it and refuses a file whose
+//! contents changed after dslab wrote it — a count edited by hand, a truncated copy — so
+//! a damaged shard never merges into a plausible but wrong `reversal.csv`. It guards
+//! against accidents, not against someone who recomputes it on purpose.
 
 use std::path::{Path, PathBuf};
 
@@ -17,7 +23,8 @@ use crate::error::usage;
 use crate::estimate::results::ResultSet;
 
 /// Format tag of shard files.
-pub const FORMAT: &str = "dslab-shard/1";
+/// Version 2 added the checksum; version 1 files are refused with a request to re-run.
+pub const FORMAT: &str = "dslab-shard/2";
 
 /// File name of shard `index` (1-based) of `count`.
 pub fn file_name(index: u64, count: u64) -> String {
@@ -47,6 +54,10 @@ pub struct ShardFile {
     pub manifest: serde_json::Value,
     /// This shard's tallies.
     pub result: ResultSet,
+    /// `sha256:` and the hex SHA-256 of the file's other fields ([`checksum`]); set by
+    /// [`write`].
+    #[serde(default)]
+    pub checksum: String,
 }
 
 impl ShardFile {
@@ -71,16 +82,36 @@ impl ShardFile {
             count: shard.1,
             manifest: serde_json::to_value(&manifest)?,
             result,
+            checksum: String::new(),
         })
     }
 }
 
-/// Write `shard-I-of-N.json` into `dir` (atomically); returns its path.
+/// Write `shard-I-of-N.json` into `dir` (atomically, with its checksum); returns its path.
 pub fn write(dir: &Path, shard: &ShardFile) -> anyhow::Result<PathBuf> {
     let path = dir.join(file_name(shard.index, shard.count));
-    let json = serde_json::to_string(shard)? + "\n";
+    let sealed = ShardFile {
+        checksum: checksum(&serde_json::to_value(shard)?),
+        ..shard.clone()
+    };
+    let json = serde_json::to_string(&sealed)? + "\n";
     write_atomic(&path, json.as_bytes())?;
     Ok(path)
+}
+
+/// The checksum of a shard file given as JSON: `sha256:` and the hex SHA-256 of its compact
+/// JSON text without the `checksum` field. serde_json writes object keys in sorted order and
+/// numbers in their shortest round-trip form, so the text read back from a file is the text
+/// that was hashed when it was written.
+pub fn checksum(shard: &serde_json::Value) -> String {
+    use sha2::{Digest, Sha256};
+    let mut fields = shard.clone();
+    if let Some(map) = fields.as_object_mut() {
+        map.remove("checksum");
+    }
+    let digest = Sha256::digest(fields.to_string().as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
 }
 
 /// The shard files named on the command line: files as given, folders expanded to the
@@ -121,28 +152,38 @@ pub fn find(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     Ok(found)
 }
 
-/// Read one shard file.
+/// Read one shard file, refusing one that is not a whole, unedited shard of this format.
 pub fn read(path: &Path) -> anyhow::Result<ShardFile> {
     let bytes =
         std::fs::read(path).with_context(|| format!("could not read '{}'", path.display()))?;
-    let shard: ShardFile = serde_json::from_slice(&bytes).map_err(|e| {
-        usage(
-            "merge",
-            path.display(),
-            &format!("not a dslab shard file ({e})"),
-        )
+    let refuse = |why: String| usage("merge", path.display(), &why);
+    let json: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+        refuse(if e.is_eof() {
+            format!(
+                "the file is truncated (it ends at line {}, column {}, inside its JSON); \
+                 re-run this shard or copy it again",
+                e.line(),
+                e.column()
+            )
+        } else {
+            format!("not a dslab shard file ({e})")
+        })
     })?;
-    if shard.format != FORMAT {
-        return Err(usage(
-            "merge",
-            path.display(),
-            &format!(
-                "shard format '{}' is not '{FORMAT}'; re-run the shards with this dslab",
-                shard.format
-            ),
+    let format = json.get("format").and_then(|f| f.as_str()).unwrap_or("");
+    if format != FORMAT {
+        return Err(refuse(format!(
+            "shard format '{format}' is not '{FORMAT}'; re-run the shards with this dslab"
+        )));
+    }
+    let recorded = json.get("checksum").and_then(|c| c.as_str()).unwrap_or("");
+    if recorded != checksum(&json) {
+        return Err(refuse(
+            "its checksum does not match its contents: the file was changed after dslab wrote \
+             it (edited by hand, or damaged in a copy); re-run this shard"
+                .into(),
         ));
     }
-    Ok(shard)
+    serde_json::from_value(json).map_err(|e| refuse(format!("not a dslab shard file ({e})")))
 }
 
 /// Check that `shards` are exactly the N shards of one run and add them up. Returns the

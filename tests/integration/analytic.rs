@@ -398,3 +398,166 @@ fn properties_monotone_and_bounded() {
         assert_eq!(analytic::exact(0.7, z, Convention::DEFAULT).value, 1.0);
     }
 }
+
+/// P(z, κ) by another formula path: with M ~ Poisson(λ), λ = κzq/p, ρ = q/p, j = z − k,
+/// Pr[M > j] = P(j + 1, λ) (regularised lower incomplete gamma) and
+/// Σ_{m ≤ j} Pr[M = m] ρ^{j−m} = ρ^j e^{λ/ρ − λ} Q(j + 1, λ/ρ), λ/ρ = κz (Poisson sums as
+/// incomplete gamma functions), both evaluated by statrs, not by `dslab::analytic`. Valid
+/// where e^{κz} and Q(j + 1, κz) stay inside f64 (κz ≤ 500).
+fn time_conditional_by_incomplete_gamma(q: f64, z: u32, kappa: f64, c: Convention) -> f64 {
+    use statrs::function::gamma::{gamma_lr, gamma_ur};
+    let p = 1.0 - q;
+    let (rho, kz) = (q / p, kappa * f64::from(z));
+    let j = f64::from(z) - f64::from(c.premined);
+    let w0 = analytic::tie_win(q, c.tie.gamma());
+    let ahead = gamma_lr(j + 1.0, kz * rho);
+    let behind = w0 * rho.powf(j) * (kz * (1.0 - rho)).exp() * gamma_ur(j + 1.0, kz);
+    ahead + behind
+}
+
+#[test]
+fn time_conditional_agrees_with_incomplete_gamma_across_kappa() {
+    let gamma_half = Convention {
+        premined: 0,
+        tie: TieRule::Gamma(0.5),
+    };
+    let mut checked = 0;
+    for c in [conv(0), Convention::CLASSICAL, conv(3), gamma_half] {
+        for q in [0.05, 0.1, 0.3, 0.45] {
+            for z in [1u32, 2, 4, 6, 12, 30] {
+                if z < c.premined {
+                    continue;
+                }
+                let j = f64::from(z - c.premined);
+                // κ at which λ = j + 1 (where the evaluation switches path), just below and
+                // above it, and κ from 1e-3 to 500 / z.
+                let switch = (j + 1.0) * (1.0 - q) / (f64::from(z) * q);
+                let kappas = [1e-3, 0.5, 1.0, 3.0, 10.0, 40.0, 500.0 / f64::from(z)]
+                    .into_iter()
+                    .chain([switch * (1.0 - 1e-9), switch * (1.0 + 1e-9)]);
+                for kappa in kappas.filter(|k| k * f64::from(z) <= 500.0) {
+                    let got = Model::TimeConditional { kappa }.probability(q, z, c).value;
+                    let want = time_conditional_by_incomplete_gamma(q, z, kappa, c);
+                    // statrs' incomplete gamma is good to about 1e-13 relative here; 1e-9
+                    // leaves room for e^{κz} amplifying its rounding.
+                    assert!(
+                        (got / want - 1.0).abs() < 1e-9,
+                        "q {q} z {z} κ {kappa} {c:?}: {got:e} vs {want:e}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 500, "{checked}");
+}
+
+#[test]
+fn time_conditional_tends_to_one_at_huge_kappa() {
+    // For λ ≥ 2(j + 1) the Poisson terms below j + 1 shrink at least twofold per step, so
+    // Pr[M ≤ j] ≤ 2 Pr[M = j] and 1 ≥ P ≥ 1 − 2 e^{−λ} λ^j / j!. At these κ that bound is
+    // below e^{−10⁵}: P is 1 to every digit of f64.
+    for kappa in [1e6, 1e9, 1e15, 1e100, 1e300, 1e308, f64::MAX] {
+        for q in [1e-9, 0.1, 0.3, 0.45] {
+            for z in [1u32, 2, 10, 1000, 100_000] {
+                for c in [conv(0), Convention::CLASSICAL] {
+                    let j = f64::from(z - c.premined);
+                    let lambda = kappa * f64::from(z) * q / (1.0 - q);
+                    if lambda < 1e5 + 2.0 * (j + 1.0) {
+                        continue;
+                    }
+                    if lambda.is_finite() {
+                        let ln_bound = std::f64::consts::LN_2 - lambda + j * lambda.ln()
+                            - statrs::function::gamma::ln_gamma(j + 1.0);
+                        assert!(ln_bound < -1e4, "κ {kappa} q {q} z {z}: {ln_bound}");
+                    }
+                    let p = Model::TimeConditional { kappa }.probability(q, z, c);
+                    assert_eq!(p.value, 1.0, "κ {kappa} q {q} z {z} {c:?}: {p:?}");
+                    assert_eq!(p.log10, 0.0, "κ {kappa} q {q} z {z} {c:?}: {p:?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn time_conditional_at_tiny_kappa_is_the_zero_time_limit() {
+    // κ → 0: the attacker mined nothing (M = 0), so P → ρ^j w₀ (Pr[M = 0] = e^{−λ} → 1).
+    for kappa in [1e-12, 1e-100, 1e-300, f64::MIN_POSITIVE] {
+        for (q, z, c) in [(0.1, 6, Convention::CLASSICAL), (0.3, 2, conv(0))] {
+            let j = f64::from(z - c.premined);
+            let rho: f64 = q / (1.0 - q);
+            let want = rho.powf(j) * analytic::tie_win(q, c.tie.gamma());
+            let got = Model::TimeConditional { kappa }.probability(q, z, c).value;
+            // λ ≤ 1e-12 moves the value by a relative 1e-12 at most (e^{−λ}, the M = 1 term).
+            assert!(
+                (got / want - 1.0).abs() < 1e-11,
+                "κ {kappa}: {got:e} vs {want:e}"
+            );
+        }
+    }
+}
+
+#[test]
+fn confirmations_and_exact_at_huge_kappa_say_the_attacker_wins() {
+    // κ = 1e9: the honest blocks took a billion times their expected time, so the attacker
+    // is ahead whatever z: no z keeps the risk below 0.1 %.
+    let csv = stdout_of(&[
+        "confirmations",
+        "--model",
+        "time-conditional",
+        "--kappa",
+        "1e9",
+        "--q",
+        "0.1",
+        "--risk",
+        "0.001",
+        "--format",
+        "csv",
+    ]);
+    let (h, rows) = parse_csv(&csv);
+    let at = |name: &str| h.iter().position(|c| c == name).unwrap();
+    assert_eq!(rows[0][at("confirmations")], "", "{csv}");
+    assert!(rows[0][at("note")].starts_with("more than"), "{csv}");
+    // κ = 1e308 (λ near f64::MAX): z ≥ 1 gives 1, z = 0 (no block, λ = 0) gives w₀ = q/p.
+    let csv = stdout_of(&[
+        "exact",
+        "--model",
+        "time-conditional",
+        "--kappa",
+        "1e308",
+        "--q",
+        "0.1,0.3",
+        "--z",
+        "0..2",
+        "--format",
+        "csv",
+    ]);
+    let (h, rows) = parse_csv(&csv);
+    let (z, p) = (column(&h, &rows, "z"), column(&h, &rows, "probability"));
+    let (q, l) = (
+        column(&h, &rows, "q"),
+        column(&h, &rows, "log10_probability"),
+    );
+    for i in 0..rows.len() {
+        let want = if z[i] == 0.0 {
+            q[i] / (1.0 - q[i])
+        } else {
+            1.0
+        };
+        assert!((p[i] - want).abs() < 1e-15, "{csv}");
+        assert!((l[i] - want.log10()).abs() < 1e-12, "{csv}");
+    }
+    let table = stdout_of(&[
+        "exact",
+        "--model",
+        "time-conditional",
+        "--kappa",
+        "1e308",
+        "--q",
+        "0.1,0.3",
+        "--z",
+        "0..2",
+    ]);
+    assert!(!table.contains("1e-"), "no underflowed exponent: {table}");
+}

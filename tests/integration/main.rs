@@ -25,5 +25,7 @@ mod pow;
 mod rental;
 /// The rented-hash attacker's exact law against independent references and a Monte Carlo.
 mod rental_exact;
+/// Bad files and bad moments: edited shards and CSVs, busy output folders, huge tables.
+mod robust;
 /// Rare events and scale: importance sampling, target precision, shards, resume.
 mod scale;

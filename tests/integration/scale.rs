@@ -599,6 +599,8 @@ fn precision_target_runs_are_not_sharded() {
     let mut json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     json["result"]["rel_error"] = serde_json::json!(0.05);
+    // Re-sealed, as a deliberate edit would be (an unsealed edit fails the checksum first).
+    json["checksum"] = dslab::report::shard::checksum(&json).into();
     std::fs::write(&file, json.to_string()).unwrap();
     let merged = tmp.path().join("merged");
     let o = dslab()
