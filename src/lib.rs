@@ -6,6 +6,8 @@
 //! - [`cli`], [`app`]: the command line and one file per subcommand.
 //! - [`params`]: parsing and validation of user values (q lists, z ranges, tie rules).
 //! - [`analytic`]: closed forms (Nakamoto, exact with head start and tie rule, P(z, κ)).
+//! - [`bounds`]: bounded-delay (Δ) closed forms (Guo–Ren bounds, GKR threshold) and the
+//!   opportunistic pre-miner.
 //! - [`sim`]: the simulation engine, strategies and parallel estimation.
 //! - [`net`]: the peer-to-peer network model and the Finney, race and Vector76 attacks.
 //! - [`stats`]: confidence intervals.
@@ -15,6 +17,7 @@
 #![deny(missing_docs)]
 
 pub mod analytic;
+pub mod bounds;
 pub mod app;
 pub mod cli;
 pub mod error;
