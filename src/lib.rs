@@ -17,8 +17,8 @@
 #![deny(missing_docs)]
 
 pub mod analytic;
-pub mod bounds;
 pub mod app;
+pub mod bounds;
 pub mod cli;
 pub mod error;
 pub mod experiment;

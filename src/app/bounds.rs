@@ -40,6 +40,8 @@ struct Row {
     block_interval: f64,
     lower: Option<f64>,
     upper: Option<f64>,
+    log10_lower: Option<f64>,
+    log10_upper: Option<f64>,
     gkr_max_q: f64,
     note: String,
 }
@@ -102,6 +104,8 @@ pub fn run(args: BoundsArgs) -> anyhow::Result<()> {
                 block_interval: t,
                 lower: b.lower,
                 upper: b.upper,
+                log10_lower: b.log10_lower,
+                log10_upper: b.log10_upper,
                 gkr_max_q,
                 note: b.note,
             }
@@ -117,15 +121,16 @@ pub fn run(args: BoundsArgs) -> anyhow::Result<()> {
 }
 
 fn render(rows: &[Row], delta: f64, t: f64, gkr_max_q: f64) -> String {
-    let cell = |v: Option<f64>| v.map_or("-".to_string(), table::prob);
+    let cell =
+        |v: Option<f64>, l: Option<f64>| v.map_or("-".to_string(), |v| table::prob_log10(v, l));
     let body: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
             vec![
                 r.q.to_string(),
                 r.z.to_string(),
-                cell(r.lower),
-                cell(r.upper),
+                cell(r.lower, r.log10_lower),
+                cell(r.upper, r.log10_upper),
                 r.note.clone(),
             ]
         })
@@ -181,16 +186,24 @@ pub fn confirmations(
             let note = match (up_note, lo_note) {
                 (None, None) => String::new(),
                 _ if !gkr::is_secure(q, delta, t) => {
-                    format!("never: q >= the GKR threshold {:.6}", gkr::max_share(delta, t))
+                    format!(
+                        "never: q >= the GKR threshold {:.6}",
+                        gkr::max_share(delta, t)
+                    )
                 }
                 (Some(u), _) if bounds::guo_ren::upper(q, 1, delta, t).is_none() => {
-                    format!("{u} (upper): (1 - q) e^(-delta/T) <= 1/2, the upper bound gives no number")
+                    format!(
+                        "{u} (upper): (1 - q) e^(-delta/T) <= 1/2, the upper bound gives no number"
+                    )
                 }
-                (u, l) => [u.map(|u| format!("upper: {u}")), l.map(|l| format!("lower: {l}"))]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                (u, l) => [
+                    u.map(|u| format!("upper: {u}")),
+                    l.map(|l| format!("lower: {l}")),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("; "),
             };
             DepthRow {
                 q,

@@ -98,7 +98,11 @@ impl ModelArgs {
             return Ok(None);
         }
         if let Some(k) = self.kappa {
-            return Err(usage("--kappa", k, "κ is used by --model time-conditional only"));
+            return Err(usage(
+                "--kappa",
+                k,
+                "κ is used by --model time-conditional only",
+            ));
         }
         if self.convention.is_explicit() {
             return Err(usage(

@@ -52,8 +52,14 @@ mod tests {
         for &(d, t) in &[(10.0, 600.0), (2.0, 13.0), (600.0, 600.0), (1e4, 1.0)] {
             let q = max_share(d, t);
             assert!(q > 0.0 && q <= 0.5, "{q}");
-            assert!(is_secure(q * (1.0 - 1e-9), d, t), "below {q} at Δ={d}, T={t}");
-            assert!(!is_secure(q * (1.0 + 1e-9), d, t), "above {q} at Δ={d}, T={t}");
+            assert!(
+                is_secure(q * (1.0 - 1e-9), d, t),
+                "below {q} at Δ={d}, T={t}"
+            );
+            assert!(
+                !is_secure(q * (1.0 + 1e-9), d, t),
+                "above {q} at Δ={d}, T={t}"
+            );
         }
     }
 

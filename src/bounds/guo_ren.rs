@@ -41,12 +41,22 @@ pub fn lagger_share(q: f64, delta: f64, block_interval: f64) -> f64 {
 /// delay bound `delta` and mean block interval `block_interval` (seconds). `None` when
 /// k = 0 or p = (1 − q)e^{−Δ/T} ≤ ½.
 pub fn upper(q: f64, k: u32, delta: f64, block_interval: f64) -> Option<f64> {
+    upper_ln(q, k, delta, block_interval).map(|l| l.exp().min(1.0))
+}
+
+/// Natural logarithm of [`upper`], finite where the value underflows f64.
+pub fn upper_ln(q: f64, k: u32, delta: f64, block_interval: f64) -> Option<f64> {
     race_bound(lagger_share(q, delta, block_interval), k, Side::Upper)
 }
 
 /// Theorem 2 lower bound on P(safety violation) at depth `k` (independent of Δ: the
 /// private attack it evaluates does not use the delay). `None` when k = 0 or q ≥ ½.
 pub fn lower(q: f64, k: u32) -> Option<f64> {
+    lower_ln(q, k).map(|l| l.exp().min(1.0))
+}
+
+/// Natural logarithm of [`lower`], finite where the value underflows f64.
+pub fn lower_ln(q: f64, k: u32) -> Option<f64> {
     race_bound(1.0 - q, k, Side::Lower)
 }
 
@@ -56,15 +66,15 @@ enum Side {
     Lower,
 }
 
-/// The Theorem 2 expression for honest-block probability `p` (reduced form, see the
-/// module documentation).
+/// ln of the Theorem 2 expression for honest-block probability `p` (reduced form, see
+/// the module documentation).
 fn race_bound(p: f64, k: u32, side: Side) -> Option<f64> {
     if !(p > 0.5 && p <= 1.0) || k == 0 {
         return None;
     }
     let s = 1.0 - p;
     if s == 0.0 {
-        return Some(0.0); // no adversarial block can ever be mined
+        return Some(f64::NEG_INFINITY); // no adversarial block can ever be mined
     }
     let ln_r = (s / p).ln();
     let ln_1mr = (-(s / p)).ln_1p();
@@ -80,7 +90,7 @@ fn race_bound(p: f64, k: u32, side: Side) -> Option<f64> {
         acc.add(ln_1mr + (i - 1) as f64 * ln_r + ln_binom_sf(n, s, k64 - i + 1));
         acc.add(ln_1mr + extra + ln_binom_sf(n, s, k64 + 1));
     }
-    Some(acc.ln().exp().min(1.0))
+    Some(acc.ln().min(0.0))
 }
 
 /// ln P(Bin(n, s) ≥ m) for 0 < s < ½.
@@ -191,13 +201,19 @@ mod tests {
     fn reduced_form_equals_the_printed_double_sum() {
         for &p in &[0.55, 0.7, 0.885, 0.9, 0.99] {
             for k in 1..=25u32 {
-                let got_u = race_bound(p, k, Side::Upper).unwrap();
-                let got_l = race_bound(p, k, Side::Lower).unwrap();
+                let got_u = race_bound(p, k, Side::Upper).unwrap().exp();
+                let got_l = race_bound(p, k, Side::Lower).unwrap().exp();
                 let want_u = as_printed(p, u64::from(k), 1);
                 let want_l = as_printed(p, u64::from(k), 2);
                 // Rounding of two different summation orders (≤ 50 terms of 1e-16 each).
-                assert!((got_u / want_u - 1.0).abs() < 1e-11, "upper p={p} k={k}: {got_u} vs {want_u}");
-                assert!((got_l / want_l - 1.0).abs() < 1e-11, "lower p={p} k={k}: {got_l} vs {want_l}");
+                assert!(
+                    (got_u / want_u - 1.0).abs() < 1e-11,
+                    "upper p={p} k={k}: {got_u} vs {want_u}"
+                );
+                assert!(
+                    (got_l / want_l - 1.0).abs() < 1e-11,
+                    "lower p={p} k={k}: {got_l} vs {want_l}"
+                );
             }
         }
     }
@@ -232,7 +248,10 @@ mod tests {
                 for k in 1..=200 {
                     let (l, u) = (lower(q, k).unwrap(), upper(q, k, delta, 600.0).unwrap());
                     assert!(l <= u * (1.0 + 1e-12), "q={q} Δ={delta} k={k}: {l} > {u}");
-                    assert!(l <= prev.0 && u <= prev.1, "not decreasing at q={q} Δ={delta} k={k}");
+                    assert!(
+                        l <= prev.0 && u <= prev.1,
+                        "not decreasing at q={q} Δ={delta} k={k}"
+                    );
                     prev = (l, u);
                 }
             }
@@ -246,6 +265,16 @@ mod tests {
         let u = upper(0.45, 20_000, 10.0, 600.0).unwrap();
         let l = lower(0.45, 20_000).unwrap();
         assert!(u.is_finite() && l > 0.0 && l <= u, "{l} {u}");
+        // Far below f64's range the logarithm stays finite and ordered.
+        let (lu, ll) = (
+            upper_ln(0.45, 100_000, 10.0, 600.0).unwrap(),
+            lower_ln(0.45, 100_000).unwrap(),
+        );
+        assert!(ll.is_finite() && ll < lu && lu < 0.0, "{ll} {lu}");
+        // ln of a bound falls about linearly in k (exponential decay): twice the depth,
+        // about twice the logarithm (within 1 %, the polynomial prefactor).
+        let l50 = lower_ln(0.45, 50_000).unwrap();
+        assert!((ll / l50 - 2.0).abs() < 0.02, "{ll} {l50}");
     }
 
     #[test]

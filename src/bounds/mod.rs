@@ -30,6 +30,10 @@ pub struct DelayBounds {
     pub lower: Option<f64>,
     /// Guo–Ren upper bound (no attack does better), if it applies.
     pub upper: Option<f64>,
+    /// log10 of `lower`, finite where the value underflows to 0.
+    pub log10_lower: Option<f64>,
+    /// log10 of `upper`, finite where the value underflows to 0.
+    pub log10_upper: Option<f64>,
     /// Why a bound is missing; empty when both are given.
     pub note: String,
 }
@@ -44,14 +48,19 @@ pub fn evaluate(q: f64, k: u32, delta: f64, block_interval: f64) -> DelayBounds 
         return DelayBounds {
             lower: None,
             upper: None,
+            log10_lower: None,
+            log10_upper: None,
             note: format!(
                 "adversary at or above the GKR threshold q = {:.6}: no depth is safe",
                 gkr::max_share(delta, block_interval)
             ),
         };
     }
-    let lower = guo_ren::lower(q, k);
-    let upper = guo_ren::upper(q, k, delta, block_interval);
+    let lower_ln = guo_ren::lower_ln(q, k);
+    let upper_ln = guo_ren::upper_ln(q, k, delta, block_interval);
+    let value = |ln: Option<f64>| ln.map(f64::exp);
+    let log10 = |ln: Option<f64>| ln.map(|l| l / std::f64::consts::LN_10);
+    let (lower, upper) = (value(lower_ln), value(upper_ln));
     let note = if upper.is_none() {
         "upper bound needs (1 - q) e^(-delta/T) > 1/2 (Guo-Ren); below the GKR threshold \
          but no number from this bound"
@@ -59,7 +68,13 @@ pub fn evaluate(q: f64, k: u32, delta: f64, block_interval: f64) -> DelayBounds 
     } else {
         String::new()
     };
-    DelayBounds { lower, upper, note }
+    DelayBounds {
+        lower,
+        upper,
+        log10_lower: log10(lower_ln),
+        log10_upper: log10(upper_ln),
+        note,
+    }
 }
 
 /// Which bound a depth search uses.
@@ -140,7 +155,12 @@ mod tests {
         for &q in &[0.02, 0.1, 0.2, 0.3, 0.4, 0.45] {
             for k in 1..=60 {
                 let l = guo_ren::lower(q, k).unwrap();
-                let opp = opportunistic::opportunistic(q, k, tie_wins, opportunistic::LeadLaw::Stationary);
+                let opp = opportunistic::opportunistic(
+                    q,
+                    k,
+                    tie_wins,
+                    opportunistic::LeadLaw::Stationary,
+                );
                 // f64 rounding of two different sums of ≤ 120 positive terms.
                 assert!(
                     (l - opp.probability).abs() <= 1e-11 * l + opp.neglected,
@@ -196,9 +216,17 @@ mod tests {
                 };
                 let pick = |k| {
                     let b = evaluate(q, k, 10.0, 600.0);
-                    if side == Side::Lower { b.lower } else { b.upper }.unwrap()
+                    if side == Side::Lower {
+                        b.lower
+                    } else {
+                        b.upper
+                    }
+                    .unwrap()
                 };
-                assert!(pick(k) < 1e-4 && (k == 1 || pick(k - 1) >= 1e-4), "q={q} k={k}");
+                assert!(
+                    pick(k) < 1e-4 && (k == 1 || pick(k - 1) >= 1e-4),
+                    "q={q} k={k}"
+                );
             }
         }
     }

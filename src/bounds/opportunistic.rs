@@ -144,8 +144,14 @@ mod tests {
                 let (s, a) = (v[l as usize], after[l as usize]);
                 // 20 000 steps of a chain whose slowest mode decays like (2√(pq))^t leave
                 // far less than 1e-12 of the start; the 400-state cap holds ρ^400 of mass.
-                assert!((s - lead_pmf(q, LeadLaw::Stationary, l)).abs() < 1e-12, "q={q} l={l}");
-                assert!((a - lead_pmf(q, LeadLaw::AfterHonestBlock, l)).abs() < 1e-12, "q={q} l={l}");
+                assert!(
+                    (s - lead_pmf(q, LeadLaw::Stationary, l)).abs() < 1e-12,
+                    "q={q} l={l}"
+                );
+                assert!(
+                    (a - lead_pmf(q, LeadLaw::AfterHonestBlock, l)).abs() < 1e-12,
+                    "q={q} l={l}"
+                );
             }
         }
     }
@@ -219,7 +225,10 @@ mod tests {
             let got = opportunistic(q, z, tie, LeadLaw::AfterHonestBlock).probability;
             // Half a unit in the last printed digit.
             let half_ulp = if want >= 1e-6 { 5e-8 } else { want * 5e-4 };
-            assert!((got - want).abs() <= half_ulp, "q={q} z={z}: {got} vs {want}");
+            assert!(
+                (got - want).abs() <= half_ulp,
+                "q={q} z={z}: {got} vs {want}"
+            );
         }
     }
 
@@ -275,6 +284,9 @@ mod tests {
         let exact = opportunistic(q, z, Convention::DEFAULT, LeadLaw::Stationary).probability;
         let se = (exact * (1.0 - exact) / f64::from(n)).sqrt();
         // 4 standard errors: a false alarm once in ~16 000 seeds.
-        assert!((est - exact).abs() < 4.0 * se, "MC {est} vs {exact} (se {se})");
+        assert!(
+            (est - exact).abs() < 4.0 * se,
+            "MC {est} vs {exact} (se {se})"
+        );
     }
 }

@@ -22,8 +22,13 @@ fn fails_with_2(args: &[&str], must_mention: &[&str]) {
 fn published_example_to_the_printed_digits() {
     // Guo & Ren (AFT 2022), abstract: 10-minute blocks, Δ = 10 s, 10 % adversary,
     // 6 confirmations: "a safety violation between 0.11% and 0.35% probability".
-    let (h, rows) = csv_of(&["bounds", "--q", "0.1", "--z", "6", "--delta", "10", "--format", "csv"]);
-    assert_eq!(&h[..6], ["q", "z", "delta", "block_interval", "lower", "upper"]);
+    let (h, rows) = csv_of(&[
+        "bounds", "--q", "0.1", "--z", "6", "--delta", "10", "--format", "csv",
+    ]);
+    assert_eq!(
+        &h[..6],
+        ["q", "z", "delta", "block_interval", "lower", "upper"]
+    );
     let lower = column(&h, &rows, "lower")[0];
     let upper = column(&h, &rows, "upper")[0];
     assert_eq!(format!("{:.2}", 100.0 * lower), "0.11");
@@ -38,11 +43,20 @@ fn zero_delay_bounds_bracket_the_zero_latency_closed_forms() {
     let args = ["--q", "0.1,0.25,0.4", "--z", "1,3,6,12", "--format", "csv"];
     let (hb, b) = csv_of(&[&["bounds", "--delta", "0"][..], &args].concat());
     let (lower, upper) = (column(&hb, &b, "lower"), column(&hb, &b, "upper"));
-    for conv in [&["--tie", "first-seen"][..], &["--classical"][..], &["--tie", "gamma=1"][..]] {
+    for conv in [
+        &["--tie", "first-seen"][..],
+        &["--classical"][..],
+        &["--tie", "gamma=1"][..],
+    ] {
         let (he, e) = csv_of(&[&["exact"][..], &args, conv].concat());
         let exact = column(&he, &e, "probability");
         for i in 0..exact.len() {
-            assert!(exact[i] <= lower[i] * (1.0 + 1e-12), "{conv:?} row {i}: {} > {}", exact[i], lower[i]);
+            assert!(
+                exact[i] <= lower[i] * (1.0 + 1e-12),
+                "{conv:?} row {i}: {} > {}",
+                exact[i],
+                lower[i]
+            );
             assert!(lower[i] <= upper[i], "row {i}");
         }
     }
@@ -52,11 +66,17 @@ fn zero_delay_bounds_bracket_the_zero_latency_closed_forms() {
 fn above_the_gkr_threshold_no_number() {
     // q = 0.49 with Δ = 60 s, T = 600 s: threshold q* ≈ 0.4875 (root of
     // 60 q² − 1260 q + 600 = 0), so no bound is printed, only a note.
-    let (h, rows) = csv_of(&["bounds", "--q", "0.3,0.49", "--z", "6", "--delta", "60", "--format", "csv"]);
+    let (h, rows) = csv_of(&[
+        "bounds", "--q", "0.3,0.49", "--z", "6", "--delta", "60", "--format", "csv",
+    ]);
     let pos = |c: &str| h.iter().position(|x| x == c).unwrap();
     let (li, ui, ni) = (pos("lower"), pos("upper"), pos("note"));
     assert!(!rows[0][li].is_empty() && !rows[0][ui].is_empty() && rows[0][ni].is_empty());
-    assert!(rows[1][li].is_empty() && rows[1][ui].is_empty(), "{:?}", rows[1]);
+    assert!(
+        rows[1][li].is_empty() && rows[1][ui].is_empty(),
+        "{:?}",
+        rows[1]
+    );
     assert!(rows[1][ni].contains("GKR"), "{:?}", rows[1]);
     let q_star: f64 = rows[0][pos("gkr_max_q")].parse().unwrap();
     let textbook = (1260.0 - (1260.0f64 * 1260.0 - 4.0 * 60.0 * 600.0).sqrt()) / 120.0;
@@ -66,8 +86,17 @@ fn above_the_gkr_threshold_no_number() {
 #[test]
 fn confirmations_from_each_bound() {
     let (h, rows) = csv_of(&[
-        "confirmations", "--model", "delta", "--delta", "10", "--q", "0.1,0.25", "--risk", "0.001",
-        "--format", "csv",
+        "confirmations",
+        "--model",
+        "delta",
+        "--delta",
+        "10",
+        "--q",
+        "0.1,0.25",
+        "--risk",
+        "0.001",
+        "--format",
+        "csv",
     ]);
     assert_eq!(&h[..2], ["q", "confirmations"]);
     let up = column(&h, &rows, "confirmations");
@@ -77,7 +106,9 @@ fn confirmations_from_each_bound() {
         assert!(k_lo <= k_up, "q={q}");
         // The answer is the first depth below the risk, read back from `dslab bounds`.
         let zs = format!("{},{},{},{}", k_lo.max(2) - 1, k_lo, k_up.max(2) - 1, k_up);
-        let (hb, b) = csv_of(&["bounds", "--q", q, "--z", &zs, "--delta", "10", "--format", "csv"]);
+        let (hb, b) = csv_of(&[
+            "bounds", "--q", q, "--z", &zs, "--delta", "10", "--format", "csv",
+        ]);
         let z = column(&hb, &b, "z");
         let at = |k: u32, col: &str| {
             let v = column(&hb, &b, col);
@@ -95,28 +126,89 @@ fn confirmations_from_each_bound() {
 fn other_models_keep_their_answers() {
     // The classical P < 0.1 % table (Nakamoto's comparison, Rosenfeld / GPM exact).
     let (h, rows) = csv_of(&[
-        "confirmations", "--q", "0.1:0.45:0.05", "--risk", "0.001", "--classical", "--format", "csv",
+        "confirmations",
+        "--q",
+        "0.1:0.45:0.05",
+        "--risk",
+        "0.001",
+        "--classical",
+        "--format",
+        "csv",
     ]);
-    assert_eq!(column(&h, &rows, "confirmations"), [6.0, 9.0, 13.0, 20.0, 32.0, 58.0, 133.0, 539.0]);
+    assert_eq!(
+        column(&h, &rows, "confirmations"),
+        [6.0, 9.0, 13.0, 20.0, 32.0, 58.0, 133.0, 539.0]
+    );
 }
 
 #[test]
 fn bad_input_names_the_flag() {
     let base = ["bounds", "--q", "0.1", "--z", "6"];
-    fails_with_2(&[&base[..], &["--delta", "-1"]].concat(), &["--delta", "-1"]);
-    fails_with_2(&[&base[..], &["--delta", "10", "--block-interval", "0"]].concat(), &["--block-interval"]);
-    fails_with_2(&["bounds", "--q", "0", "--z", "6", "--delta", "10"], &["--q", "0"]);
-    fails_with_2(&["bounds", "--q", "1", "--z", "6", "--delta", "10"], &["--q", "1"]);
-    fails_with_2(&["bounds", "--q", "0.1", "--z", "0..6", "--delta", "10"], &["--z", "0..6"]);
-    fails_with_2(&["bounds", "--q", "0.1", "--z", "", "--delta", "10"], &["--z"]);
-    fails_with_2(&["confirmations", "--q", "0.1", "--risk", "0.01", "--model", "delta"], &["--delta"]);
     fails_with_2(
-        &["confirmations", "--q", "0.1", "--risk", "0.01", "--delta", "10"],
+        &[&base[..], &["--delta", "-1"]].concat(),
+        &["--delta", "-1"],
+    );
+    fails_with_2(
+        &[&base[..], &["--delta", "10", "--block-interval", "0"]].concat(),
+        &["--block-interval"],
+    );
+    fails_with_2(
+        &["bounds", "--q", "0", "--z", "6", "--delta", "10"],
+        &["--q", "0"],
+    );
+    fails_with_2(
+        &["bounds", "--q", "1", "--z", "6", "--delta", "10"],
+        &["--q", "1"],
+    );
+    fails_with_2(
+        &["bounds", "--q", "0.1", "--z", "0..6", "--delta", "10"],
+        &["--z", "0..6"],
+    );
+    fails_with_2(
+        &["bounds", "--q", "0.1", "--z", "", "--delta", "10"],
+        &["--z"],
+    );
+    fails_with_2(
+        &[
+            "confirmations",
+            "--q",
+            "0.1",
+            "--risk",
+            "0.01",
+            "--model",
+            "delta",
+        ],
+        &["--delta"],
+    );
+    fails_with_2(
+        &[
+            "confirmations",
+            "--q",
+            "0.1",
+            "--risk",
+            "0.01",
+            "--delta",
+            "10",
+        ],
         &["--delta", "--model delta"],
     );
     fails_with_2(
-        &["confirmations", "--q", "0.1", "--risk", "0.01", "--model", "delta", "--delta", "10", "--classical"],
+        &[
+            "confirmations",
+            "--q",
+            "0.1",
+            "--risk",
+            "0.01",
+            "--model",
+            "delta",
+            "--delta",
+            "10",
+            "--classical",
+        ],
         &["--model"],
     );
-    fails_with_2(&["exact", "--model", "delta"], &["--model", "delta", "bounds"]);
+    fails_with_2(
+        &["exact", "--model", "delta"],
+        &["--model", "delta", "bounds"],
+    );
 }
