@@ -233,6 +233,24 @@ mod tests {
     }
 
     #[test]
+    fn docs_table_values() {
+        // docs/delay-adversary.md, "Increase over the classical convention": computed with
+        // exact rational arithmetic (Python fractions), independent of this code; printed
+        // to 5 significant digits.
+        for &(q, z, want) in &[
+            (0.1, 6, 1.0693e-3),
+            (0.2, 3, 1.8568e-1),
+            (0.3, 1, 7.7143e-1),
+            (0.4, 10, 5.5012e-1),
+            (0.1, 10, 1.4715e-5),
+        ] {
+            let got = opportunistic(q, z, Convention::CLASSICAL, LeadLaw::Stationary);
+            // Half a unit in the 5th significant digit.
+            assert!((got.probability / want - 1.0).abs() < 5e-5, "q={q} z={z}: {got:?}");
+        }
+    }
+
+    #[test]
     fn no_pre_mining_below_the_classical_value() {
         // The head start can only help: P_opp ≥ P_exact with the same convention.
         for &q in &[0.1, 0.2, 0.3, 0.4] {
