@@ -246,7 +246,10 @@ mod tests {
         ] {
             let got = opportunistic(q, z, Convention::CLASSICAL, LeadLaw::Stationary);
             // Half a unit in the 5th significant digit.
-            assert!((got.probability / want - 1.0).abs() < 5e-5, "q={q} z={z}: {got:?}");
+            assert!(
+                (got.probability / want - 1.0).abs() < 5e-5,
+                "q={q} z={z}: {got:?}"
+            );
         }
     }
 
