@@ -32,6 +32,9 @@ pub enum Command {
     /// Smallest number of confirmations that keeps P(reversal) below a risk.
     #[command(allow_negative_numbers = true)]
     Confirmations(app::confirmations::ConfirmationsArgs),
+    /// Guo–Ren bounds on P(safety violation) in the bounded-delay (Δ) model, GKR threshold.
+    #[command(allow_negative_numbers = true)]
+    Bounds(app::bounds::BoundsArgs),
     /// Re-render the plots of a report folder from its CSV.
     #[command(allow_negative_numbers = true)]
     Plot(app::plot::PlotArgs),

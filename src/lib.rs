@@ -7,6 +7,8 @@
 //!   confidence intervals, real SHA-256d proof of work.
 //! - [`params`]: parsing and validation of user values (q lists, z ranges, tie rules).
 //! - [`analytic`]: closed forms (Nakamoto, exact with head start and tie rule, P(z, κ)).
+//! - [`bounds`]: bounded-delay (Δ) closed forms (Guo–Ren bounds, GKR threshold) and the
+//!   opportunistic pre-miner.
 //! - [`estimate`]: batch schedule, seeds, tallies, weights, checkpoints, typed results.
 //! - [`blockrace`], [`net`]: the engines (zero-latency block race; timed network).
 //! - [`attack`]: the attack plug-in point and one file per attack.
@@ -19,6 +21,7 @@ pub mod analytic;
 pub mod app;
 pub mod attack;
 pub mod blockrace;
+pub mod bounds;
 pub mod cli;
 pub mod error;
 pub mod estimate;

@@ -44,6 +44,9 @@ struct Row {
 
 /// Run `dslab confirmations`.
 pub fn run(args: ConfirmationsArgs) -> anyhow::Result<()> {
+    if let Some((delta, t)) = args.model.delay()? {
+        return super::bounds::confirmations(&args.q, args.risk, delta, t, args.format);
+    }
     let qs = parse_share_list("--q", &args.q)?;
     let risk = open_unit("--risk", args.risk, "the risk")?;
     let (model, conv) = args.model.resolve()?;

@@ -20,6 +20,9 @@ pub enum ModelName {
     Nakamoto,
     /// Grunspan–Pérez-Marco P(z, κ): the z blocks took κ times their expected time (--kappa).
     TimeConditional,
+    /// Bounded-delay (Δ) model, `dslab confirmations` only: depths from the Guo–Ren lower
+    /// and upper bounds (--delta, --block-interval). Bounds themselves: `dslab bounds`.
+    Delta,
 }
 
 /// Model selection flags shared with `dslab confirmations`.
@@ -32,6 +35,12 @@ pub struct ModelArgs {
     /// [default: 1].
     #[arg(long, value_parser = super::common::positive_number)]
     pub kappa: Option<f64>,
+    /// For --model delta only: delay bound Δ in seconds.
+    #[arg(long, allow_hyphen_values = true)]
+    pub delta: Option<f64>,
+    /// For --model delta only: mean block interval in seconds [default: 600].
+    #[arg(long, allow_hyphen_values = true)]
+    pub block_interval: Option<f64>,
     /// Counting convention.
     #[command(flatten)]
     pub convention: ConventionArgs,
@@ -41,6 +50,7 @@ impl ModelArgs {
     /// The model and its convention. Nakamoto's formula is defined in the classical
     /// convention, so that is its default; the other models default to first-seen, k = 0.
     pub fn resolve(&self) -> anyhow::Result<(Model, Convention)> {
+        self.refuse_delay_flags()?;
         let model = match (self.model, self.kappa) {
             (ModelName::Exact | ModelName::Nakamoto, Some(k)) => {
                 return Err(usage(
@@ -48,6 +58,14 @@ impl ModelArgs {
                     k,
                     "κ is used by --model time-conditional only; add --model time-conditional \
                      or drop --kappa",
+                ));
+            }
+            (ModelName::Delta, _) => {
+                return Err(usage(
+                    "--model",
+                    "delta",
+                    "the bounded-delay model gives bounds, not one closed form: use dslab \
+                     bounds, or dslab confirmations --model delta",
                 ));
             }
             (ModelName::Exact, None) => Model::Exact,
@@ -69,6 +87,65 @@ impl ModelArgs {
             _ => Convention::DEFAULT,
         };
         Ok((model, self.convention.resolve(default)?))
+    }
+}
+
+impl ModelArgs {
+    /// For `--model delta`: the delay bound Δ and block interval T (seconds), checked;
+    /// `None` for the other models. The Δ model fixes its own convention (the adversary
+    /// orders deliveries, so it wins ties; its head start is part of the bound), so the
+    /// convention flags are refused with it.
+    pub fn delay(&self) -> anyhow::Result<Option<(f64, f64)>> {
+        if self.model != ModelName::Delta {
+            return Ok(None);
+        }
+        if let Some(k) = self.kappa {
+            return Err(usage(
+                "--kappa",
+                k,
+                "κ is used by --model time-conditional only",
+            ));
+        }
+        if self.convention.is_explicit() {
+            return Err(usage(
+                "--model",
+                "delta",
+                "the bounded-delay bounds fix their own convention (ties go to the adversary, \
+                 its pre-mined lead is inside the bound); drop --classical, --tie and --premined",
+            ));
+        }
+        let Some(delta) = self.delta else {
+            return Err(usage(
+                "--model",
+                "delta",
+                "give the delay bound in seconds with --delta, e.g. --delta 10",
+            ));
+        };
+        let t = self.block_interval.unwrap_or(600.0);
+        super::bounds::check_delay(delta, t)?;
+        Ok(Some((delta, t)))
+    }
+
+    /// `--delta` and `--block-interval` belong to `--model delta` only.
+    fn refuse_delay_flags(&self) -> anyhow::Result<()> {
+        if self.model == ModelName::Delta {
+            return Ok(());
+        }
+        if let Some(d) = self.delta {
+            return Err(usage(
+                "--delta",
+                d,
+                "--delta is used by --model delta only; add --model delta or drop --delta",
+            ));
+        }
+        if let Some(t) = self.block_interval {
+            return Err(usage(
+                "--block-interval",
+                t,
+                "--block-interval is used by --model delta only; add --model delta or drop it",
+            ));
+        }
+        Ok(())
     }
 }
 

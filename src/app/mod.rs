@@ -1,6 +1,7 @@
 //! One file per subcommand: validated arguments in, library calls, output out.
 //! Nothing here holds model code.
 
+pub mod bounds;
 pub mod common;
 pub mod confirmations;
 pub mod exact;
@@ -22,6 +23,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Simulate(a) => simulate::run(a),
         Command::Exact(a) => exact::run(a),
         Command::Confirmations(a) => confirmations::run(a),
+        Command::Bounds(a) => bounds::run(a),
         Command::Plot(a) => plot::run(a),
         Command::Merge(a) => merge::run(a),
         Command::Hashrate(a) => hashrate::run(a),

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&[&str]] = &[
     &["error", "files", "stats", "pow"],
     &["params"],
-    &["analytic", "bounds", "mdp"],
-    &["estimate"],
+    &["analytic"],
+    &["estimate", "bounds", "mdp"],
     &["blockrace", "net"],
     &["attack"],
     &["experiment"],

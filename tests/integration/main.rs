@@ -5,6 +5,8 @@ mod util;
 
 /// Closed forms against published tables and independent evaluators.
 mod analytic;
+/// `dslab bounds`, `confirmations --model delta`: Guo–Ren bounds, GKR threshold.
+mod bounds;
 /// Bad input: exit code 2, a message naming the flag, no partial files.
 mod cli_errors;
 /// Warnings, notes, headers and messages beside the results; machine-readable forms.
