@@ -530,7 +530,12 @@ impl ScenarioFile {
             convention: t.convention(o)?,
             give_up: match &t.give_up {
                 None => None,
-                Some(g) => Some(positive_u32(o, "majority.give_up", g, "blocks behind")?),
+                Some(g) => {
+                    let d = positive_u32(o, "majority.give_up", g, "blocks behind")?;
+                    let at = o.at("majority.give_up", g.span());
+                    crate::params::check_give_up(&at, d)?;
+                    Some(d)
+                }
             },
             walk: t.walk.unwrap_or(false),
         })

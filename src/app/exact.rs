@@ -215,8 +215,8 @@ pub fn run(args: ExactArgs) -> anyhow::Result<()> {
             "give-up is available with --model exact only",
         ));
     }
-    if args.give_up == Some(0) {
-        return Err(usage("--give-up", 0, "use a deficit of at least 1 block"));
+    if let Some(d) = args.give_up {
+        crate::params::check_give_up("--give-up", d)?;
     }
     let table = Table {
         qs: &qs,

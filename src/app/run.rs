@@ -67,6 +67,24 @@ pub struct RunArgs {
     pub checkpoint_every: f64,
 }
 
+/// Whether `out/<name>` holds a finished report of exactly this scenario: its manifest
+/// names the same parameter fingerprint, seed and dslab version, and its `reversal.csv` is
+/// there (reports are swapped in whole, so a present one is complete). `--resume` keeps
+/// such scenarios instead of running them again.
+fn finished_earlier(out: &Path, s: &Scenario) -> bool {
+    let dir = out.join(&s.name);
+    let Ok(text) = std::fs::read_to_string(dir.join("manifest.json")) else {
+        return false;
+    };
+    let Ok(m) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return false;
+    };
+    let same = m["scenario_hash"].as_str() == Some(s.experiment.fingerprint().as_str())
+        && m["seed"].as_u64() == Some(s.experiment.seed)
+        && m["version"].as_str() == Some(env!("CARGO_PKG_VERSION"));
+    same && std::fs::read_to_string(dir.join("reversal.csv")).is_ok_and(|c| c.lines().count() > 1)
+}
+
 /// Run `dslab run`.
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let mut scenarios = load(&args)?;
@@ -95,6 +113,14 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     for (i, s) in scenarios.iter().enumerate() {
         let label = format!("[{}/{}] {}", i + 1, scenarios.len(), s.name);
         let exp = &s.experiment;
+        if args.resume && shard.is_none() && finished_earlier(&out, s) {
+            say(format!(
+                "{label}: kept: {} holds this scenario's finished report (same parameters and seed)",
+                out.join(&s.name).display()
+            ));
+            finished.push(s.name.clone());
+            continue;
+        }
         let bar = Bar::new(exp.cells(), exp.trials, args.quiet, &label);
         // The checkpoint lives in a fixed folder (not the per-process partial one), so a
         // later `--resume` finds it; it is removed once the scenario's report is in place.

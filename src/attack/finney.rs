@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 
 use super::{CellSetting, Info, Registered, Setting, TimedAttack};
 use crate::analytic;
-use crate::error::usage;
 use crate::net::Strategy;
 use crate::net::private::Private;
 use crate::net::spec::NetworkModel;
@@ -40,14 +39,10 @@ impl TimedAttack for FinneySpec {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
-        if self.give_up == Some(0) {
-            return Err(usage(
-                "finney.give_up",
-                0,
-                "use a deficit of at least 1 block",
-            ));
+        match self.give_up {
+            Some(d) => crate::params::check_give_up("finney.give_up", d),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     fn describe(&self) -> String {

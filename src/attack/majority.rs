@@ -14,7 +14,6 @@ use serde::{Deserialize, Serialize};
 use super::finney::private_trial_ns;
 use super::{CellSetting, Info, Registered, Setting, TimedAttack};
 use crate::analytic;
-use crate::error::usage;
 use crate::net::Strategy;
 use crate::net::private::Private;
 use crate::net::spec::NetworkSpec;
@@ -55,10 +54,10 @@ impl TimedAttack for MajorityNetSpec {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
-        if self.give_up == Some(0) {
-            return Err(usage("--give-up", 0, "use at least 1 block"));
+        match self.give_up {
+            Some(d) => crate::params::check_give_up("--give-up", d),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     fn describe(&self) -> String {

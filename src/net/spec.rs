@@ -145,13 +145,16 @@ fn unit(key: &str, v: f64) -> anyhow::Result<()> {
 impl NetworkSpec {
     /// Check every value; errors name the key (`network.<key>`).
     pub fn validate(&self) -> anyhow::Result<()> {
-        if !(self.block_interval.is_finite() && self.block_interval > 0.0) {
+        if !(self.block_interval.is_finite() && (0.01..=1e8).contains(&self.block_interval)) {
             return Err(usage(
                 "network.block_interval",
                 self.block_interval,
-                "give the mean block interval in seconds, > 0 (Bitcoin: 600)",
+                "give the mean block interval in seconds, from 0.01 to 1e8 (Bitcoin: 600)",
             ));
         }
+        // Beyond ten block intervals per hop no race settles (every block forks): the run
+        // would walk to its block caps for every trial. Refused rather than left to hang.
+        let longest = 10.0 * self.block_interval;
         for (key, v) in [
             ("network.link_latency", self.link_latency),
             ("network.link_latency_sigma", self.link_latency_sigma),
@@ -161,6 +164,23 @@ impl NetworkSpec {
             ("network.direct_latency", self.direct_latency),
         ] {
             non_negative(key, v)?;
+            if key != "network.link_latency_sigma" && v > longest {
+                return Err(usage(
+                    key,
+                    v,
+                    &format!(
+                        "use at most 10 block intervals ({longest} s): with longer delays no \
+                         block race settles"
+                    ),
+                ));
+            }
+        }
+        if self.link_latency_sigma > 5.0 {
+            return Err(usage(
+                "network.link_latency_sigma",
+                self.link_latency_sigma,
+                "use a log-normal sigma of at most 5",
+            ));
         }
         unit("network.rbf_share", self.rbf_share)?;
         self.validate_counts()?;

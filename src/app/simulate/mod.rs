@@ -173,8 +173,8 @@ fn experiment(args: &SimulateArgs) -> anyhow::Result<Experiment> {
     if args.trials == 0 {
         return Err(usage("--trials", 0, "run at least 1 trial"));
     }
-    if args.give_up == Some(0) {
-        return Err(usage("--give-up", 0, "use a deficit of at least 1 block"));
+    if let Some(d) = args.give_up {
+        crate::params::check_give_up("--give-up", d)?;
     }
     if args.walk && args.give_up.is_none() {
         return Err(usage(

@@ -201,14 +201,14 @@ impl NetArgs {
             .and_then(|()| e.merchant.validate(&e.network))
             .and_then(|()| e.attack.get().validate());
         base.map_err(|err| self.name_the_flag(err))?;
-        e.validate()?;
+        e.validate().map_err(|err| self.name_the_flag(err))?;
         Ok(AttackSpec::Timed(e))
     }
 }
 
 impl NetArgs {
     /// The file keys the network flags set, with the flag and whether it was given.
-    fn flag_keys(&self) -> [(&'static str, &'static str, bool); 13] {
+    fn flag_keys(&self) -> [(&'static str, &'static str, bool); 15] {
         [
             ("network.rbf_share", "--rbf-share", self.rbf_share.is_some()),
             (
@@ -254,6 +254,8 @@ impl NetArgs {
                 self.conflict_delay.is_some(),
             ),
             ("rental.window", "--window", self.window.is_some()),
+            ("race.helpers", "--helpers", self.helpers.is_some()),
+            ("vector76.helpers", "--helpers", self.helpers.is_some()),
             (
                 "rental.premine_time",
                 "--premine-time",

@@ -122,9 +122,41 @@ impl NetExperiment {
         self.network.validate()?;
         self.merchant.validate(&self.network)?;
         self.attack.get().validate()?;
+        self.check_node_counts()?;
         for point in self.points()? {
             point.1.network.validate()?;
             point.1.merchant.validate(&point.1.network)?;
+        }
+        Ok(())
+    }
+
+    /// Every node the attack and the merchant place must exist: miners, the attacker's
+    /// node, the merchant, helpers and observers within the random graph's nodes (and a
+    /// zero-latency complete graph of at most 10000 of them).
+    fn check_node_counts(&self) -> anyhow::Result<()> {
+        let (name, helpers) = (self.name(), self.helpers());
+        let (n, m) = (&self.network, &self.merchant);
+        let placed = u64::from(n.miners) + 2 + u64::from(helpers) + u64::from(m.observers);
+        let cap = match n.model {
+            NetworkModel::Random => u64::from(n.nodes),
+            NetworkModel::None => 10_000,
+        };
+        if placed > cap {
+            let room = cap.saturating_sub(u64::from(n.miners) + 2 + u64::from(m.observers));
+            let (key, value) = if helpers > 0 {
+                (format!("{name}.helpers"), helpers)
+            } else {
+                ("merchant.observers".to_string(), m.observers)
+            };
+            return Err(crate::error::usage(
+                &key,
+                value,
+                &format!(
+                    "miners ({}) + attacker + merchant + helpers + observers ({}) must fit in \
+                     the network's {cap} nodes: use at most {room} helpers, or more nodes",
+                    n.miners, m.observers
+                ),
+            ));
         }
         Ok(())
     }
