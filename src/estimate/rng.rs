@@ -49,7 +49,7 @@ mod tests {
     #[test]
     fn generator_stream_is_value_stable() {
         // rand 0.10's Xoshiro256PlusPlus::seed_from_u64(2024) starts with 8641253f8fed82d1
-        // (measured in shared/research/deps.md §4, equal to rand_xoshiro's stream).
+        // (docs/references.md, Generator value stability; equal to rand_xoshiro's stream).
         let mut r = SimRng::seed_from_u64(2024);
         assert_eq!(r.next_u64(), 0x8641_253f_8fed_82d1);
     }

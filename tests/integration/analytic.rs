@@ -1,4 +1,4 @@
-//! Closed forms checked against the literature (shared/research/literature.md, itself
+//! Closed forms checked against the literature (docs/references.md, its tables
 //! verified at 50 digits) and against evaluators written here independently of
 //! `dslab::analytic`: Grunspan–Pérez-Marco's I_{4pq}(z, ½) by a continued fraction, and a
 //! two-dimensional dynamic program over the block race with value iteration for ties.
@@ -73,7 +73,7 @@ fn whitepaper_q03_table() {
 
 #[test]
 fn exact_matches_rosenfeld_and_table_b() {
-    // literature.md Table B rows z = 6 and z = 12, plus the quoted q = 0.3, n = 5 value.
+    // docs/references.md, Table B rows z = 6 and z = 12, plus the quoted q = 0.3, n = 5 value.
     let z6 = [
         1.160e-05, 0.0005914, 0.0053137, 0.0233084, 0.0686550, 0.1564496, 0.2973674, 0.4930037,
         0.7337548,
@@ -107,7 +107,7 @@ fn exact_matches_rosenfeld_and_table_b() {
 
 #[test]
 fn head_start_tables_c0_c2_c3() {
-    // literature.md Tables C0, C2, C3 (P_strict(n, k)), rows z = 0, 4, 8, 12 for a few q.
+    // docs/references.md, Tables C0, C2, C3 (P_strict(n, k)), rows z = 0, 4, 8, 12, a few q.
     let cases: [(u32, u32, f64, f64); 12] = [
         (0, 0, 0.10, 0.1111111),
         (0, 4, 0.30, 0.1411552),
@@ -133,7 +133,7 @@ fn head_start_tables_c0_c2_c3() {
 
 #[test]
 fn give_up_matches_table_d() {
-    // literature.md Table D: strict rule, k = 1, n = 6, attacker gives up at lead −D.
+    // docs/references.md, Table D: strict rule, k = 1, n = 6, attacker gives up at lead −D.
     let cases = [
         (0.10, 1, 0.0002647),
         (0.30, 3, 0.1294938),
@@ -149,7 +149,7 @@ fn give_up_matches_table_d() {
 
 #[test]
 fn time_conditional_matches_gpm_grid() {
-    // literature.md §6: P(z, κ) at q = 0.3, z = 6: 13.2 % (κ = 1), 52.9 % (κ = 2), 96.0 % (κ = 4).
+    // docs/references.md, Table K, q = 0.3, z = 6: 13.2 % (κ = 1), 52.9 % (κ = 2), 96.0 % (κ = 4).
     let cases = [
         (0.3, 6, 1.0, 0.1321112),
         (0.3, 6, 2.0, 0.5289099),
@@ -200,7 +200,7 @@ fn confirmations_tables_from_the_literature() {
         column(&h, &rows, "confirmations"),
         [5.0, 8.0, 11.0, 15.0, 24.0, 41.0, 89.0, 340.0]
     );
-    // Default convention (first-seen, k = 0): literature.md §4 "strict k=0 < 0.001" column.
+    // Default convention (first-seen, k = 0): docs/references.md, Table Z, "strict k=0 <0.001".
     let csv = stdout_of(&[
         "confirmations",
         "--q",
@@ -277,7 +277,7 @@ fn classical_exact_equals_gpm_incomplete_beta_deep_into_the_tail() {
 
 #[test]
 fn asymptotic_ratio_at_z200_matches_the_literature() {
-    // literature.md §5: (4pq)^z / sqrt(π(1−4pq)z) divided by the exact value, at z = 200.
+    // docs/references.md, Table S: (4pq)^z / sqrt(π(1−4pq)z) ÷ the exact value, at z = 200.
     for (q, ratio) in [
         (0.10, 1.0020),
         (0.20, 1.0050),

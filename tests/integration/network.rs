@@ -103,7 +103,7 @@ fn finney_at_zero_latency_matches_the_head_start_race_and_the_window() {
             close(r, lit, (1.0 - r.q) * lambda * r.q * lambda);
             close(r, finney::zero_conf(r.q, lambda), 0.0);
         } else {
-            // Table B of literature.md = P_strict(z, k = 1), computed independently there:
+            // docs/references.md, Table B = P_strict(z, k = 1), computed independently there:
             // P(0.1, 1) = 0.2, P(0.1, 6) = 0.00059141216, P(0.3, 5) = 0.19761732.
             let reference = match (r.q, r.z) {
                 (q, 1) => 2.0 * q,
@@ -132,7 +132,7 @@ fn full_rbf_race_at_zero_latency_matches_the_replacement_window() {
         100_000,
     );
     for r in &rows {
-        // literature.md §7: e^{−Δ/T} = 0.9048 for Δ = 60 s (q = 0). An attacker with hash
+        // docs/references.md, Table W: e^{−Δ/T} = 0.9048, Δ = 60 s (q = 0). An attacker with hash
         // share q also wins when it finds the first block itself: q + p e^{−Δ/T}.
         let truth = if r.z == 0 {
             r.q + (1.0 - r.q) * (-0.1f64).exp()

@@ -123,7 +123,7 @@ fn majority_in_timed_mining_agrees_with_the_closed_forms_to_z_60() {
 
 #[test]
 fn a_1e_minus_12_reversal_is_measured_to_5_percent_in_timed_mining() {
-    // q = 0.1, z = 25, k = 1: P = 1.12e-12 (literature.md); plain Monte Carlo would need
+    // q = 0.1, z = 25, k = 1: P = 1.12e-12 (docs/references.md, Table B); plain Monte Carlo needs
     // ~1.4e15 trials for ±5 %.
     let mut e = experiment(
         NetAttack::Finney(FinneySpec::default()),
