@@ -528,26 +528,62 @@ fn a_file_where_a_report_goes_is_left_alone_and_nothing_is_written() {
 #[test]
 fn helper_counts_beyond_the_network_are_refused() {
     for args in [
-        &["simulate", "--attack", "race", "--trials", "1000", "--helpers", "990"][..],
-        &["simulate", "--attack", "vector76", "--trials", "1000", "--helpers", "1000"][..],
-        &["simulate", "--attack", "race", "--network", "none", "--helpers", "20000"][..],
+        &[
+            "simulate",
+            "--attack",
+            "race",
+            "--trials",
+            "1000",
+            "--helpers",
+            "990",
+        ][..],
+        &[
+            "simulate",
+            "--attack",
+            "vector76",
+            "--trials",
+            "1000",
+            "--helpers",
+            "1000",
+        ][..],
+        &[
+            "simulate",
+            "--attack",
+            "race",
+            "--network",
+            "none",
+            "--helpers",
+            "20000",
+        ][..],
     ] {
         let out = crate::util::dslab().args(args).output().expect("runs");
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-        assert!(err.contains("--helpers") && err.contains("at most"), "{args:?}: {err}");
+        assert!(
+            err.contains("--helpers") && err.contains("at most"),
+            "{args:?}: {err}"
+        );
     }
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("many.toml");
     std::fs::write(&file, "attack = \"race\"\n\n[race]\nhelpers = 5000\n").unwrap();
     let out_dir = dir.path().join("out");
     let out = crate::util::dslab()
-        .args(["run", file.to_str().unwrap(), "--out", out_dir.to_str().unwrap(), "--quiet"])
+        .args([
+            "run",
+            file.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+            "--quiet",
+        ])
         .output()
         .expect("runs");
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("race.helpers") && err.contains("many.toml"), "{err}");
+    assert!(
+        err.contains("race.helpers") && err.contains("many.toml"),
+        "{err}"
+    );
     assert!(!out_dir.join("many").exists() && !out_dir.join(".many.checkpoint").exists());
 }
 
@@ -558,13 +594,25 @@ fn resume_keeps_finished_scenarios() {
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a.toml");
     let b = dir.path().join("b.toml");
-    std::fs::write(&a, "attack = \"majority\"\nq = \"0.1\"\nz = \"0..2\"\ntrials = 2000\n").unwrap();
-    std::fs::write(&b, "attack = \"majority\"\nq = \"0.2\"\nz = \"0..2\"\ntrials = 2000\n").unwrap();
+    std::fs::write(
+        &a,
+        "attack = \"majority\"\nq = \"0.1\"\nz = \"0..2\"\ntrials = 2000\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &b,
+        "attack = \"majority\"\nq = \"0.2\"\nz = \"0..2\"\ntrials = 2000\n",
+    )
+    .unwrap();
     let out = dir.path().join("out");
     let run = |files: &[&std::path::Path]| {
         let mut args: Vec<String> = vec!["run".into()];
         args.extend(files.iter().map(|f| f.to_str().unwrap().to_string()));
-        args.extend(["--out".into(), out.to_str().unwrap().into(), "--resume".into()]);
+        args.extend([
+            "--out".into(),
+            out.to_str().unwrap().into(),
+            "--resume".into(),
+        ]);
         let o = crate::util::dslab().args(&args).output().expect("runs");
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         String::from_utf8_lossy(&o.stderr).to_string()
@@ -576,7 +624,11 @@ fn resume_keeps_finished_scenarios() {
     assert_eq!(again.matches(": kept:").count(), 2, "{again}");
     assert!(!again.contains("finished in"), "{again}");
     assert_eq!(std::fs::read(out.join("a/reversal.csv")).unwrap(), csv);
-    std::fs::write(&b, "attack = \"majority\"\nq = \"0.2\"\nz = \"0..2\"\ntrials = 2000\nseed = 7\n").unwrap();
+    std::fs::write(
+        &b,
+        "attack = \"majority\"\nq = \"0.2\"\nz = \"0..2\"\ntrials = 2000\nseed = 7\n",
+    )
+    .unwrap();
     let changed = run(&[&a, &b]);
     assert_eq!(changed.matches(": kept:").count(), 1, "{changed}");
     assert!(changed.contains("[2/2] b: finished in"), "{changed}");
@@ -588,10 +640,32 @@ fn resume_keeps_finished_scenarios() {
 #[test]
 fn unbounded_quantities_are_refused_with_their_limit() {
     for (args, flag, limit) in [
-        (&["simulate", "--give-up", "4000000000"][..], "--give-up", "1000000"),
-        (&["exact", "--give-up", "4000000000"][..], "--give-up", "1000000"),
-        (&["simulate", "--attack", "finney", "--link-latency", "1e300"][..], "--link-latency", "6000"),
-        (&["simulate", "--attack", "finney", "--block-interval", "1e-300"][..], "--block-interval", "0.01"),
+        (
+            &["simulate", "--give-up", "4000000000"][..],
+            "--give-up",
+            "1000000",
+        ),
+        (
+            &["exact", "--give-up", "4000000000"][..],
+            "--give-up",
+            "1000000",
+        ),
+        (
+            &["simulate", "--attack", "finney", "--link-latency", "1e300"][..],
+            "--link-latency",
+            "6000",
+        ),
+        (
+            &[
+                "simulate",
+                "--attack",
+                "finney",
+                "--block-interval",
+                "1e-300",
+            ][..],
+            "--block-interval",
+            "0.01",
+        ),
     ] {
         let out = crate::util::dslab().args(args).output().expect("runs");
         let err = String::from_utf8_lossy(&out.stderr);

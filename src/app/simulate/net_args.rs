@@ -199,9 +199,10 @@ impl NetArgs {
             .network
             .validate()
             .and_then(|()| e.merchant.validate(&e.network))
-            .and_then(|()| e.attack.get().validate());
+            .and_then(|()| e.attack.get().validate())
+            .and_then(|()| e.check_node_counts());
         base.map_err(|err| self.name_the_flag(err))?;
-        e.validate().map_err(|err| self.name_the_flag(err))?;
+        e.validate()?;
         Ok(AttackSpec::Timed(e))
     }
 }

@@ -133,7 +133,7 @@ impl NetExperiment {
     /// Every node the attack and the merchant place must exist: miners, the attacker's
     /// node, the merchant, helpers and observers within the random graph's nodes (and a
     /// zero-latency complete graph of at most 10000 of them).
-    fn check_node_counts(&self) -> anyhow::Result<()> {
+    pub fn check_node_counts(&self) -> anyhow::Result<()> {
         let (name, helpers) = (self.name(), self.helpers());
         let (n, m) = (&self.network, &self.merchant);
         let placed = u64::from(n.miners) + 2 + u64::from(helpers) + u64::from(m.observers);
