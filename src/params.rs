@@ -226,6 +226,22 @@ impl fmt::Display for Convention {
     }
 }
 
+/// Largest give-up deficit: the exact evaluation with a give-up takes memory linear in it
+/// (16 bytes per block of depth), so 1e6 blocks stay within 16 MB.
+pub const MAX_GIVE_UP: u32 = 1_000_000;
+
+/// Check a give-up deficit `d` given as `what` (a flag or a file key): 1 ..= [`MAX_GIVE_UP`].
+pub fn check_give_up(what: &str, d: u32) -> anyhow::Result<()> {
+    if d == 0 || d > MAX_GIVE_UP {
+        return Err(crate::error::usage(
+            what,
+            d,
+            &format!("use a deficit of 1 to {MAX_GIVE_UP} blocks (or leave it out: never give up)"),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,20 +283,4 @@ mod tests {
         assert!(TieRule::parse("--tie", "gamma=2").is_err());
         assert!(TieRule::parse("--tie", "coin-flip").is_err());
     }
-}
-
-/// Largest give-up deficit: the exact evaluation with a give-up takes memory linear in it
-/// (16 bytes per block of depth), so 1e6 blocks stay within 16 MB.
-pub const MAX_GIVE_UP: u32 = 1_000_000;
-
-/// Check a give-up deficit `d` given as `what` (a flag or a file key): 1 ..= [`MAX_GIVE_UP`].
-pub fn check_give_up(what: &str, d: u32) -> anyhow::Result<()> {
-    if d == 0 || d > MAX_GIVE_UP {
-        return Err(crate::error::usage(
-            what,
-            d,
-            &format!("use a deficit of 1 to {MAX_GIVE_UP} blocks (or leave it out: never give up)"),
-        ));
-    }
-    Ok(())
 }
