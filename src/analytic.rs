@@ -119,7 +119,7 @@ pub fn exact(q: f64, z: u32, conv: Convention) -> Probability {
 /// λ that overflows makes every behind-or-tied term e^−λ λ^m / m! exactly 0 instead of
 /// ∞ · 0. Where the attacker is expected to be ahead at acceptance (λ > j + 1, j = z − k),
 /// the "already ahead" mass is 1 − Pr[M ≤ j] from the j + 1 terms below it
-/// ([`time_conditional_ahead`]); walking the ~λ terms above j (as [`mixture`] does) would
+/// (`time_conditional_ahead`); walking the ~λ terms above j (as `mixture` does) would
 /// stop short of the mass for λ in the millions and return 0 instead of about 1.
 pub fn time_conditional(q: f64, z: u32, kappa: f64, conv: Convention) -> Probability {
     let lambda = kappa * f64::from(z) * q / (1.0 - q);

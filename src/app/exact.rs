@@ -202,7 +202,7 @@ impl ExactRow {
 }
 
 /// Run `dslab exact`. Rows are written to stdout as they are computed (memory flat in the
-/// table's size; see [`stream`]); a reader that closes the pipe early (`| head`) ends the
+/// table's size; see `stream`); a reader that closes the pipe early (`| head`) ends the
 /// run quietly.
 pub fn run(args: ExactArgs) -> anyhow::Result<()> {
     let qs = parse_share_list("--q", &args.q)?;

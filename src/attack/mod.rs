@@ -2,7 +2,7 @@
 //! everything about it: its parameter table (one serde struct, read from a scenario
 //! file's `[name]` table and filled from `dslab simulate` flags), validation, its one-line
 //! description, closed forms, the strategy it plays on the timed engine, its costs and its
-//! report labels. The registry below ([`attacks!`]) lists them: the `--attack` values, the
+//! report labels. The registry below (the `attacks!` list) lists them: the `--attack` values, the
 //! scenario-file tables, `dslab run`'s cost model and the report labels all come from it.
 //! A new attack is one file plus one line in that list (docs/architecture.md walks through
 //! it with [`rental`]).

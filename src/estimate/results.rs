@@ -11,9 +11,9 @@ use super::weighted::{MIN_ESS, ln_scale_step};
 use crate::analytic::Probability;
 use crate::stats::{CiMethod, interval};
 
-/// Layout of [`Tally::extra`] for the timed-engine attacks: index [`Z0`] counts merchant
+/// Layout of [`Tally::extra`] for the timed-engine attacks: index [`extras::Z0`] counts merchant
 /// z = 0 reversals (decided apart: its rule is a listening period, not a confirmation
-/// count), [`Z0_COST`] the attacker blocks orphaned against it, and `COST + top + 1` the
+/// count), [`extras::Z0_COST`] the attacker blocks orphaned against it, and `COST + top + 1` the
 /// attacker blocks orphaned in trials whose largest reversed z ≥ 1 is `top` (−1: none).
 pub mod extras {
     /// Merchant z = 0 reversals.

@@ -151,7 +151,7 @@ impl<'de> Deserialize<'de> for ExactSum {
 
 /// Importance-sampling weights of a cell (or one batch of it), per z = 0..=z_max.
 ///
-/// Weights are stored divided by a per-z scale s_z (see [`super::is::ln_scale_step`]), so
+/// Weights are stored divided by a per-z scale s_z (see [`ln_scale_step`]), so
 /// that probabilities far below 1e-300 and their squared weights stay representable.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WeightedTally {

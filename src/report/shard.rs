@@ -55,7 +55,7 @@ pub struct ShardFile {
     /// This shard's tallies.
     pub result: ResultSet,
     /// `sha256:` and the hex SHA-256 of the file's other fields ([`checksum`]); set by
-    /// [`write`].
+    /// [`write()`].
     #[serde(default)]
     pub checksum: String,
 }

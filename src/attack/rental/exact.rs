@@ -12,7 +12,7 @@
 //!
 //! ```text
 //! P(success) = Σ_n s_n · P(N_R ≥ n),        N_R ~ Poisson((W − P)/T),
-//! E[rented]  = P + T · Σ_n A_n · P(N_R ≥ n + 1),
+//! E\[rented\]  = P + T · Σ_n A_n · P(N_R ≥ n + 1),
 //! P(k)       = Σ_n Pois(n; P/T) · v_n(k),
 //! ```
 //!
@@ -65,7 +65,7 @@ pub struct Outcome {
     /// (∞ for an unlimited rental whose attacker can fail or has q = 1/2).
     pub expected_rented_seconds: f64,
     /// Expected number of blocks the rented hash finds while rented (including blocks on
-    /// abandoned pre-mining branches): q · E[rented] / T by Wald's identity, since the
+    /// abandoned pre-mining branches): q · E\[rented\] / T by Wald's identity, since the
     /// rental ends at a stopping time of the Poisson process.
     pub expected_attacker_blocks: f64,
     /// Bound on the absolute error of `success` from the lead truncations (the Poisson
@@ -244,7 +244,7 @@ impl Rental {
         self.outcome(z).expected_rented_seconds
     }
 
-    /// Expected number of blocks the rented hash finds while rented (q · E[rented] / T).
+    /// Expected number of blocks the rented hash finds while rented (q · E\[rented\] / T).
     pub fn expected_attacker_blocks(&self, z: u32) -> f64 {
         self.outcome(z).expected_attacker_blocks
     }
@@ -317,7 +317,7 @@ impl Rental {
     }
 
     /// Rental ending R = W − P seconds after the broadcast: the block race stepped block by
-    /// block, mixed with Poisson(R/T) weights. Returns (success, E[rented], error bound).
+    /// block, mixed with Poisson(R/T) weights. Returns (success, E\[rented\], error bound).
     fn windowed(&self, z: u32, pmf: &[f64], post: f64) -> (f64, f64, f64) {
         let t = self.block_interval;
         let pois = Poisson::new(post / t);
