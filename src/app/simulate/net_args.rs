@@ -212,7 +212,7 @@ impl NetArgs {
 
 impl NetArgs {
     /// The file keys the network flags set, with the flag and whether it was given.
-    fn flag_keys(&self) -> [(&'static str, &'static str, bool); 13] {
+    fn flag_keys(&self) -> [(&'static str, &'static str, bool); 14] {
         [
             ("network.rbf_share", "--rbf-share", self.rbf_share.is_some()),
             (
