@@ -184,7 +184,11 @@ impl TimedAttack for DelayPrivateSpec {
 
     fn trial_ns(&self, q: f64, z_max: u32, n: &NetworkSpec) -> f64 {
         let p = (1.0 - q).max(0.01);
-        let burn = if self.premined.is_some() { 0 } else { self.burn_in };
+        let burn = if self.premined.is_some() {
+            0
+        } else {
+            self.burn_in
+        };
         let blocks = (f64::from(burn) + f64::from(z_max + 1) + f64::from(n.max_deficit)) / p;
         40.0 + 15.0 * blocks
     }
@@ -317,17 +321,19 @@ impl DelayPrivate {
 }
 
 impl NetStrategy for DelayPrivate {
-    fn trial(&self, _: &Prepared, _: &mut World, acc: &mut Acceptance, rng: &mut SimRng) -> Outcome {
+    fn trial(
+        &self,
+        _: &Prepared,
+        _: &mut World,
+        acc: &mut Acceptance,
+        rng: &mut SimRng,
+    ) -> Outcome {
         let z_max = acc.accepted.len() as u32 - 1;
         let run = self.run(z_max, rng);
         acc.see_depth(run.top);
         let lost = |won: bool| if won { 0 } else { run.attacker_blocks };
         Outcome {
-            top: if run.top >= 1 {
-                i64::from(run.top)
-            } else {
-                -1
-            },
+            top: if run.top >= 1 { i64::from(run.top) } else { -1 },
             z0: run.z0,
             cost_blocks: lost(run.top == z_max),
             z0_cost_blocks: lost(run.z0),

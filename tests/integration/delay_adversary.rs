@@ -100,7 +100,12 @@ fn zero_delay_with_ties_to_the_adversary_is_the_guo_ren_lower_bound() {
     // Guo–Ren's lower bound evaluates the zero-delay private attack with the stationary
     // lead and ties to the adversary: the same attack as `--delta 0 --tie adversary`.
     for q in [0.1, 0.25] {
-        let got = rows(&q.to_string(), 6, "200000", &["--delta", "0", "--tie", "adversary"]);
+        let got = rows(
+            &q.to_string(),
+            6,
+            "200000",
+            &["--delta", "0", "--tie", "adversary"],
+        );
         for (z, p, n) in got {
             let want = guo_ren::lower(q, z).expect("q < 1/2");
             // 4.5 standard errors (see above).
@@ -128,7 +133,10 @@ fn delayed_attack_lies_within_the_guo_ren_bounds() {
                     let lo = guo_ren::lower(q, z).expect("q < 1/2");
                     // 4 standard errors of the estimate (at its own value, floor 1/n).
                     let s = 4.0 * se(p, n);
-                    assert!(p - s <= up, "q={q} Δ={delta} z={z} {tie}: {p} above upper {up}");
+                    assert!(
+                        p - s <= up,
+                        "q={q} Δ={delta} z={z} {tie}: {p} above upper {up}"
+                    );
                     if tie == "adversary" {
                         assert!(p + s >= lo, "q={q} Δ={delta} z={z}: {p} below lower {lo}");
                     }
