@@ -218,7 +218,7 @@ pub struct DelayPrivate {
 /// Events of one trial before it is called censored.
 const MAX_EVENTS: u32 = 1_000_000;
 
-/// What one trial found, in the engine's terms but free of it (tests use it directly).
+/// What one trial found, free of the engine's types.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Run {
     /// Largest z ≥ 1 reversed (0: none).
