@@ -10,6 +10,7 @@
 //! The majority attack also runs on the zero-latency block race (`crate::blockrace`), its
 //! default engine; that path is chosen in `crate::experiment` by engine, not by name.
 
+pub mod delay_private;
 pub mod finney;
 pub mod majority;
 pub mod race;
@@ -192,6 +193,8 @@ attacks! {
     Vector76(vector76::Vector76Spec),
     /// Rented-hash attacker.
     Rental(rental::RentalSpec),
+    /// Δ-bounded private attacker.
+    DelayPrivate(delay_private::DelayPrivateSpec),
 }
 
 /// The registered names, in registry order.

@@ -11,6 +11,8 @@ mod bounds;
 mod cli_errors;
 /// Warnings, notes, headers and messages beside the results; machine-readable forms.
 mod cli_output;
+/// The Δ-bounded private attacker against closed forms at Δ = 0 and the Guo–Ren bounds.
+mod delay_adversary;
 /// `dslab run` / `dslab plot`: the built-in lab, plots, report safety, committed reports.
 mod lab;
 /// The layer order of `src/` (docs/architecture.md).

@@ -71,6 +71,9 @@ pub struct NetArgs {
     /// Rental: seconds of mining before the payment is broadcast [default: 0].
     #[arg(long, value_name = "SECONDS")]
     pub premine_time: Option<f64>,
+    /// Delay-private: every honest block's delay Δ in seconds [default: 10].
+    #[arg(long, value_name = "SECONDS")]
+    pub delta: Option<f64>,
     /// Attacker helper nodes injecting the conflicting transaction [default: 0].
     #[arg(long, value_name = "N")]
     pub helpers: Option<u32>,
@@ -119,6 +122,7 @@ impl NetArgs {
             || self.helpers.is_some()
             || self.window.is_some()
             || self.premine_time.is_some()
+            || self.delta.is_some()
             || self.sweep.is_some()
     }
 
@@ -209,7 +213,7 @@ impl NetArgs {
 
 impl NetArgs {
     /// The file keys the network flags set, with the flag and whether it was given.
-    fn flag_keys(&self) -> [(&'static str, &'static str, bool); 15] {
+    fn flag_keys(&self) -> [(&'static str, &'static str, bool); 16] {
         [
             ("network.rbf_share", "--rbf-share", self.rbf_share.is_some()),
             (
@@ -257,6 +261,7 @@ impl NetArgs {
             ("rental.window", "--window", self.window.is_some()),
             ("race.helpers", "--helpers", self.helpers.is_some()),
             ("vector76.helpers", "--helpers", self.helpers.is_some()),
+            ("delay-private.delta", "--delta", self.delta.is_some()),
             (
                 "rental.premine_time",
                 "--premine-time",
@@ -302,6 +307,13 @@ fn attack_flags(args: &SimulateArgs) -> Vec<(&'static str, &'static str, toml::V
         ("--helpers", "helpers", n.helpers.map(u)),
         ("--window", "window", n.window.map(f)),
         ("--premine-time", "premine_time", n.premine_time.map(f)),
+        ("--delta", "delta", n.delta.map(f)),
+        ("--premined", "premined", args.convention.premined.map(u)),
+        (
+            "--tie",
+            "tie",
+            args.convention.tie.clone().map(toml::Value::String),
+        ),
     ]
     .into_iter()
     .filter_map(|(flag, key, v)| v.map(|v| (flag, key, v)))
@@ -347,7 +359,9 @@ pub(super) fn check_net_flags(args: &SimulateArgs, on_network: bool) -> anyhow::
             "network and merchant flags need a network: add --network default (or none, or a file)",
         ));
     }
-    if args.attack != "majority" && args.convention.is_explicit() {
+    // The delay-private attack reads --premined and --tie into its own table.
+    let own_table = args.attack == "delay-private" && !args.convention.classical;
+    if args.attack != "majority" && args.convention.is_explicit() && !own_table {
         return Err(usage(
             "--premined/--tie/--classical",
             &args.attack,

@@ -1,0 +1,225 @@
+//! The Δ-bounded private attacker (`dslab simulate --attack delay-private`) through the
+//! plug-in point: at Δ = 0 against the zero-latency majority attack's closed forms (the
+//! stationary head start averaged by `bounds::opportunistic`, a fixed one by
+//! `analytic::exact`); for Δ > 0 against the Guo–Ren bounds; above the GKR threshold its
+//! success must not fall with z.
+
+use dslab::analytic;
+use dslab::bounds::{gkr, guo_ren, opportunistic};
+use dslab::params::{Convention, TieRule};
+
+use crate::util::{column, dslab, parse_csv, stdout_of};
+
+/// (z, probability, trials) of `dslab simulate --attack delay-private` at share `q`,
+/// z = 1..=`z_max`, on `--network none` with `extra` flags.
+fn rows(q: &str, z_max: u32, trials: &str, extra: &[&str]) -> Vec<(u32, f64, f64)> {
+    let z = format!("1..{z_max}");
+    let mut args = vec![
+        "simulate",
+        "--attack",
+        "delay-private",
+        "--network",
+        "none",
+        "--listening-period",
+        "0",
+        "--q",
+        q,
+        "--z",
+        &z,
+        "--trials",
+        trials,
+        "--seed",
+        "13",
+        "--format",
+        "csv",
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    let (h, r) = parse_csv(&stdout_of(&args));
+    let zs = column(&h, &r, "z");
+    let p = column(&h, &r, "probability");
+    let n = column(&h, &r, "trials");
+    zs.iter()
+        .zip(&p)
+        .zip(&n)
+        .map(|((&z, &p), &n)| (z as u32, p, n))
+        .collect()
+}
+
+/// Standard error of a proportion estimated from n trials at its reference value x, with
+/// a floor of 1/n for values at 0 or 1.
+fn se(x: f64, n: f64) -> f64 {
+    (x * (1.0 - x) / n).sqrt().max(1.0 / n)
+}
+
+fn first_seen(premined: u32) -> Convention {
+    Convention {
+        premined,
+        tie: TieRule::FirstSeen,
+    }
+}
+
+#[test]
+fn zero_delay_is_the_majority_attack_with_the_stationary_lead() {
+    for q in [0.1, 0.25] {
+        let got = rows(&q.to_string(), 6, "200000", &["--delta", "0"]);
+        assert_eq!(got.len(), 6);
+        for (z, p, n) in got {
+            let m = opportunistic::opportunistic(
+                q,
+                z,
+                first_seen(0),
+                opportunistic::LeadLaw::Stationary,
+            );
+            let want = m.probability;
+            // 4.5 standard errors: a 1-in-150 000 miss per cell for a normal estimate.
+            assert!(
+                (p - want).abs() <= 4.5 * se(want, n),
+                "q={q} z={z}: simulated {p} vs closed form {want}"
+            );
+        }
+    }
+}
+
+#[test]
+fn zero_delay_with_a_fixed_lead_is_the_exact_law() {
+    let got = rows("0.3", 5, "200000", &["--delta", "0", "--premined", "2"]);
+    assert_eq!(got.len(), 5);
+    for (z, p, n) in got {
+        let want = analytic::exact(0.3, z, first_seen(2)).value;
+        // 4.5 standard errors (see above).
+        assert!(
+            (p - want).abs() <= 4.5 * se(want, n),
+            "z={z}: simulated {p} vs exact {want}"
+        );
+    }
+}
+
+#[test]
+fn zero_delay_with_ties_to_the_adversary_is_the_guo_ren_lower_bound() {
+    // Guo–Ren's lower bound evaluates the zero-delay private attack with the stationary
+    // lead and ties to the adversary: the same attack as `--delta 0 --tie adversary`.
+    for q in [0.1, 0.25] {
+        let got = rows(
+            &q.to_string(),
+            6,
+            "200000",
+            &["--delta", "0", "--tie", "adversary"],
+        );
+        for (z, p, n) in got {
+            let want = guo_ren::lower(q, z).expect("q < 1/2");
+            // 4.5 standard errors (see above).
+            assert!(
+                (p - want).abs() <= 4.5 * se(want, n),
+                "q={q} z={z}: simulated {p} vs Guo–Ren lower bound {want}"
+            );
+        }
+    }
+}
+
+#[test]
+fn delayed_attack_lies_within_the_guo_ren_bounds() {
+    // T = 600 s (the default block interval). The upper bound holds for every Δ-bounded
+    // adversary: a hard check for both tie rules. The lower bound is the zero-delay attack
+    // with ties to the adversary; delaying honest blocks should only help it, which is
+    // checked for that tie rule (an expectation, not a theorem: see docs).
+    for q in [0.1, 0.25] {
+        for delta in [2.0, 10.0, 30.0] {
+            let d = delta.to_string();
+            for tie in ["first-seen", "adversary"] {
+                let got = rows(&q.to_string(), 6, "100000", &["--delta", &d, "--tie", tie]);
+                for (z, p, n) in got.into_iter().filter(|r| [1, 3, 6].contains(&r.0)) {
+                    let up = guo_ren::upper(q, z, delta, 600.0).expect("below the threshold");
+                    let lo = guo_ren::lower(q, z).expect("q < 1/2");
+                    // 4 standard errors of the estimate (at its own value, floor 1/n).
+                    let s = 4.0 * se(p, n);
+                    assert!(
+                        p - s <= up,
+                        "q={q} Δ={delta} z={z} {tie}: {p} above upper {up}"
+                    );
+                    if tie == "adversary" {
+                        assert!(p + s >= lo, "q={q} Δ={delta} z={z}: {p} below lower {lo}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn delay_helps_the_attacker() {
+    // At Δ = 300 s = T/2 the honest chain grows at 1/(Δ + T/p) instead of p/T: the
+    // attacker's success must be well above its zero-delay value (same seed, same trials).
+    let slow = rows("0.25", 6, "100000", &["--delta", "300"]);
+    let fast = rows("0.25", 6, "100000", &["--delta", "0"]);
+    for ((z, ps, n), (_, pf, _)) in slow.into_iter().zip(fast) {
+        // Difference of two estimates: 4 standard errors of each.
+        assert!(
+            ps - 4.0 * se(ps, n) > pf + 4.0 * se(pf, n),
+            "z={z}: Δ=300 s {ps} not above Δ=0 {pf}"
+        );
+    }
+}
+
+#[test]
+fn above_the_gkr_threshold_success_does_not_fall_with_z() {
+    // Δ = T = 600 s: the threshold share is 0.382; q = 0.45 is above it (and below ½, so
+    // at zero latency the success would fall with z). With no head start the attacker's
+    // chain outgrows the honest one (rate q/T = 1/1333 s against 1/(Δ + T/(1 − q)) =
+    // 1/1691 s), so it wins against every z but for the trials in which it first falls 30
+    // blocks behind (the truncation; under 0.1 % for a walk with these rates).
+    assert!(!gkr::is_secure(0.45, 600.0, 600.0));
+    let got = rows("0.45", 10, "20000", &["--delta", "600", "--premined", "0"]);
+    let first = got[0].1;
+    for (z, p, n) in &got {
+        // Not below z = 1's value by more than 4 standard errors, and near 1.
+        assert!(
+            *p >= first - 4.0 * se(first, *n),
+            "z={z}: {p} below z=1's {first}"
+        );
+        assert!(*p > 0.99, "z={z}: {p}");
+    }
+    // Without delay the same share is below the threshold and its success falls with z
+    // (a contrast: the check above is not true of every attack).
+    let zero = analytic::exact(0.45, 10, first_seen(0)).value;
+    assert!(zero < 0.8 * analytic::exact(0.45, 1, first_seen(0)).value);
+}
+
+#[test]
+fn bad_delta_names_the_flag() {
+    for bad in ["-1", "nan"] {
+        let out = dslab()
+            .args([
+                "simulate",
+                "--attack",
+                "delay-private",
+                "--network",
+                "none",
+                "--delta",
+                bad,
+            ])
+            .output()
+            .expect("dslab runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("--delta") && err.to_lowercase().contains(bad),
+            "{err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    // The majority attack's tie rule is not this attack's: refused, naming the flags.
+    let out = dslab()
+        .args([
+            "simulate",
+            "--attack",
+            "delay-private",
+            "--network",
+            "none",
+            "--tie",
+            "gamma=1",
+        ])
+        .output()
+        .expect("dslab runs");
+    assert_eq!(out.status.code(), Some(2));
+}
