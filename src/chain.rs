@@ -233,10 +233,7 @@ impl Chain {
             return Err(usage(
                 &format!("{origin}: rental_hashrate.unit"),
                 &self.rental_hashrate.unit,
-                &format!(
-                    "use the network hash rate's unit, {}",
-                    self.hashrate.unit
-                ),
+                &format!("use the network hash rate's unit, {}", self.hashrate.unit),
             ));
         }
         Ok(())
@@ -353,8 +350,7 @@ fn check_figure(origin: &str, key: &str, fig: &Figure) -> anyhow::Result<()> {
         }
         _ => {}
     }
-    if (key == "hashrate" || key == "rental_hashrate") && !HASH_UNITS.contains(&fig.unit.as_str())
-    {
+    if (key == "hashrate" || key == "rental_hashrate") && !HASH_UNITS.contains(&fig.unit.as_str()) {
         return Err(usage(
             &at("unit"),
             &fig.unit,

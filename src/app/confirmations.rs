@@ -14,11 +14,20 @@ use crate::report::{table, to_csv, to_json};
 #[derive(Debug, Args)]
 pub struct ConfirmationsArgs {
     /// Attacker hash shares: a list (0.1,0.3) or start:stop:step.
-    #[arg(long, allow_hyphen_values = true, required_unless_present = "attacker_hashrate")]
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        required_unless_present = "attacker_hashrate"
+    )]
     pub q: Option<String>,
     /// Instead of --q: attacker hash rates in the preset's unit (needs --chain); each gives
     /// q = H/(H + the chain's network hash rate).
-    #[arg(long, value_name = "LIST", conflicts_with = "q", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "LIST",
+        conflicts_with = "q",
+        allow_hyphen_values = true
+    )]
     pub attacker_hashrate: Option<String>,
     /// Chain preset: its block interval for --model delta, its hash rate for
     /// --attacker-hashrate.

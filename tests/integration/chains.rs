@@ -43,7 +43,10 @@ fn every_preset_parses_and_every_number_has_a_date_and_a_source() {
             assert!(!r[at("note")].is_empty(), "unknown without a note: {r:?}");
         } else {
             assert!(!r[at("date")].is_empty(), "number without a date: {r:?}");
-            assert!(!r[at("source")].is_empty(), "number without a source: {r:?}");
+            assert!(
+                !r[at("source")].is_empty(),
+                "number without a source: {r:?}"
+            );
         }
     }
 }
@@ -86,7 +89,11 @@ fn set_overrides_a_figure_and_marks_it_as_the_users() {
         "--format",
         "csv",
     ]));
-    let num = |key| value(&h, &rows, "LTC", key).parse::<f64>().expect("a number");
+    let num = |key| {
+        value(&h, &rows, "LTC", key)
+            .parse::<f64>()
+            .expect("a number")
+    };
     assert_eq!(num("block_interval"), 75.0);
     assert_eq!(num("block_reward"), 6.25);
     let src = h.iter().position(|x| x == "source").unwrap();
@@ -98,7 +105,12 @@ fn set_overrides_a_figure_and_marks_it_as_the_users() {
 fn bad_overrides_exit_2_naming_the_key() {
     fails_with_2(
         &["chains", "--chain", "btc", "--set", "blok_interval=5"],
-        &["blok_interval", "valid keys", "block_interval", "stale_rate"],
+        &[
+            "blok_interval",
+            "valid keys",
+            "block_interval",
+            "stale_rate",
+        ],
     );
     fails_with_2(
         &["chains", "--chain", "btc", "--set", "stale_rate=1.5"],
@@ -179,7 +191,10 @@ fn confirmations_prints_its_convention_first_and_notes_the_classical_answer() {
     let (ours, classical) = (z(&[]), z(&["--classical"]));
     let mut notes = 0;
     for (i, q) in ["0.1", "0.2", "0.3"].iter().enumerate() {
-        let line = format!("note: q = {q}: the classical convention (--classical) needs {}, not {}", classical[i], ours[i]);
+        let line = format!(
+            "note: q = {q}: the classical convention (--classical) needs {}, not {}",
+            classical[i], ours[i]
+        );
         if classical[i] > ours[i] {
             notes += 1;
             assert!(table.contains(&line), "missing '{line}' in:\n{table}");
@@ -191,8 +206,18 @@ fn confirmations_prints_its_convention_first_and_notes_the_classical_answer() {
     // classical convention); at q = 0.1, risk 0.001 it adds one (README: 6 classical).
     assert!(notes >= 1, "{table}");
     assert_eq!(classical[0], 6.0);
-    let cl = stdout_of(&["confirmations", "--q", "0.1", "--risk", "0.001", "--classical"]);
-    assert!(cl.lines().next().unwrap().starts_with("convention: "), "{cl}");
+    let cl = stdout_of(&[
+        "confirmations",
+        "--q",
+        "0.1",
+        "--risk",
+        "0.001",
+        "--classical",
+    ]);
+    assert!(
+        cl.lines().next().unwrap().starts_with("convention: "),
+        "{cl}"
+    );
     assert!(cl.lines().next().unwrap().contains("classical"), "{cl}");
     assert!(!cl.contains("note:"), "{cl}");
 }
@@ -215,11 +240,23 @@ fn attacker_hash_rate_gives_q_from_the_network_hash_rate() {
         "csv",
     ]);
     let by_q = stdout_of(&[
-        "confirmations", "--q", "0.1", "--risk", "0.001", "--format", "csv",
+        "confirmations",
+        "--q",
+        "0.1",
+        "--risk",
+        "0.001",
+        "--format",
+        "csv",
     ]);
     assert_eq!(by_rate, by_q);
     fails_with_2(
-        &["confirmations", "--attacker-hashrate", "5", "--risk", "0.001"],
+        &[
+            "confirmations",
+            "--attacker-hashrate",
+            "5",
+            "--risk",
+            "0.001",
+        ],
         &["--attacker-hashrate", "--chain"],
     );
     fails_with_2(
@@ -269,7 +306,11 @@ fn chain_sets_the_block_interval_of_the_delay_model() {
     };
     let by_chain = run(&["--chain", "ltc"]);
     assert_eq!(by_chain, run(&["--block-interval", "150"]));
-    assert_ne!(by_chain, run(&[]), "150 s blocks differ from the 600 s default");
+    assert_ne!(
+        by_chain,
+        run(&[]),
+        "150 s blocks differ from the 600 s default"
+    );
     // An explicit --block-interval wins over the preset.
     assert_eq!(
         run(&["--chain", "ltc", "--block-interval", "600"]),
@@ -303,5 +344,9 @@ fn chain_sets_the_network_block_interval_of_timed_attacks() {
     };
     let by_chain = run(&["--chain", "doge"]);
     assert_eq!(by_chain, run(&["--block-interval", "60"]));
-    assert_ne!(by_chain, run(&[]), "60 s blocks change the Finney attack's odds");
+    assert_ne!(
+        by_chain,
+        run(&[]),
+        "60 s blocks change the Finney attack's odds"
+    );
 }
