@@ -117,8 +117,8 @@ pub fn opportunistic(q: f64, z: u32, conv: Convention, law: LeadLaw) -> Mixture 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::estimate::rng::{batch_rng, unit_f64};
     use crate::params::TieRule;
+    use crate::estimate::rng::{batch_rng, unit_f64};
     use rand::Rng;
 
     #[test]
