@@ -65,8 +65,8 @@ pub fn run(mut args: ConfirmationsArgs) -> anyhow::Result<()> {
     if let Some((delta, t)) = args.model.delay()? {
         if args.format == Format::Table {
             println!(
-                "convention: the bounded-delay model's (ties go to the adversary, its \
-                 pre-mined lead inside the bound)"
+                "convention: bounded-delay model (ties go to the adversary; its pre-mined \
+                 lead is inside the bound)"
             );
         }
         return super::bounds::confirmations(&q_text, args.risk, delta, t, args.format);
