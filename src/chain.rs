@@ -383,10 +383,12 @@ fn date_ok(d: &str) -> bool {
         return true;
     }
     let parts: Vec<&str> = d.split('-').collect();
-    let num = |s: &str, len: usize| {
-        (s.len() == len && s.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| s.parse::<u32>().ok())
-            .flatten()
+    let num = |s: &str, len: usize| -> Option<u32> {
+        if s.len() == len && s.bytes().all(|b| b.is_ascii_digit()) {
+            s.parse().ok()
+        } else {
+            None
+        }
     };
     let (Some(y), Some(m)) = (
         parts.first().and_then(|s| num(s, 4)),
@@ -399,10 +401,10 @@ fn date_ok(d: &str) -> bool {
     }
     match parts.len() {
         2 => true,
-        3 => parts[2..]
-            .first()
+        3 => parts
+            .get(2)
             .and_then(|s| num(s, 2))
-            .is_some_and(|day| day >= 1 && day <= days_in(y, m)),
+            .is_some_and(|day| (1..=days_in(y, m)).contains(&day)),
         _ => false,
     }
 }

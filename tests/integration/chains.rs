@@ -307,7 +307,15 @@ fn chain_sets_the_block_interval_of_the_delay_model() {
     let by_chain = run(&["--chain", "ltc"]);
     assert_eq!(by_chain, run(&["--block-interval", "150"]));
     let table = stdout_of(&[
-        "confirmations", "--model", "delta", "--delta", "10", "--q", "0.1", "--risk", "0.001",
+        "confirmations",
+        "--model",
+        "delta",
+        "--delta",
+        "10",
+        "--q",
+        "0.1",
+        "--risk",
+        "0.001",
     ]);
     assert!(
         table.starts_with("convention: bounded-delay model"),
