@@ -35,6 +35,8 @@ pub enum Command {
     /// Guo–Ren bounds on P(safety violation) in the bounded-delay (Δ) model, GKR threshold.
     #[command(allow_negative_numbers = true)]
     Bounds(app::bounds::BoundsArgs),
+    /// List the chain presets (block interval, reward, hash rate, ...) with dates and sources.
+    Chains(app::chains::ChainsArgs),
     /// Re-render the plots of a report folder from its CSV.
     #[command(allow_negative_numbers = true)]
     Plot(app::plot::PlotArgs),

@@ -5,7 +5,8 @@
 //!
 //! - [`error`], [`files`], [`stats`], [`pow`]: usage errors, whole-or-nothing writes,
 //!   confidence intervals, real SHA-256d proof of work.
-//! - [`params`]: parsing and validation of user values (q lists, z ranges, tie rules).
+//! - [`params`]: parsing and validation of user values (q lists, z ranges, tie rules);
+//!   [`chain`]: chain presets (block interval, reward, hash rate, ... with dates and sources).
 //! - [`analytic`]: closed forms (Nakamoto, exact with head start and tie rule, P(z, κ)).
 //! - [`bounds`]: bounded-delay (Δ) closed forms (Guo–Ren bounds, GKR threshold) and the
 //!   opportunistic pre-miner.
@@ -22,6 +23,7 @@ pub mod app;
 pub mod attack;
 pub mod blockrace;
 pub mod bounds;
+pub mod chain;
 pub mod cli;
 pub mod error;
 pub mod estimate;

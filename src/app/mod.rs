@@ -2,6 +2,7 @@
 //! Nothing here holds model code.
 
 pub mod bounds;
+pub mod chains;
 pub mod common;
 pub mod confirmations;
 pub mod exact;
@@ -24,6 +25,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Exact(a) => exact::run(a),
         Command::Confirmations(a) => confirmations::run(a),
         Command::Bounds(a) => bounds::run(a),
+        Command::Chains(a) => chains::run(a),
         Command::Plot(a) => plot::run(a),
         Command::Merge(a) => merge::run(a),
         Command::Hashrate(a) => hashrate::run(a),

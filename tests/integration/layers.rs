@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// Layers from the bottom up; a module may use the modules of lower layers only.
 const LAYERS: &[&[&str]] = &[
     &["error", "files", "stats", "pow"],
-    &["params"],
+    &["params", "chain"],
     &["analytic"],
     &["estimate", "bounds", "mdp"],
     &["blockrace", "net"],

@@ -7,6 +7,9 @@ mod util;
 mod analytic;
 /// `dslab bounds`, `confirmations --model delta`: Guo–Ren bounds, GKR threshold.
 mod bounds;
+/// Chain presets (`dslab chains`, `--chain`, `--set`) and the convention line of
+/// `dslab confirmations`.
+mod chains;
 /// Bad input: exit code 2, a message naming the flag, no partial files.
 mod cli_errors;
 /// Warnings, notes, headers and messages beside the results; machine-readable forms.

@@ -93,6 +93,9 @@ pub struct SimulateArgs {
     /// Network, merchant and Finney/race/Vector76 options.
     #[command(flatten)]
     pub net: Box<NetArgs>,
+    /// Chain preset: its block interval becomes the network's (timed attacks).
+    #[command(flatten)]
+    pub chain: super::chains::ChainArgs,
     /// Estimator: mc (plain Monte Carlo), is (importance sampling, for 0 < q < 1/2;
     /// majority and finney attacks), or
     /// auto (importance sampling where plain Monte Carlo would miss the precision target).
@@ -278,6 +281,7 @@ fn experiment(args: &SimulateArgs) -> anyhow::Result<Experiment> {
 
 /// Run `dslab simulate`.
 pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
+    let args = super::chains::apply_to_simulate(args)?;
     let exp = experiment(&args)?;
     let threads = common::threads(args.threads)?;
     let shard = common::shard_flag(args.shard.as_deref())?;
