@@ -9,6 +9,7 @@
 //! - [`sim`]: the simulation engine, strategies and parallel estimation.
 //! - [`net`]: the peer-to-peer network model and the Finney, race and Vector76 attacks.
 //! - [`stats`]: confidence intervals.
+//! - [`mdp`]: the optimal attacker (selfish mining, double spending) by exact MDP solution.
 //! - [`report`]: CSV / JSON / table rendering, plots, summaries, manifests, atomic file writes.
 //! - [`scenario`]: scenario files (`attacks/*.toml`) and the built-in lab.
 //! - `pow`: real SHA-256d proof of work (being built).
@@ -19,6 +20,7 @@ pub mod app;
 pub mod cli;
 pub mod error;
 pub mod experiment;
+pub mod mdp;
 pub mod net;
 pub mod params;
 pub mod pow;
