@@ -49,6 +49,9 @@ pub enum Command {
     /// Mine a chain of real SHA-256d block headers at a reduced difficulty.
     #[command(allow_negative_numbers = true)]
     Mine(app::mine::MineArgs),
+    /// The optimal attacker (selfish mining, double spending) with lower and upper bounds.
+    #[command(allow_negative_numbers = true)]
+    Optimize(app::optimize::OptimizeArgs),
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //! - [`analytic`]: closed forms (Nakamoto, exact with head start and tie rule, P(z, κ)).
 //! - [`bounds`]: bounded-delay (Δ) closed forms (Guo–Ren bounds, GKR threshold) and the
 //!   opportunistic pre-miner.
+//! - [`mdp`]: the optimal attacker (selfish mining, double spending) by exact MDP solution.
 //! - [`estimate`]: batch schedule, seeds, tallies, weights, checkpoints, typed results.
 //! - [`blockrace`], [`net`]: the engines (zero-latency block race; timed network).
 //! - [`attack`]: the attack plug-in point and one file per attack.
@@ -29,6 +30,7 @@ pub mod error;
 pub mod estimate;
 pub mod experiment;
 pub mod files;
+pub mod mdp;
 pub mod net;
 pub mod params;
 pub mod pow;

@@ -9,6 +9,7 @@ pub mod exact;
 pub mod hashrate;
 pub mod merge;
 pub mod mine;
+pub mod optimize;
 pub mod plot;
 pub mod progress;
 pub mod run;
@@ -30,5 +31,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Merge(a) => merge::run(a),
         Command::Hashrate(a) => hashrate::run(a),
         Command::Mine(a) => mine::run(a),
+        Command::Optimize(a) => optimize::run(a),
     }
 }

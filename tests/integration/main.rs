@@ -26,6 +26,8 @@ mod majority;
 mod network;
 /// Importance sampling in timed mining; shards, resume and threads for network attacks.
 mod network_is;
+/// `dslab optimize`: the optimal-attacker MDP against SM1, honest mining and published optima.
+mod optimize;
 /// `dslab mine` and `dslab hashrate`: real proof of work, verified with the sha2 crate.
 mod pow;
 /// The rented-hash attacker through the plug-in point, against its exact law.
