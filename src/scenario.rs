@@ -117,7 +117,7 @@ pub struct ScenarioFile {
     /// Confirmations: a string like the `--z` flag, or an array of integers.
     pub z: Option<Spanned<toml::Value>>,
     /// Trials per q.
-    pub trials: Option<Spanned<i64>>,
+    pub trials: Option<Spanned<toml::Value>>,
     /// Master seed.
     pub seed: Option<Spanned<i64>>,
     /// `wilson` or `clopper-pearson`.
@@ -131,7 +131,7 @@ pub struct ScenarioFile {
     /// Run each q until every interval is within this fraction of its estimate.
     pub rel_error: Option<Spanned<f64>>,
     /// Trial cap per q of a `rel_error` run.
-    pub max_trials: Option<Spanned<i64>>,
+    pub max_trials: Option<Spanned<toml::Value>>,
     /// Attacker share importance sampling draws blocks with (default ½).
     pub tilt: Option<Spanned<f64>>,
     /// `[network]`: the peer-to-peer network (docs/network.md).
@@ -575,8 +575,7 @@ impl ScenarioFile {
             }
             return match &self.max_trials {
                 None => Ok(DEFAULT_MAX_TRIALS),
-                Some(m) if *m.get_ref() >= 1 => Ok(*m.get_ref() as u64),
-                Some(m) => Err(o.err("max_trials", m, m.get_ref(), "allow at least 1 trial per q")),
+                Some(m) => count(o, "max_trials", m, "allow at least 1 trial per q"),
             };
         }
         if let Some(m) = &self.max_trials {
@@ -589,8 +588,7 @@ impl ScenarioFile {
         }
         match &self.trials {
             None => Ok(defaults::TRIALS),
-            Some(t) if *t.get_ref() >= 1 => Ok(*t.get_ref() as u64),
-            Some(t) => Err(o.err("trials", t, t.get_ref(), "run at least 1 trial per q")),
+            Some(t) => count(o, "trials", t, "run at least 1 trial per q"),
         }
     }
 
@@ -654,6 +652,27 @@ impl MajorityTable {
 }
 
 /// A q or z value as the flag syntax: strings pass through, arrays are joined with commas.
+/// A trial count: a whole number ≥ 1, written as an integer (1000000) or as a float whose
+/// value is whole (1e6, 2.5e6; TOML reads those as floats), up to 2^53.
+fn count(o: &Origin<'_>, key: &str, v: &Spanned<toml::Value>, fix: &str) -> anyhow::Result<u64> {
+    const MAX: f64 = 9_007_199_254_740_992.0; // 2^53: every whole float below is exact
+    let n = match v.get_ref() {
+        toml::Value::Integer(n) => Some(*n as f64),
+        toml::Value::Float(f) if f.fract() == 0.0 && *f <= MAX => Some(*f),
+        _ => None,
+    };
+    match n {
+        Some(n) if n >= 1.0 => Ok(n as u64),
+        Some(_) => Err(o.err(key, v, v.get_ref(), fix)),
+        None => Err(o.err(
+            key,
+            v,
+            v.get_ref(),
+            "give a whole number of trials, e.g. 1000000 or 1e6",
+        )),
+    }
+}
+
 fn list_text(
     o: &Origin<'_>,
     key: &str,
@@ -665,6 +684,12 @@ fn list_text(
         toml::Value::String(s) => Ok(s.clone()),
         toml::Value::Float(f) => Ok(f.to_string()),
         toml::Value::Integer(n) => Ok(n.to_string()),
+        toml::Value::Array(items) if items.is_empty() => Err(o.err(
+            key,
+            v,
+            "[]",
+            &format!("give at least one value: {expected}"),
+        )),
         toml::Value::Array(items) => items
             .iter()
             .map(|i| match i {

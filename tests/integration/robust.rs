@@ -673,3 +673,54 @@ fn unbounded_quantities_are_refused_with_their_limit() {
         assert!(err.contains(flag) && err.contains(limit), "{args:?}: {err}");
     }
 }
+
+/// Issue 12 item 3: a run with no terminal is not silent: a plain progress line on stderr
+/// from time to time (every 30 s; `DSLAB_PROGRESS_EVERY=0` here, so every chunk), none
+/// with `--quiet`, and stdout keeps only the results.
+#[test]
+fn a_run_without_a_terminal_prints_progress_lines() {
+    let args = [
+        "simulate", "--q", "0.3", "--z", "0..3", "--trials", "200000", "--format", "csv",
+    ];
+    let out = crate::util::dslab()
+        .env("DSLAB_PROGRESS_EVERY", "0")
+        .args(args)
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("trials (") && err.contains("M trials/s"),
+        "{err}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("trials ("));
+    let quiet = crate::util::dslab()
+        .env("DSLAB_PROGRESS_EVERY", "0")
+        .args(args)
+        .arg("--quiet")
+        .output()
+        .expect("runs");
+    assert!(!String::from_utf8_lossy(&quiet.stderr).contains("trials ("));
+}
+
+/// Issue 12 item 8: scenario messages that help. An empty list names the key and asks for
+/// a value; a trial count written as 1e6 (a TOML float) is the whole number it means.
+#[test]
+fn scenario_lists_and_counts_read_as_users_write_them() {
+    for (text, key) in [
+        ("attack = \"majority\"\nq = []\n", "key `q`"),
+        ("attack = \"majority\"\nz = []\n", "key `z`"),
+        ("attack = \"majority\"\ntrials = 2.5\n", "key `trials`"),
+    ] {
+        let e = dslab::scenario::parse("x.toml", "x", text).unwrap_err();
+        let m = format!("{e:#}");
+        assert!(m.contains(key) && m.contains("line 2"), "{m}");
+        assert!(
+            !m.contains("'' is not a number") && !m.contains("expected i64"),
+            "{m}"
+        );
+    }
+    let s = dslab::scenario::parse("x.toml", "x", "attack = \"majority\"\ntrials = 1e6\n")
+        .expect("1e6 is a trial count");
+    assert_eq!(s.experiment.trials, 1_000_000);
+}
