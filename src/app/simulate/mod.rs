@@ -44,8 +44,8 @@ fn attack_name(s: &str) -> Result<String, String> {
 /// Arguments of `dslab simulate`.
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
-    /// The attack to simulate: majority, finney, race, vector76 or rental (every attack
-    /// of the registry, `crate::attack`).
+    /// The attack to simulate: majority, finney, race, vector76, rental or delay-private
+    /// (every attack of the registry, `crate::attack`; a wrong name lists them).
     #[arg(long, default_value = "majority", value_parser = attack_name)]
     pub attack: String,
     /// Attacker hash shares: a list (0.1,0.3) or start:stop:step.
