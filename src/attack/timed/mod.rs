@@ -1,5 +1,6 @@
-//! Network experiments: topologies prepared once per cell, cells for the batch estimator,
-//! closed forms of the zero-latency limit, and the rows of `reversal.csv`.
+//! The glue between any timed attack (`super::TimedAttack`) and the timed engine: the
+//! experiment (attack, network, merchant, sweep), its topologies prepared once per sweep
+//! point, its cells for the batch estimator, and the columns its rows add.
 //!
 //! Topologies: `network.topologies` graphs are generated per sweep point from
 //! (seed, network, merchant) — not from q, so every q of a grid sees the same graphs — and
