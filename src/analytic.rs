@@ -279,15 +279,17 @@ fn first_where(mut lo: i64, mut hi: i64, pred: impl Fn(i64) -> bool) -> i64 {
     lo
 }
 
-/// Running log-sum-exp of positive terms given by their logarithms.
+/// Running log-sum-exp of positive terms given by their logarithms (shared with
+/// `crate::bounds`).
 #[derive(Default)]
-struct LogSum {
+pub(crate) struct LogSum {
     max: Option<f64>,
     scaled: f64,
 }
 
 impl LogSum {
-    fn add(&mut self, x: f64) {
+    /// Add the term e^x.
+    pub(crate) fn add(&mut self, x: f64) {
         if x == f64::NEG_INFINITY {
             return;
         }
@@ -304,7 +306,8 @@ impl LogSum {
         }
     }
 
-    fn ln(&self) -> f64 {
+    /// ln of the sum so far (−∞ when empty).
+    pub(crate) fn ln(&self) -> f64 {
         self.max.map_or(f64::NEG_INFINITY, |m| m + self.scaled.ln())
     }
 }

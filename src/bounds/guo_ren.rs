@@ -32,6 +32,8 @@
 
 use statrs::function::gamma::ln_gamma;
 
+use crate::analytic::LogSum;
+
 /// Probability that a block of the rigged race is an honest one: p = (1 − q) e^{−Δ/T}.
 pub fn lagger_share(q: f64, delta: f64, block_interval: f64) -> f64 {
     (1.0 - q) * (-delta / block_interval).exp()
@@ -139,36 +141,6 @@ fn ln_binom_pmf(n: u64, s: f64, j: u64) -> f64 {
     ln_gamma(nf + 1.0) - ln_gamma(jf + 1.0) - ln_gamma(nf - jf + 1.0)
         + jf * s.ln()
         + (nf - jf) * (-s).ln_1p()
-}
-
-/// Running log-sum-exp of positive terms given by their logarithms.
-#[derive(Default)]
-struct LogSum {
-    max: Option<f64>,
-    scaled: f64,
-}
-
-impl LogSum {
-    fn add(&mut self, x: f64) {
-        if x == f64::NEG_INFINITY {
-            return;
-        }
-        match self.max {
-            None => {
-                self.max = Some(x);
-                self.scaled = 1.0;
-            }
-            Some(m) if x > m => {
-                self.scaled = self.scaled * (m - x).exp() + 1.0;
-                self.max = Some(x);
-            }
-            Some(m) => self.scaled += (x - m).exp(),
-        }
-    }
-
-    fn ln(&self) -> f64 {
-        self.max.map_or(f64::NEG_INFINITY, |m| m + self.scaled.ln())
-    }
 }
 
 #[cfg(test)]
