@@ -41,15 +41,20 @@ pub struct Interval {
 /// Interval for `successes` out of `trials` at `confidence` (e.g. 0.95). `trials` > 0.
 pub fn interval(method: CiMethod, successes: u64, trials: u64, confidence: f64) -> Interval {
     debug_assert!(trials > 0 && successes <= trials);
+    interval_real(method, successes as f64, trials as f64, confidence)
+}
+
+/// The same interval for a real-valued count `successes` ≤ `trials` (> 0): the form an
+/// effective sample size takes (`crate::estimate::units`).
+pub fn interval_real(method: CiMethod, successes: f64, trials: f64, confidence: f64) -> Interval {
     match method {
         CiMethod::Wilson => wilson(successes, trials, confidence),
         CiMethod::ClopperPearson => clopper_pearson(successes, trials, confidence),
     }
 }
 
-fn wilson(k: u64, n: u64, confidence: f64) -> Interval {
+fn wilson(k: f64, n: f64, confidence: f64) -> Interval {
     let z = Normal::standard().inverse_cdf(1.0 - (1.0 - confidence) / 2.0);
-    let (k, n) = (k as f64, n as f64);
     let phat = k / n;
     let z2 = z * z;
     let denom = 1.0 + z2 / n;
@@ -70,15 +75,14 @@ fn wilson(k: u64, n: u64, confidence: f64) -> Interval {
     }
 }
 
-fn clopper_pearson(k: u64, n: u64, confidence: f64) -> Interval {
+fn clopper_pearson(kf: f64, nf: f64, confidence: f64) -> Interval {
     let alpha = 1.0 - confidence;
-    let (kf, nf) = (k as f64, n as f64);
-    let low = if k == 0 {
+    let low = if kf == 0.0 {
         0.0
     } else {
         beta_quantile(kf, nf - kf + 1.0, alpha / 2.0)
     };
-    let high = if k == n {
+    let high = if kf >= nf {
         1.0
     } else {
         beta_quantile(kf + 1.0, nf - kf, 1.0 - alpha / 2.0)

@@ -14,6 +14,7 @@ pub mod results;
 pub mod rng;
 pub mod schedule;
 pub mod tally;
+pub mod units;
 pub mod weighted;
 
 use rng::SimRng;

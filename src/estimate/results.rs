@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::tally::Tally;
+use super::units::{Units, korn_graubard, t_quantile};
 use super::weighted::{MIN_ESS, ln_scale_step};
 use crate::analytic::Probability;
 use crate::stats::{CiMethod, interval};
@@ -149,6 +150,12 @@ pub struct ZEstimate {
     pub p99_blocks: Option<u64>,
     /// Timed-engine attacks under Monte Carlo: attacker blocks orphaned per attempt.
     pub cost_blocks: Option<f64>,
+    /// Independent units the interval rests on when trials are grouped (network attacks:
+    /// the generated graphs); None: every trial is independent.
+    pub units: Option<usize>,
+    /// Variance of the estimate over the variance had every trial been independent
+    /// (grouped trials only; at least 1).
+    pub design_effect: Option<f64>,
 }
 
 impl ZEstimate {
@@ -211,6 +218,9 @@ impl ResultSet {
                 if let Some(info) = &c.net {
                     timed_extras(&mut e, info, tally, self.ci, self.confidence);
                 }
+                if let Some(u) = &tally.units {
+                    self.by_units(&mut e, c, u, tally);
+                }
                 e.judge(target);
                 e
             })
@@ -251,6 +261,8 @@ impl ResultSet {
             mean_blocks: blocks.and_then(|b| b.mean()),
             p99_blocks: blocks.and_then(|b| b.quantile(0.99)),
             cost_blocks: None,
+            units: None,
+            design_effect: None,
         };
         match (c.tilt, tally.weighted.as_ref()) {
             (Some(t), Some(w)) => {
@@ -268,6 +280,59 @@ impl ResultSet {
             _ => e.set_count(self.ci, tally.successes(z), tally.trials, self.confidence),
         }
         e
+    }
+
+    /// Replace the interval of `e` by the one of grouped trials (`super::units`): the
+    /// Korn–Graubard interval for counts, Student's t on the units for weights.
+    fn by_units(&self, e: &mut ZEstimate, c: &CellResult, u: &Units, tally: &Tally) {
+        let n = tally.trials;
+        if n == 0 {
+            return;
+        }
+        match (c.tilt, tally.weighted.as_ref()) {
+            (Some(t), Some(w)) => {
+                let Some(x) = u.weight_sums(e.z) else { return };
+                let (v, units) = u.ratio_variance(&x);
+                if units < 2 {
+                    return;
+                }
+                let k = t_quantile((units - 1) as f64, self.confidence);
+                let iid = e.std_error;
+                let w = w.estimate_clustered(e.z, n, ln_scale_step(c.q, t), v, k);
+                e.low = w.low;
+                e.high = w.high;
+                e.std_error = w.std_error;
+                e.rel_error = w.rel_error;
+                e.log10 = [w.log10_probability, w.log10_low, w.log10_high];
+                e.ci = "normal-clustered";
+                e.units = Some(units);
+                e.design_effect = (iid > 0.0).then(|| (w.std_error / iid).powi(2));
+            }
+            _ => {
+                let (v, units) = u.ratio_variance(&u.counts(e.z));
+                if units < 2 {
+                    return;
+                }
+                let p = e.probability;
+                let (iv, _) = korn_graubard(self.ci, p, n, v, units, self.confidence);
+                let binomial = p * (1.0 - p) / n as f64;
+                e.low = iv.low;
+                e.high = iv.high;
+                e.std_error = v.max(binomial).sqrt();
+                e.rel_error = (p > 0.0).then(|| (iv.high - iv.low) / 2.0 / p);
+                e.log10 = [p.log10(), iv.low.log10(), iv.high.log10()];
+                e.ci = match self.ci {
+                    CiMethod::Wilson => "wilson-clustered",
+                    CiMethod::ClopperPearson => "clopper-pearson-clustered",
+                };
+                e.units = Some(units);
+                e.design_effect = Some(if binomial > 0.0 {
+                    v.max(binomial) / binomial
+                } else {
+                    1.0
+                });
+            }
+        }
     }
 
     /// Add another part of the same run (a shard): every cell's tally is merged exactly.

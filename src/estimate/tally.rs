@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::units::Units;
 use super::weighted::WeightedTally;
 
 /// Outcome counts of a cell (or of one batch of it).
@@ -26,6 +27,11 @@ pub struct Tally {
     /// attacks' z = 0 outcomes and costs). Empty unless a cell uses it.
     #[serde(default)]
     pub extra: Vec<u64>,
+    /// Counts per independent unit (network attacks: per generated graph), from which the
+    /// interval is computed when trials within a unit are not independent (see
+    /// [`super::units`]). None: every trial is independent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub units: Option<Units>,
 }
 
 impl Tally {
@@ -38,6 +44,7 @@ impl Tally {
             blocks: blocks.then(|| vec![BlockStats::default(); z_max as usize + 1]),
             weighted: None,
             extra: Vec::new(),
+            units: None,
         }
     }
 
@@ -73,6 +80,9 @@ impl Tally {
             }
         }
         if let (Some(mine), Some(theirs)) = (&mut self.weighted, &other.weighted) {
+            mine.merge(theirs);
+        }
+        if let (Some(mine), Some(theirs)) = (&mut self.units, &other.units) {
             mine.merge(theirs);
         }
     }

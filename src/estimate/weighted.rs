@@ -195,25 +195,53 @@ impl WeightedTally {
     /// The estimate for merchant `z` from `trials` trials, with per-z scale
     /// s_z = exp(z · `ln_step`), and a normal interval at `confidence`.
     pub fn estimate(&self, z: u32, trials: u64, ln_step: f64, confidence: f64) -> WeightedEstimate {
+        let k = Normal::standard().inverse_cdf(1.0 - (1.0 - confidence) / 2.0);
+        let var = self.iid_variance(z, trials);
+        self.build(z, trials, ln_step, var, k)
+    }
+
+    /// The same estimate with the interval of trials grouped in independent units
+    /// (`super::units`): the scaled variance of the mean `unit_var` (floored at the
+    /// i.i.d. one) and the quantile `k` (Student's t on the units' degrees of freedom).
+    pub fn estimate_clustered(
+        &self,
+        z: u32,
+        trials: u64,
+        ln_step: f64,
+        unit_var: f64,
+        k: f64,
+    ) -> WeightedEstimate {
+        let var = self.iid_variance(z, trials).max(unit_var);
+        self.build(z, trials, ln_step, var, k)
+    }
+
+    /// The i.i.d. variance of the mean scaled weight: the unbiased sample variance over n,
+    /// clamped at 0 against rounding in (near) zero-variance cells such as P = 1.
+    fn iid_variance(&self, z: u32, trials: u64) -> f64 {
         let zi = z as usize;
         let n = trials as f64;
         let (s1, s2) = (self.sum[zi].value(), self.sum_sq[zi].value());
         let mean = s1 / n;
-        // Unbiased sample variance of the scaled weights; clamped at 0 against rounding in
-        // (near) zero-variance cells such as P = 1.
-        let var = if trials > 1 {
-            ((s2 / n - mean * mean) * n / (n - 1.0)).max(0.0)
+        if trials > 1 {
+            ((s2 / n - mean * mean) * n / (n - 1.0)).max(0.0) / n
         } else {
             0.0
-        };
+        }
+    }
+
+    /// The estimate from the scaled variance of the mean `var_mean` and the quantile `k`.
+    fn build(&self, z: u32, trials: u64, ln_step: f64, var_mean: f64, k: f64) -> WeightedEstimate {
+        let zi = z as usize;
+        let n = trials as f64;
+        let (s1, s2) = (self.sum[zi].value(), self.sum_sq[zi].value());
+        let mean = s1 / n;
         let scale = (f64::from(z) * ln_step).exp();
         let probability = mean * scale;
-        let std_error = (var / n).sqrt() * scale;
-        let k = Normal::standard().inverse_cdf(1.0 - (1.0 - confidence) / 2.0);
+        let std_error = var_mean.sqrt() * scale;
         let half = k * std_error;
         // The same quantities in log space, from the scaled mean and half-width, which stay
         // representable where `scale` (and so everything above) underflows.
-        let half_scaled = k * (var / n).sqrt();
+        let half_scaled = k * var_mean.sqrt();
         let shift = f64::from(z) * ln_step / std::f64::consts::LN_10;
         let log10_scaled = |x: f64| {
             if x > 0.0 {
@@ -297,6 +325,23 @@ impl BatchSums {
             hits: vec![0; n],
             sum: vec![0.0; n],
             sum_sq: vec![0.0; n],
+        }
+    }
+
+    /// Zero every sum (reuse between trials).
+    pub fn clear(&mut self) {
+        self.hits.iter_mut().for_each(|h| *h = 0);
+        self.sum.iter_mut().for_each(|x| *x = 0.0);
+        self.sum_sq.iter_mut().for_each(|x| *x = 0.0);
+    }
+
+    /// Add one trial's sums (`other`, credited at most once per z) into these: the same
+    /// floating-point operations as crediting these directly, so the bytes do not change.
+    pub fn absorb(&mut self, other: &BatchSums) {
+        for z in 0..self.hits.len() {
+            self.hits[z] += other.hits[z];
+            self.sum[z] += other.sum[z];
+            self.sum_sq[z] += other.sum_sq[z];
         }
     }
 

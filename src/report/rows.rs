@@ -81,6 +81,14 @@ pub struct ReversalRow {
     /// majority attack without give-up), so it is right below 1e-308 too; otherwise log10
     /// of `exact`. Empty where `exact` is empty or 0.
     pub log10_exact: Option<f64>,
+    /// Network attacks on a random network: the independent units (generated graphs) the
+    /// interval rests on; trials on one graph are not independent (see docs/network.md).
+    #[serde(default)]
+    pub units: Option<usize>,
+    /// Network attacks: the estimate's variance over what independent trials would give
+    /// (the graph-to-graph spread; 1 when it is not measurable, e.g. no reversals).
+    #[serde(default)]
+    pub design_effect: Option<f64>,
 }
 
 impl ReversalRow {
@@ -122,6 +130,8 @@ impl ReversalRow {
             log10_ci_low: finite(e.log10[1]),
             log10_ci_high: finite(e.log10[2]),
             log10_exact: e.exact.and_then(|x| finite(x.log10)),
+            units: e.units,
+            design_effect: e.design_effect,
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::estimate::results::extras::{COST, Z0, Z0_COST};
 use crate::estimate::results::{CellResult, ResultSet};
 use crate::estimate::rng::{SimRng, batch_rng, cell_key, mix};
 use crate::estimate::tally::Tally;
+use crate::estimate::units::Units;
 use crate::estimate::weighted::Tilt;
 use crate::estimate::weighted::{BatchSums, WeightedTally};
 use crate::estimate::{CellSim, Plan, Progress, estimate};
@@ -405,6 +406,9 @@ pub struct NetCell<'a> {
     strategy: Strategy,
     /// Importance sampling (private-branch attacks only; None: plain Monte Carlo).
     tilted: Option<Tilted>,
+    /// Counts are kept per topology (a random network's graphs are the independent units
+    /// of the interval, `crate::estimate::units`); false on the zero-latency network.
+    by_graph: bool,
 }
 
 impl<'a> NetCell<'a> {
@@ -450,6 +454,7 @@ impl<'a> NetCell<'a> {
             block_interval: e.network.block_interval,
             strategy,
             tilted,
+            by_graph: e.network.model == NetworkModel::Random,
         }
     }
 
@@ -487,6 +492,10 @@ impl CellSim for NetCell<'_> {
         if self.tilted.is_some() {
             t.weighted = Some(WeightedTally::new(self.z_max));
         }
+        if self.by_graph {
+            let weighted = self.tilted.is_some();
+            t.units = Some(Units::new(self.preps.len(), self.z_max, weighted));
+        }
         t
     }
 
@@ -507,17 +516,30 @@ impl CellSim for NetCell<'_> {
             .collect();
         let mut acc = Acceptance::new(self.z_max);
         let mut sums = self.tilted.as_ref().map(|_| BatchSums::new(self.z_max));
+        // One trial's weights, credited to the batch and to its graph's unit.
+        let mut trial_sums = BatchSums::new(self.z_max);
         for i in 0..n as usize {
             let j = (offset + i) % k;
             let (prep, w) = (&self.preps[j], &mut worlds[j]);
             let out = match (&self.tilted, &mut sums) {
-                (Some(m), Some(sums)) => self.run_one(prep, w, &mut acc, &mut m.trial(sums), rng),
+                (Some(m), Some(sums)) => {
+                    trial_sums.clear();
+                    let out = self.run_one(prep, w, &mut acc, &mut m.trial(&mut trial_sums), rng);
+                    sums.absorb(&trial_sums);
+                    if let Some(u) = tally.units.as_mut() {
+                        u.add_weights(j, &trial_sums);
+                    }
+                    out
+                }
                 _ => self.run_one(prep, w, &mut acc, &mut Plain, rng),
             };
             tally.add(out.top, out.censored);
             tally.extra[Z0] += u64::from(out.z0);
             tally.extra[Z0_COST] += out.z0_cost_blocks;
             tally.extra[COST + (out.top + 1) as usize] += out.cost_blocks;
+            if let Some(u) = tally.units.as_mut() {
+                u.add(j, out.top, out.z0);
+            }
         }
         if let (Some(w), Some(sums)) = (tally.weighted.as_mut(), &sums) {
             w.add_batch(sums);
