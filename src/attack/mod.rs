@@ -109,6 +109,13 @@ pub trait TimedAttack: std::fmt::Debug + Sync {
     fn cost_by_top(&self) -> bool {
         false
     }
+    /// Merchants the attacker's plan watches whatever z a run reports (Vector76 matches
+    /// heights until merchant `plan_depth` accepted): the cell tracks acceptance up to
+    /// the larger of this and the largest requested z, so a reported z's number does not
+    /// depend on which other z were asked for. Default 0 (the plan watches none).
+    fn plan_depth(&self) -> u32 {
+        0
+    }
     /// Rough single-thread cost of one trial in ns (for `dslab run`'s time estimate).
     fn trial_ns(&self, q: f64, z_max: u32, network: &NetworkSpec) -> f64;
     /// The `kind` this attack's experiment serialises under (fingerprints of earlier

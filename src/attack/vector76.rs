@@ -32,12 +32,32 @@ use crate::net::txprop::{self, Tx, TxTimes};
 use crate::net::{NetStrategy, Outcome, Prepared, Strategy};
 
 /// Vector76 attack parameters (`[vector76]`).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Vector76Spec {
     /// Helper nodes that also inject the conflicting transaction. Default 0.
     pub helpers: u32,
+    /// The attacker keeps matching honest heights until a merchant waiting this many
+    /// confirmations has accepted (or it falls behind). Part of the attack, not of the
+    /// report: every z is measured against the same plan, whatever z a run asks for.
+    /// Default 6.
+    pub plan_depth: u32,
 }
+
+impl Default for Vector76Spec {
+    fn default() -> Self {
+        Vector76Spec {
+            helpers: 0,
+            plan_depth: DEFAULT_PLAN_DEPTH,
+        }
+    }
+}
+
+/// Default of `[vector76] plan_depth`: the six confirmations of common advice.
+pub const DEFAULT_PLAN_DEPTH: u32 = 6;
+
+/// Largest `plan_depth` (a plan deeper than this never finishes matching in practice).
+const MAX_PLAN_DEPTH: u32 = 100;
 
 impl Registered for Vector76Spec {
     const INFO: Info = Info {
@@ -62,6 +82,21 @@ impl TimedAttack for Vector76Spec {
         self.helpers
     }
 
+    fn validate(&self) -> anyhow::Result<()> {
+        if !(1..=MAX_PLAN_DEPTH).contains(&self.plan_depth) {
+            return Err(crate::error::usage(
+                "vector76.plan_depth",
+                self.plan_depth,
+                &format!("use a confirmation count from 1 to {MAX_PLAN_DEPTH}"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn plan_depth(&self) -> u32 {
+        self.plan_depth
+    }
+
     fn prepare(&self, topo: Topology, s: &Setting<'_>) -> Prepared {
         let att = topo.attacker() as u32;
         let mut a: Vec<(u32, Key)> = vec![(att, Key::ZERO)];
@@ -77,6 +112,7 @@ impl TimedAttack for Vector76Spec {
     fn strategy(&self, c: &CellSetting) -> Strategy {
         Strategy::Custom(Box::new(Vector76 {
             listening: c.listening,
+            plan_depth: self.plan_depth,
         }))
     }
 
@@ -109,6 +145,8 @@ impl TimedAttack for Vector76Spec {
 pub struct Vector76 {
     /// Merchant's listening period (seconds, on the time grain).
     pub listening: f64,
+    /// Matching stops once merchant `plan_depth` has accepted (`Vector76Spec::plan_depth`).
+    pub plan_depth: u32,
 }
 
 impl NetStrategy for Vector76 {
@@ -119,7 +157,7 @@ impl NetStrategy for Vector76 {
         acc: &mut Acceptance,
         rng: &mut SimRng,
     ) -> Outcome {
-        trial(w, acc, &prep.tx, self.listening, rng)
+        trial(w, acc, &prep.tx, self.listening, self.plan_depth, rng)
     }
 
     fn watches_blocks(&self) -> bool {
@@ -149,6 +187,7 @@ pub fn trial<R: Rng + ?Sized>(
     acc: &mut Acceptance,
     a_base: &TxTimes,
     listening: f64,
+    plan_depth: u32,
     rng: &mut R,
 ) -> Outcome {
     let mut st = State {
@@ -160,7 +199,10 @@ pub fn trial<R: Rng + ?Sized>(
         z0_accepted: None,
     };
     reset_tx(&mut w.tx);
-    let z_max = acc.accepted.len() as u32 - 1;
+    debug_assert!(
+        acc.accepted.len() > plan_depth as usize,
+        "the cell tracks the plan"
+    );
     let mut blocks = 0u32;
     let final_pay = loop {
         let (next, who) = w.next_block(rng);
@@ -170,9 +212,11 @@ pub fn trial<R: Rng + ?Sized>(
             }
         }
         w.t = next;
-        // Done once every merchant accepted, or once the pushed branch is so long that a
-        // merchant still not on it would need a reorganisation deeper than SETTLE.
-        if st.keeping && (acc.all() || st.delivered >= z_max + SETTLE) {
+        // Done once merchant `plan_depth` (so every one below it) accepted, or once the
+        // pushed branch is so long that it would need a reorganisation deeper than SETTLE.
+        // Never the largest *requested* z: the plan may not depend on the report.
+        let planned = acc.accepted[plan_depth as usize];
+        if st.keeping && (planned || st.delivered >= plan_depth + SETTLE) {
             st.keeping = false;
         }
         match who {

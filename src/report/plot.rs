@@ -88,6 +88,9 @@ pub struct PlotRow {
     /// Interval confidence level.
     #[serde(default)]
     pub confidence: Option<f64>,
+    /// Network attacks: the generated graphs the interval rests on.
+    #[serde(default)]
+    pub units: Option<u64>,
     /// Mean blocks until success (q > 1/2).
     #[serde(default)]
     pub mean_blocks: Option<f64>,

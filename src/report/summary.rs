@@ -161,8 +161,12 @@ fn by_series(rows: &[PlotRow]) -> Vec<(String, Vec<&PlotRow>)> {
 fn convention_short(rows: &[PlotRow]) -> String {
     let r = &rows[0];
     if let Some(n) = r.network.as_deref().filter(|_| r.attack != "majority") {
-        // Network attacks: the convention is the network's (arrival order settles ties).
-        return format!("network {n}");
+        // Network attacks: the convention is the network's (arrival order settles ties);
+        // the number of graphs is what the interval rests on.
+        return match r.units {
+            Some(u) => format!("network {n}, {u} graphs"),
+            None => format!("network {n}"),
+        };
     }
     let mut s = match (&r.tie, r.premined) {
         (Some(t), Some(1)) if t == "first-seen" => "classical (tie wins, no head start)".into(),
@@ -215,6 +219,7 @@ mod tests {
             give_up: Some("never".into()),
             ci: Some("wilson".into()),
             confidence: Some(0.95),
+            units: None,
             mean_blocks: None,
             p99_blocks: None,
             sweep_parameter: None,

@@ -7,6 +7,8 @@ mod util;
 mod analytic;
 /// `dslab bounds`, `confirmations --model delta`: Guo–Ren bounds, GKR threshold.
 mod bounds;
+/// Network attacks' intervals over many seeds: coverage and z-scores.
+mod calibration;
 /// Chain presets (`dslab chains`, `--chain`, `--set`) and the convention line of
 /// `dslab confirmations`.
 mod chains;

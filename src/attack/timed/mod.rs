@@ -7,7 +7,7 @@
 //! each batch draws which one it uses from its own generator. Tally layout: `by_top` holds
 //! the largest reversed z ≥ 1; `extra` holds [z = 0 reversals, z = 0 cost, cost by top].
 
-use rand::RngExt;
+use rand::{Rng, RngExt, SeedableRng};
 use serde::Serialize;
 
 use super::{CellSetting, NetAttack, Setting};
@@ -401,6 +401,8 @@ pub struct NetCell<'a> {
     preps: &'a [Prepared],
     hash: Hash,
     z_max: u32,
+    /// Merchants tracked in a trial: z_max, or the attack's plan depth when larger.
+    track: u32,
     key: u64,
     block_interval: f64,
     strategy: Strategy,
@@ -435,11 +437,11 @@ impl<'a> NetCell<'a> {
         let tilted = tilt
             .filter(|_| matches!(strategy, Strategy::Private(_)))
             .map(|t| Tilted::new(q, &e.network.shares(), t));
+        // Not z_max: a cell's numbers may not depend on which z were asked for.
         let mut key = cell_key(&[
-            0x6e6574,
+            0x6e6574_7632,
             e.topology_key(),
             q.to_bits(),
-            u64::from(z_max),
             attack_key(&e.attack),
         ]);
         if let Some(t) = tilt.filter(|_| tilted.is_some()) {
@@ -450,6 +452,7 @@ impl<'a> NetCell<'a> {
             preps,
             hash: Hash::new(q, &e.network.shares()),
             z_max,
+            track: z_max.max(e.attack.get().plan_depth()),
             key,
             block_interval: e.network.block_interval,
             strategy,
@@ -514,13 +517,17 @@ impl CellSim for NetCell<'_> {
                 w
             })
             .collect();
-        let mut acc = Acceptance::new(self.z_max);
+        let mut acc = Acceptance::new(self.track);
         let mut sums = self.tilted.as_ref().map(|_| BatchSums::new(self.z_max));
         // One trial's weights, credited to the batch and to its graph's unit.
         let mut trial_sums = BatchSums::new(self.z_max);
         for i in 0..n as usize {
             let j = (offset + i) % k;
             let (prep, w) = (&self.preps[j], &mut worlds[j]);
+            // Each trial draws from its own stream, seeded from the batch's: a trial ends
+            // when the requested merchants are decided, and what it consumed must not shift
+            // the next trial's draws (a cell's numbers may not depend on the z range).
+            let rng = &mut SimRng::seed_from_u64(rng.next_u64());
             let out = match (&self.tilted, &mut sums) {
                 (Some(m), Some(sums)) => {
                     trial_sums.clear();
@@ -532,6 +539,11 @@ impl CellSim for NetCell<'_> {
                     out
                 }
                 _ => self.run_one(prep, w, &mut acc, &mut Plain, rng),
+            };
+            // A plan deeper than the report tracks merchants nobody asked about.
+            let out = Outcome {
+                top: out.top.min(i64::from(self.z_max)),
+                ..out
             };
             tally.add(out.top, out.censored);
             tally.extra[Z0] += u64::from(out.z0);
