@@ -1,7 +1,7 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::pow::{Header, Target, from_display_hex, to_display_hex};
+use crate::pow::{KERNEL_NAMES, Header, Target, from_display_hex, to_display_hex};
 
 fn display(text: &str) -> [u8; 32] {
     from_display_hex(text).expect("test literal is 64 hex digits")
@@ -86,10 +86,14 @@ fn mainnet() -> Vec<(Header, &'static str)> {
     ]
 }
 
+/// Every kernel this CPU can run; the others are skipped with a message (not failed).
 fn kernels() -> Vec<Kernel> {
-    let mut all = vec![Kernel::Portable];
-    all.extend(Kernel::sha_ni().ok());
-    all
+    for name in KERNEL_NAMES {
+        if let Err(e) = Kernel::by_name(name) {
+            println!("skipping kernel {name}: {e}");
+        }
+    }
+    Kernel::available()
 }
 
 #[test]
@@ -117,13 +121,23 @@ fn kernels_find_the_real_nonce_of_mainnet_headers() {
 }
 
 #[test]
-fn sha_ni_kernel_is_detected_on_x86_cpus_with_sha() {
+fn kernels_are_available_exactly_when_the_cpu_has_their_features() {
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("sha") && std::arch::is_x86_feature_detected!("sse4.1") {
-        assert!(matches!(Kernel::detect(), Kernel::ShaNi(_)));
-        return;
+    {
+        use std::arch::is_x86_feature_detected as has;
+        let sha = has!("sha") && has!("sse4.1") && has!("ssse3");
+        assert_eq!(Kernel::sha_ni().is_ok(), sha);
+        assert_eq!(Kernel::avx2().is_ok(), has!("avx2"));
+        assert_eq!(Kernel::avx512().is_ok(), has!("avx512f"));
     }
-    assert_eq!(Kernel::detect(), Kernel::Portable);
+    assert_eq!(Kernel::available()[0], Kernel::Portable);
+    assert!(Kernel::available().contains(&Kernel::detect()));
+    assert_eq!(Kernel::by_name("md5"), Err(KernelError::Unknown));
+    assert_eq!(Kernel::by_name("shani"), Kernel::by_name("sha-ni"));
+    for k in Kernel::available() {
+        assert_eq!(Kernel::by_name(k.id()), Ok(k));
+        assert!(k.name().starts_with(k.id()));
+    }
 }
 
 #[test]
