@@ -12,7 +12,7 @@ use std::arch::x86_64::{
     _mm256_xor_si256,
 };
 
-use super::lanes::{self, Lanes, Pair};
+use super::lanes::{self, Lanes};
 
 /// Eight 32-bit lanes.
 #[derive(Clone, Copy)]
@@ -117,19 +117,4 @@ unsafe impl Lanes for Avx2 {
 pub(super) unsafe fn scan(header: &[u8; 80], first: u32, count: u32, limit: u32) -> Option<u32> {
     // SAFETY: this function is compiled with, and only called on CPUs with, AVX2.
     unsafe { lanes::scan::<Avx2>(header, first, count, limit) }
-}
-
-/// The same with two vectors interleaved (16 nonces per step).
-///
-/// # Safety
-/// As [`scan`].
-#[target_feature(enable = "avx2")]
-pub(super) unsafe fn scan_x2(
-    header: &[u8; 80],
-    first: u32,
-    count: u32,
-    limit: u32,
-) -> Option<u32> {
-    // SAFETY: as in `scan`.
-    unsafe { lanes::scan::<Pair<Avx2>>(header, first, count, limit) }
 }

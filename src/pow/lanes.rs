@@ -125,55 +125,6 @@ unsafe impl Lanes for u32 {
     }
 }
 
-/// Two vectors side by side: twice the lanes, two independent dependency chains per step.
-#[derive(Clone, Copy)]
-pub(super) struct Pair<V>(V, V);
-
-// SAFETY: only calls `V`'s operations, under the same contract.
-unsafe impl<V: Lanes> Lanes for Pair<V> {
-    const LANES: usize = 2 * V::LANES;
-    #[inline(always)]
-    unsafe fn splat(x: u32) -> Self {
-        unsafe { Pair(V::splat(x), V::splat(x)) }
-    }
-    #[inline(always)]
-    unsafe fn load(words: &[u32]) -> Self {
-        unsafe { Pair(V::load(words), V::load(&words[V::LANES..])) }
-    }
-    #[inline(always)]
-    unsafe fn add(a: Self, b: Self) -> Self {
-        unsafe { Pair(V::add(a.0, b.0), V::add(a.1, b.1)) }
-    }
-    #[inline(always)]
-    unsafe fn big_sigma0(x: Self) -> Self {
-        unsafe { Pair(V::big_sigma0(x.0), V::big_sigma0(x.1)) }
-    }
-    #[inline(always)]
-    unsafe fn big_sigma1(x: Self) -> Self {
-        unsafe { Pair(V::big_sigma1(x.0), V::big_sigma1(x.1)) }
-    }
-    #[inline(always)]
-    unsafe fn small_sigma0(x: Self) -> Self {
-        unsafe { Pair(V::small_sigma0(x.0), V::small_sigma0(x.1)) }
-    }
-    #[inline(always)]
-    unsafe fn small_sigma1(x: Self) -> Self {
-        unsafe { Pair(V::small_sigma1(x.0), V::small_sigma1(x.1)) }
-    }
-    #[inline(always)]
-    unsafe fn ch(e: Self, f: Self, g: Self) -> Self {
-        unsafe { Pair(V::ch(e.0, f.0, g.0), V::ch(e.1, f.1, g.1)) }
-    }
-    #[inline(always)]
-    unsafe fn maj(a: Self, b: Self, c: Self) -> Self {
-        unsafe { Pair(V::maj(a.0, b.0, c.0), V::maj(a.1, b.1, c.1)) }
-    }
-    #[inline(always)]
-    unsafe fn hits(x: Self, limit: u32) -> u32 {
-        unsafe { V::hits(x.0, limit) | (V::hits(x.1, limit) << V::LANES) }
-    }
-}
-
 /// Working variables a..h.
 type State<V> = [V; 8];
 
@@ -262,15 +213,41 @@ impl Prepared {
     }
 }
 
-/// W_t = σ1(W_{t−2}) + W_{t−7} + σ0(W_{t−15}) + W_{t−16} (FIPS 180-4 (6.2.2) step 1).
+/// The last sixteen message words: W_t lives in slot t mod 16, so writing W_t replaces
+/// W_{t−16}, the oldest word the schedule reads.
+struct Ring<V>([V; 16]);
+
+impl<V> std::ops::Index<usize> for Ring<V> {
+    type Output = V;
+    fn index(&self, t: usize) -> &V {
+        &self.0[t & 15]
+    }
+}
+
+impl<V> std::ops::IndexMut<usize> for Ring<V> {
+    fn index_mut(&mut self, t: usize) -> &mut V {
+        &mut self.0[t & 15]
+    }
+}
+
+/// W_t = σ1(W_{t−2}) + W_{t−7} + σ0(W_{t−15}) + W_{t−16} (FIPS 180-4 §6.2.2 step 1).
 #[inline(always)]
-unsafe fn schedule<V: Lanes>(w: &[V; 64], t: usize) -> V {
+unsafe fn schedule<V: Lanes>(w: &Ring<V>, t: usize) -> V {
     unsafe {
         V::add(
             V::add(V::small_sigma1(w[t - 2]), w[t - 7]),
             V::add(V::small_sigma0(w[t - 15]), w[t - 16]),
         )
     }
+}
+
+/// Store W_t (computed first, from the ring's older words) and run round t with it.
+macro_rules! step {
+    ($s:ident, $w:ident, $t:expr, $wt:expr) => {{
+        let (t, wt) = ($t, $wt);
+        $w[t] = wt;
+        round(&mut $s, V::add(wt, V::splat(K[t])));
+    }};
 }
 
 /// The first hash (second header block from the midstate) for nonce words `w3` (the nonce
@@ -292,30 +269,30 @@ unsafe fn first_hash<V: Lanes>(p: &Prepared, w3: V) -> [V; 8] {
             };
             round(&mut s, sp(k.wrapping_add(w)));
         }
-        // The schedule with its known terms: W5..W14 = 0, W4 = PAD, W15 = 640.
-        let mut w = [sp(0); 64];
-        w[16] = sp(p.w16);
-        w[17] = sp(p.w17);
-        w[18] = add(sp(p.w18_base), V::small_sigma0(w3));
-        w[19] = add(sp(p.w19_base), w3);
-        w[20] = add(s1(w[18]), sp(PAD));
-        w[21] = s1(w[19]);
-        w[22] = add(s1(w[20]), sp(LEN_HEADER_BITS));
+        // The schedule with its known terms: W5..W14 = 0, W4 = PAD, W15 = 640. Only W16
+        // onwards is ever read from the ring.
+        let mut w = Ring([w3; 16]);
+        step!(s, w, 16, sp(p.w16));
+        step!(s, w, 17, sp(p.w17));
+        step!(s, w, 18, add(sp(p.w18_base), V::small_sigma0(w3)));
+        step!(s, w, 19, add(sp(p.w19_base), w3));
+        step!(s, w, 20, add(s1(w[18]), sp(PAD)));
+        step!(s, w, 21, s1(w[19]));
+        step!(s, w, 22, add(s1(w[20]), sp(LEN_HEADER_BITS)));
         for t in 23..=29 {
             // σ1(W_{t-2}) + W_{t-7}; σ0(W_{t-15}) + W_{t-16} is zero (t-16 in 7..=13).
-            w[t] = add(s1(w[t - 2]), w[t - 7]);
+            let wt = add(s1(w[t - 2]), w[t - 7]);
+            step!(s, w, t, wt);
         }
         // σ0(W15) + W14 and σ0(W16) + W15 are constants.
         let c30 = u32::small_sigma0(LEN_HEADER_BITS);
-        w[30] = add(add(s1(w[28]), w[23]), sp(c30));
+        step!(s, w, 30, add(add(s1(w[28]), w[23]), sp(c30)));
         let c31 = u32::small_sigma0(p.w16).wrapping_add(LEN_HEADER_BITS);
-        w[31] = add(add(s1(w[29]), w[24]), sp(c31));
-        w[32] = add(add(s1(w[30]), w[25]), sp(p.w32_base));
+        step!(s, w, 31, add(add(s1(w[29]), w[24]), sp(c31)));
+        step!(s, w, 32, add(add(s1(w[30]), w[25]), sp(p.w32_base)));
         for t in 33..64 {
-            w[t] = schedule(&w, t);
-        }
-        for t in 16..64 {
-            round(&mut s, add(w[t], sp(K[t])));
+            let wt = schedule(&w, t);
+            step!(s, w, t, wt);
         }
         let mut digest = s;
         for (d, m) in digest.iter_mut().zip(p.mid) {
@@ -336,8 +313,9 @@ unsafe fn top_word<V: Lanes>(p: &Prepared, w3: V) -> V {
             |a, b| V::add(a, b),
         );
         let digest = first_hash(p, w3);
-        let mut w = [sp(0); 64];
-        w[..8].copy_from_slice(&digest);
+        // W0..W7 are the digest; W8..W15 (padding, length) are never read from the ring.
+        let mut w = Ring([digest[0]; 16]);
+        w.0[..8].copy_from_slice(&digest);
         // Round 0 from the constant initial value: a and e are constants plus W0.
         let (a1, e1) = round_constants(&IV, K[0]);
         let mut s: State<V> = [a1, IV[0], IV[1], IV[2], e1, IV[4], IV[5], IV[6]].map(sp);
@@ -355,33 +333,39 @@ unsafe fn top_word<V: Lanes>(p: &Prepared, w3: V) -> V {
             };
             round(&mut s, sp(k.wrapping_add(wt)));
         }
-        // The schedule with its known terms: W8 = PAD, W9..W14 = 0, W15 = 256.
-        w[16] = add(s0(w[1]), w[0]);
+        // The schedule with its known terms: W8 = PAD, W9..W14 = 0, W15 = 256. Each new word
+        // reads its slot's old word W_{t-16} before replacing it.
+        step!(s, w, 16, add(s0(w[1]), w[0]));
         let c17 = u32::small_sigma1(LEN_DIGEST_BITS);
-        w[17] = add(add(s0(w[2]), w[1]), sp(c17));
+        step!(s, w, 17, add(add(s0(w[2]), w[1]), sp(c17)));
         for t in 18..=21 {
             // W_{t-7} is zero for t in 16..=21 (words 9..14).
-            w[t] = add(add(s1(w[t - 2]), s0(w[t - 15])), w[t - 16]);
+            let wt = add(add(s1(w[t - 2]), s0(w[t - 15])), w[t - 16]);
+            step!(s, w, t, wt);
         }
-        w[22] = add(add(add(s1(w[20]), s0(w[7])), w[6]), sp(LEN_DIGEST_BITS));
+        let w22 = add(add(add(s1(w[20]), s0(w[7])), w[6]), sp(LEN_DIGEST_BITS));
+        step!(s, w, 22, w22);
         let c23 = u32::small_sigma0(PAD);
-        w[23] = add(add(add(s1(w[21]), w[16]), w[7]), sp(c23));
-        w[24] = add(add(s1(w[22]), w[17]), sp(PAD));
+        let w23 = add(add(add(s1(w[21]), w[16]), w[7]), sp(c23));
+        step!(s, w, 23, w23);
+        step!(s, w, 24, add(add(s1(w[22]), w[17]), sp(PAD)));
         for t in 25..=29 {
             // σ0(W_{t-15}) + W_{t-16} is zero (t-16 in 9..=13).
-            w[t] = add(s1(w[t - 2]), w[t - 7]);
+            let wt = add(s1(w[t - 2]), w[t - 7]);
+            step!(s, w, t, wt);
         }
         let c30 = u32::small_sigma0(LEN_DIGEST_BITS);
-        w[30] = add(add(s1(w[28]), w[23]), sp(c30));
-        w[31] = add(add(add(s1(w[29]), w[24]), s0(w[16])), sp(LEN_DIGEST_BITS));
-        for t in 32..=60 {
-            w[t] = schedule(&w, t);
-        }
-        for t in 16..=56 {
-            round(&mut s, add(w[t], sp(K[t])));
+        step!(s, w, 30, add(add(s1(w[28]), w[23]), sp(c30)));
+        let w31 = add(add(add(s1(w[29]), w[24]), s0(w[16])), sp(LEN_DIGEST_BITS));
+        step!(s, w, 31, w31);
+        for t in 32..=56 {
+            let wt = schedule(&w, t);
+            step!(s, w, t, wt);
         }
         for t in 57..=60 {
-            round_e_only(&mut s, add(w[t], sp(K[t])));
+            let wt = schedule(&w, t);
+            w[t] = wt;
+            round_e_only(&mut s, add(wt, sp(K[t])));
         }
         // e after round 60 is h after round 63.
         add(s[4], sp(IV[7]))
@@ -456,14 +440,14 @@ mod tests {
     }
 
     #[test]
-    fn paired_scalar_instance_reports_the_lowest_lane() {
+    fn scalar_scan_reports_the_first_qualifying_nonce() {
         let header = [7u8; 80];
         // Limit = the reference top word of nonce 1005, byte-swapped: at least nonce 1005
         // qualifies, and the scan must return the first qualifying nonce.
         let limit = reference_top(&header, 1005).swap_bytes();
         let expected = (1000..1010).find(|&n| reference_top(&header, n).swap_bytes() <= limit);
         // SAFETY: the u32 implementation needs no CPU feature.
-        let got = unsafe { scan::<Pair<u32>>(&header, 1000, 10, limit) };
+        let got = unsafe { scan::<u32>(&header, 1000, 10, limit) };
         assert_eq!(got, expected);
         assert!(expected.is_some_and(|n| n <= 1005));
     }

@@ -20,6 +20,8 @@ mod delay_adversary;
 mod lab;
 /// The layer order of `src/` (docs/architecture.md).
 mod layers;
+/// `--kernel`: every SHA-256d kernel the CPU has mines the same chain; the others exit 2.
+mod kernels;
 /// The majority-attack simulation against the closed forms; reproducibility.
 mod majority;
 /// Finney, race, Vector76 and the majority attack on the network model.
