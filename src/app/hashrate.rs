@@ -107,7 +107,10 @@ fn auto_rows(threads: usize, warm_up: Duration, window: Duration) -> (Vec<Measur
         .collect();
     let rates: Vec<f64> = singles.iter().map(|m| m.hashes_per_second).collect();
     let chosen = pick(&all, &rates);
-    let at = all.iter().position(|k| *k == chosen).expect("picked from the list");
+    let at = all
+        .iter()
+        .position(|k| *k == chosen)
+        .expect("picked from the list");
     let mut rows = vec![singles[at].clone()];
     for t in 2..=threads {
         eprintln!("measuring {} with {t} threads...", chosen.name());

@@ -8,8 +8,7 @@
 use std::arch::x86_64::{
     __m256i, _mm256_add_epi32, _mm256_and_si256, _mm256_castsi256_ps, _mm256_cmpeq_epi32,
     _mm256_loadu_si256, _mm256_min_epu32, _mm256_movemask_ps, _mm256_or_si256, _mm256_set1_epi32,
-    _mm256_setr_epi8, _mm256_shuffle_epi8, _mm256_slli_epi32, _mm256_srli_epi32,
-    _mm256_xor_si256,
+    _mm256_setr_epi8, _mm256_shuffle_epi8, _mm256_slli_epi32, _mm256_srli_epi32, _mm256_xor_si256,
 };
 
 use super::lanes::{self, Lanes};
@@ -68,12 +67,24 @@ unsafe impl Lanes for Avx2 {
     #[inline(always)]
     unsafe fn small_sigma0(x: Self) -> Self {
         let x = x.0;
-        Avx2(unsafe { xor3(rotr::<7, 25>(x), rotr::<18, 14>(x), _mm256_srli_epi32::<3>(x)) })
+        Avx2(unsafe {
+            xor3(
+                rotr::<7, 25>(x),
+                rotr::<18, 14>(x),
+                _mm256_srli_epi32::<3>(x),
+            )
+        })
     }
     #[inline(always)]
     unsafe fn small_sigma1(x: Self) -> Self {
         let x = x.0;
-        Avx2(unsafe { xor3(rotr::<17, 15>(x), rotr::<19, 13>(x), _mm256_srli_epi32::<10>(x)) })
+        Avx2(unsafe {
+            xor3(
+                rotr::<17, 15>(x),
+                rotr::<19, 13>(x),
+                _mm256_srli_epi32::<10>(x),
+            )
+        })
     }
     #[inline(always)]
     unsafe fn ch(e: Self, f: Self, g: Self) -> Self {

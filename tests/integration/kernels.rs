@@ -103,7 +103,10 @@ fn hashrate_auto_lists_every_kernel_and_uses_the_fastest() {
         text.split(':').next().expect("id first").to_string()
     };
     assert_eq!(kernel(&rows[0]), kernel(&rows[1]));
-    assert_eq!((rows[0]["threads"].as_u64(), rows[1]["threads"].as_u64()), (Some(1), Some(2)));
+    assert_eq!(
+        (rows[0]["threads"].as_u64(), rows[1]["threads"].as_u64()),
+        (Some(1), Some(2))
+    );
     let mut listed: Vec<String> = rows.iter().skip(1).map(kernel).collect();
     listed[0] = kernel(&rows[0]);
     listed.sort();
@@ -113,6 +116,9 @@ fn hashrate_auto_lists_every_kernel_and_uses_the_fastest() {
     let rate = |r: &Value| r["hashes_per_second"].as_f64().expect("number");
     for r in &rows[2..] {
         assert_eq!(r["threads"], 1);
-        assert!(rate(&rows[0]) >= rate(r), "auto did not pick the fastest: {rows:?}");
+        assert!(
+            rate(&rows[0]) >= rate(r),
+            "auto did not pick the fastest: {rows:?}"
+        );
     }
 }

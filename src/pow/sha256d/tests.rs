@@ -8,7 +8,7 @@ use rand::{Rng, RngExt, SeedableRng};
 use crate::estimate::rng::SimRng;
 
 use super::*;
-use crate::pow::{KERNEL_NAMES, Header, Target, from_display_hex, to_display_hex};
+use crate::pow::{Header, KERNEL_NAMES, Target, from_display_hex, to_display_hex};
 
 fn display(text: &str) -> [u8; 32] {
     from_display_hex(text).expect("test literal is 64 hex digits")
@@ -220,9 +220,17 @@ fn kernels_compute_the_sha2_top_word_on_seeded_random_headers() {
         let top = top_word(&bytes, nonce);
         for kernel in kernels() {
             let name = kernel.name();
-            assert_eq!(kernel.scan(&bytes, nonce, 1, top), Some(nonce), "{name} case {case}");
+            assert_eq!(
+                kernel.scan(&bytes, nonce, 1, top),
+                Some(nonce),
+                "{name} case {case}"
+            );
             if top > 0 {
-                assert_eq!(kernel.scan(&bytes, nonce, 1, top - 1), None, "{name} case {case}");
+                assert_eq!(
+                    kernel.scan(&bytes, nonce, 1, top - 1),
+                    None,
+                    "{name} case {case}"
+                );
             }
         }
     }
@@ -240,7 +248,11 @@ fn kernels_find_the_lowest_winning_nonce_of_the_portable_kernel() {
         let count = 3000 + rng.random_range(0..17u32);
         let first = rng.random_range(0..=u32::MAX - count);
         // About one nonce in 256 (first top byte zero) or one in 4096 qualifies.
-        let limit = if case % 2 == 0 { 0x00ff_ffff } else { 0x000f_ffff };
+        let limit = if case % 2 == 0 {
+            0x00ff_ffff
+        } else {
+            0x000f_ffff
+        };
         let expected = (first..first + count).find(|&n| top_word(&bytes, n) <= limit);
         let portable = Kernel::Portable.scan(&bytes, first, count, limit);
         assert_eq!(portable, expected, "case {case}");
