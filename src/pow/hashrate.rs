@@ -2,8 +2,8 @@
 //! with an unreachable limit, a warm-up is discarded, then hashes are counted over a timed
 //! window. Shared by `dslab hashrate`; the criterion bench calls the same kernels.
 //!
-//! Also the automatic kernel choice ([`fastest`]): short interleaved samples of every
-//! available kernel, best of each, at the start of a process.
+//! Also the measurement behind the automatic kernel choice ([`quick_rates`], used by
+//! `Kernel::detect`): short interleaved samples of every available kernel, best of each.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -118,15 +118,6 @@ pub fn pick(kernels: &[Kernel], rates: &[f64]) -> Kernel {
         }
     }
     kernels[best]
-}
-
-/// The fastest of `kernels` on this machine, measured for [`CHOICE_BUDGET`] (no measurement
-/// when there is only one).
-pub fn fastest(kernels: &[Kernel]) -> Kernel {
-    match kernels {
-        [only] => *only,
-        _ => pick(kernels, &quick_rates(kernels, CHOICE_BUDGET)),
-    }
 }
 
 #[cfg(test)]

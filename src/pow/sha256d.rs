@@ -110,11 +110,28 @@ macro_rules! has_features {
 }
 
 impl Kernel {
-    /// The kernel this process uses when none is forced: the fastest available one, measured
-    /// once per process on first use (about 0.1 s; [`super::hashrate::fastest`]).
+    /// The kernel this process uses when none is forced: the fastest of
+    /// [`Kernel::auto_rates`].
     pub fn detect() -> Kernel {
-        static CHOICE: std::sync::OnceLock<Kernel> = std::sync::OnceLock::new();
-        *CHOICE.get_or_init(|| super::hashrate::fastest(&Kernel::available()))
+        let rates = Kernel::auto_rates();
+        let kernels: Vec<Kernel> = rates.iter().map(|(k, _)| *k).collect();
+        let values: Vec<f64> = rates.iter().map(|(_, r)| *r).collect();
+        super::hashrate::pick(&kernels, &values)
+    }
+
+    /// Every available kernel with its hashes per second on one thread, measured once per
+    /// process on first use for [`super::hashrate::CHOICE_BUDGET`] (0.1 s); NaN when the CPU
+    /// has only one kernel, which is then not measured.
+    pub fn auto_rates() -> &'static [(Kernel, f64)] {
+        static RATES: std::sync::OnceLock<Vec<(Kernel, f64)>> = std::sync::OnceLock::new();
+        RATES.get_or_init(|| {
+            let all = Kernel::available();
+            let rates = match all.len() {
+                1 => vec![f64::NAN],
+                _ => super::hashrate::quick_rates(&all, super::hashrate::CHOICE_BUDGET),
+            };
+            all.into_iter().zip(rates).collect()
+        })
     }
 
     /// The SHA-NI kernel, if the CPU has SHA, SSE4.1 and SSSE3.
