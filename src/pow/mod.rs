@@ -1,11 +1,17 @@
 //! Real proof of work: 80-byte Bitcoin block headers, compact `bits` targets, double SHA-256
-//! kernels (a hand-written SHA-NI kernel and the portable `sha2` path) and the parallel nonce
-//! search behind `dslab mine` and `dslab hashrate`.
+//! kernels (hand-written SHA-NI, AVX2 and AVX-512 kernels and the portable `sha2` path, chosen
+//! by measurement) and the parallel nonce search behind `dslab mine` and `dslab hashrate`.
 //!
 //! Depends on nothing else in the crate; the simulation engine may depend on it.
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
 pub mod hashrate;
 pub mod header;
+#[cfg(target_arch = "x86_64")]
+mod lanes;
 pub mod search;
 pub mod sha256d;
 #[cfg(target_arch = "x86_64")]
@@ -14,7 +20,7 @@ pub mod target;
 
 pub use header::Header;
 pub use search::{Block, ChainMiner, Found, SearchSpace, Template, search_block};
-pub use sha256d::{Kernel, KernelError, sha256d};
+pub use sha256d::{Detected, KERNEL_NAMES, Kernel, KernelError, sha256d};
 pub use target::{Compact, Target};
 
 /// Lower-case hex of `bytes` (a few lines instead of a crate).

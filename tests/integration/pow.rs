@@ -96,6 +96,8 @@ fn hashrate_json_has_one_row_per_thread_count() {
             "0.1",
             "--format",
             "json",
+            "--kernel",
+            "portable",
         ])
         .output()
         .expect("dslab runs");
