@@ -174,10 +174,13 @@ impl CellSim for IsCell {
         let mut sums = BatchSums::new(self.setup.z_max);
         let mut race = self.race();
         let mut weighted = Weighted::new(self.setup.q, self.tilt, &mut sums);
+        // A local copy of the generator (the same stream) stays in registers.
+        let mut local = rng.clone();
         for _ in 0..n {
-            let out = race.trial(rng, &mut weighted);
+            let out = race.trial(&mut local, &mut weighted);
             tally.add(out.reversed_up_to, out.censored);
         }
+        *rng = local;
         if let Some(w) = tally.weighted.as_mut() {
             w.add_batch(&sums);
         }

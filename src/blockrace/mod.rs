@@ -74,8 +74,11 @@ impl crate::estimate::CellSim for MajorityCell {
         Tally::new(self.setup.z_max, self.record_blocks)
     }
 
-    fn run_batch(&self, rng: &mut SimRng, n: u64, tally: &mut Tally) {
+    fn run_batch(&self, rng_out: &mut SimRng, n: u64, tally: &mut Tally) {
         let mut race = Race::new(&self.strategy, &self.setup);
+        // A local copy of the generator (the same stream) stays in registers.
+        let mut local = rng_out.clone();
+        let rng = &mut local;
         for _ in 0..n {
             let out = if let Some(stats) = tally.blocks.as_mut() {
                 race.trial(
@@ -91,5 +94,6 @@ impl crate::estimate::CellSim for MajorityCell {
             };
             tally.add(out.reversed_up_to, out.censored);
         }
+        *rng_out = local;
     }
 }

@@ -18,6 +18,8 @@
 //! the outcome with one uniform instead of walking block by block. That is exact sampling
 //! of the same Markov chain, not an approximation; `tests` compare both.
 
+use std::hint::select_unpredictable;
+
 use rand::Rng;
 
 use crate::estimate::rng::unit_f64;
@@ -63,6 +65,13 @@ pub trait RaceStrategy: Sync {
     /// accepted, if the strategy's rest-of-race law is known; `None` makes the engine walk.
     /// A function of `lead` alone: the engine memoises it per [`Race`].
     fn tail_win(&self, _lead: i64) -> Option<f64> {
+        None
+    }
+    /// Leads ℓ with `lo < ℓ < hi` at which, while some merchant is still waiting, the
+    /// strategy surely answers [`Decision::Mine`] whatever the heights. The engine draws
+    /// such blocks in a tight loop without asking (the same draws and outcome, faster).
+    /// `None` (the default): ask after every block.
+    fn mines_between(&self) -> Option<(i64, i64)> {
         None
     }
 }
@@ -210,6 +219,9 @@ pub struct Race<'a, S: ?Sized> {
     premined: u32,
     /// `tails[d]`: the strategy's tail law at lead −d, once asked.
     tails: Vec<Option<Option<f64>>>,
+    /// The strategy's sure-to-mine leads as lo + 1 and hi − lo − 1 (empty: 0, 0), so that
+    /// one unsigned compare tests lo < ℓ < hi.
+    quiet: (i64, u64),
 }
 
 impl<'a, S: RaceStrategy + ?Sized> Race<'a, S> {
@@ -233,6 +245,7 @@ impl<'a, S: RaceStrategy + ?Sized> Race<'a, S> {
             max_blocks: setup.max_blocks,
             premined: strategy.premined(),
             tails: vec![None; memo],
+            quiet: quiet_leads(strategy),
         }
     }
 
@@ -270,7 +283,23 @@ impl<'a, S: RaceStrategy + ?Sized> Race<'a, S> {
             }
             top == z_max
         };
+        let (lo1, width) = self.quiet;
+        let quiet = |attacker: u32, honest: u32| {
+            let lead = i64::from(attacker) - i64::from(honest);
+            (lead.wrapping_sub(lo1) as u64) < width
+        };
         loop {
+            // Blocks the strategy surely mines through: no decision, tie or reversal can
+            // happen, so only the draw and the heights matter.
+            let th = &self.th[0];
+            while honest < z_max && blocks < self.max_blocks && quiet(attacker, honest) {
+                let u = src.next_block(th);
+                blocks += 1;
+                let mined = u < th.attacker;
+                out.block(mined, false);
+                attacker += u32::from(mined);
+                honest += u32::from(!mined);
+            }
             let accepted = honest >= z_max;
             let view = RaceView {
                 honest,
@@ -281,12 +310,15 @@ impl<'a, S: RaceStrategy + ?Sized> Race<'a, S> {
             if decision == Decision::GiveUp {
                 break;
             }
+            // Flags, not branches: which of publish/ahead/tie holds is a coin flip per
+            // block, and a mispredicted branch costs more than the whole block.
             let publish = decision == Decision::Publish;
-            if publish && attacker > honest && reverse(honest, blocks, &mut best, out) {
+            let wins = select_unpredictable(publish, attacker > honest, false);
+            if wins && reverse(honest, blocks, &mut best, out) {
                 break;
             }
             // A published tie: an honest block on the attacker's branch decides it.
-            let tie = publish & (attacker == honest);
+            let tie = select_unpredictable(publish, attacker == honest, false);
             if accepted && let Some(w) = self.tail_win(view.lead()) {
                 // best < z_max here (else the loop has ended) and honest ≥ z_max.
                 if out.resolve((best + 1) as u32, z_max, w, blocks, src) {
@@ -305,9 +337,10 @@ impl<'a, S: RaceStrategy + ?Sized> Race<'a, S> {
             blocks += 1;
             let mined = u < th.attacker;
             out.block(mined, accepted);
-            // An honest miner built on the attacker's published tie: it wins for every
-            // merchant that had accepted when the tie was published.
-            if tie & !mined & (u < th.tie_switch) && reverse(honest, blocks, &mut best, out) {
+            // The γ group ([attacker, tie_switch)) built on the attacker's published tie:
+            // it wins for every merchant that had accepted when the tie was published.
+            let gamma = u.wrapping_sub(th.attacker) < th.tie_switch - th.attacker;
+            if tie & gamma && reverse(honest, blocks, &mut best, out) {
                 break;
             }
             attacker += u32::from(mined);
@@ -317,6 +350,17 @@ impl<'a, S: RaceStrategy + ?Sized> Race<'a, S> {
             reversed_up_to: best,
             censored: false,
         }
+    }
+}
+
+/// [`RaceStrategy::mines_between`] as the (lo + 1, hi − lo − 1) of [`Race::quiet`].
+fn quiet_leads<S: RaceStrategy + ?Sized>(strategy: &S) -> (i64, u64) {
+    match strategy.mines_between() {
+        Some((lo, hi)) if hi > lo.saturating_add(1) => {
+            let lo1 = lo.saturating_add(1);
+            (lo1, hi.wrapping_sub(lo1) as u64)
+        }
+        _ => (0, 0),
     }
 }
 
@@ -342,6 +386,7 @@ where
         max_blocks: setup.max_blocks,
         premined: strategy.premined(),
         tails: Vec::new(),
+        quiet: quiet_leads(strategy),
     };
     race.trial(rng, &mut Plain(on_win))
 }
