@@ -16,7 +16,7 @@
 //!
 //! With the default exact tail, the rest of the race is not sampled at all: once every
 //! merchant has accepted, each merchant not yet reversed is credited L · w, where w is the
-//! exact probability of winning from the current lead ([`RaceStrategy::tail_win`]). That
+//! exact probability of winning from the current lead ([`super::race::RaceStrategy::tail_win`]). That
 //! is the conditional expectation of what sampling would give (Rao–Blackwell: same mean,
 //! lower variance). A merchant reversed earlier is credited L at that moment (the
 //! likelihood ratio is a martingale, so stopping there is unbiased and cheaper in
@@ -30,7 +30,7 @@
 use rand::Rng;
 
 use super::majority::Majority;
-use super::race::{Decision, RaceSetup, RaceStrategy, RaceView};
+use super::race::{BlockSource, Race, RaceSetup, Sampling};
 use crate::estimate::CellSim;
 use crate::estimate::rng::{SimRng, cell_key};
 use crate::estimate::tally::Tally;
@@ -49,61 +49,78 @@ pub struct IsCell {
     pub tilt: Tilt,
 }
 
-/// Per-phase sampling constants.
-#[derive(Clone, Copy, Debug)]
-struct Phase {
-    /// Draws below this are attacker blocks.
-    attacker: u64,
-    /// Draws in [attacker, tie_switch) are honest blocks on the attacker's published tie.
-    tie_switch: u64,
-    /// ln(q/q') added per attacker block.
-    ln_a: f64,
-    /// ln(p/p') added per honest block.
-    ln_h: f64,
-}
-
-impl Phase {
-    fn new(q: f64, tilted: f64, gamma: f64) -> Phase {
-        const TWO64: f64 = 18_446_744_073_709_551_616.0;
-        let attacker = (tilted * TWO64) as u64;
-        let rest = u64::MAX - attacker;
-        Phase {
-            attacker,
-            tie_switch: attacker.saturating_add((gamma * rest as f64) as u64),
-            ln_a: (q / tilted).ln(),
-            ln_h: ((1.0 - q) / (1.0 - tilted)).ln(),
-        }
-    }
-}
-
-/// Running state of one weighted trial: the best reversed z so far and the crediting of
-/// merchants with their scaled weight.
-struct Credit<'a> {
-    best: i64,
-    z_max: i64,
+/// Importance sampling as the race engine's [`Sampling`]: accumulates the likelihood
+/// ratio of the blocks drawn and credits merchants with their scaled weight.
+struct Weighted<'a> {
+    /// ln L of the blocks drawn so far in this trial.
+    ln_l: f64,
+    /// (ln(q/q'), ln(p/p')) per attacker and honest block, before and after acceptance.
+    ln: [(f64, f64); 2],
+    /// ln of the per-z weight scale, c.
     ln_step: f64,
+    /// e^c.
     step: f64,
     sums: &'a mut BatchSums,
 }
 
-impl Credit<'_> {
-    /// Merchants best+1 ..= min(h, z_max) are reversed with likelihood ratio e^{ln_l},
-    /// times `mult` (1, or the exact tail win probability).
-    #[inline]
-    fn reverse_up_to(&mut self, h: u32, ln_l: f64, mult: f64) {
-        let top = i64::from(h).min(self.z_max);
-        if top <= self.best {
-            return;
+impl<'a> Weighted<'a> {
+    fn new(q: f64, tilt: Tilt, sums: &'a mut BatchSums) -> Weighted<'a> {
+        let ln = |tilted: f64| ((q / tilted).ln(), ((1.0 - q) / (1.0 - tilted)).ln());
+        let ln_step = ln_scale_step(q, tilt.accept);
+        Weighted {
+            ln_l: 0.0,
+            ln: [ln(tilt.accept), ln(tilt.tail)],
+            ln_step,
+            step: ln_step.exp(),
+            sums,
         }
+    }
+
+    /// Merchants `from..=to` are reversed with likelihood ratio e^{ln_l}, times `mult`
+    /// (1, or the exact tail win probability).
+    #[inline]
+    fn credit(&mut self, from: u32, to: u32, mult: f64) {
         // w_z = e^{ln_l − z c} · mult; walk z downwards so the factor e^{c} ≤ 1 only shrinks
         // (no overflow; far-off merchants underflow gracefully to 0).
-        let mut w = (ln_l - top as f64 * self.ln_step).exp() * mult;
+        let mut w = (self.ln_l - f64::from(to) * self.ln_step).exp() * mult;
         let hit = mult > 0.0;
-        for z in (self.best + 1..=top).rev() {
+        for z in (from..=to).rev() {
             self.sums.credit(z as usize, w, hit);
             w *= self.step;
         }
-        self.best = top;
+    }
+}
+
+impl Sampling for Weighted<'_> {
+    #[inline]
+    fn begin(&mut self) {
+        self.ln_l = 0.0;
+    }
+
+    #[inline]
+    fn block(&mut self, attacker: bool, accepted: bool) {
+        let (a, h) = self.ln[usize::from(accepted)];
+        self.ln_l += if attacker { a } else { h };
+    }
+
+    #[inline]
+    fn reversed(&mut self, from: u32, to: u32, _blocks: u64) {
+        self.credit(from, to, 1.0);
+    }
+
+    /// Conditional expectation of the rest of the race instead of a sample
+    /// (Rao–Blackwell): nothing is drawn, and the sampled path is not reversed.
+    #[inline]
+    fn resolve<R: BlockSource + ?Sized>(
+        &mut self,
+        from: u32,
+        to: u32,
+        w: f64,
+        _blocks: u64,
+        _src: &mut R,
+    ) -> bool {
+        self.credit(from, to, w);
+        false
     }
 }
 
@@ -117,69 +134,18 @@ impl IsCell {
         }
     }
 
+    /// The race engine drawing blocks under this cell's tilt.
+    fn race(&self) -> Race<'_, Majority> {
+        Race::tilted(&self.strategy, &self.setup, self.tilt.accept, self.tilt.tail)
+    }
+
     /// Run one weighted trial, crediting `sums`; returns (largest z reversed on the sampled
-    /// path, censored).
-    #[inline]
+    /// path, censored). [`CellSim::run_batch`] runs many through one prepared race.
     pub fn trial<R: Rng + ?Sized>(&self, rng: &mut R, sums: &mut BatchSums) -> (i64, bool) {
-        let (q, gamma) = (self.setup.q, self.setup.gamma);
-        let before = Phase::new(q, self.tilt.accept, gamma);
-        let after = Phase::new(q, self.tilt.tail, gamma);
-        let ln_step = ln_scale_step(q, self.tilt.accept);
-        let mut credit = Credit {
-            best: -1,
-            z_max: i64::from(self.setup.z_max),
-            ln_step,
-            step: ln_step.exp(),
-            sums,
-        };
-        let (mut honest, mut attacker) = (0u32, self.strategy.premined());
-        let (mut blocks, mut ln_l, mut tie_published) = (0u64, 0.0f64, false);
-        let mut path_best = -1i64;
-        loop {
-            let view = RaceView {
-                honest,
-                attacker,
-                all_accepted: i64::from(honest) >= credit.z_max,
-            };
-            match self.strategy.decide(&view) {
-                Decision::Publish if attacker > honest => {
-                    credit.reverse_up_to(honest, ln_l, 1.0);
-                    path_best = credit.best;
-                }
-                Decision::Publish => tie_published = attacker == honest,
-                Decision::GiveUp => break,
-                Decision::Mine => {}
-            }
-            if credit.best >= credit.z_max {
-                break;
-            }
-            if view.all_accepted
-                && let Some(w) = self.strategy.tail_win(view.lead())
-            {
-                // Conditional expectation of the rest of the race instead of a sample.
-                credit.reverse_up_to(honest, ln_l, w);
-                break;
-            }
-            if blocks >= self.setup.max_blocks {
-                return (path_best, true);
-            }
-            let ph = if view.all_accepted { &after } else { &before };
-            let u = rng.next_u64();
-            blocks += 1;
-            if u < ph.attacker {
-                attacker += 1;
-                ln_l += ph.ln_a;
-            } else {
-                ln_l += ph.ln_h;
-                if tie_published && u < ph.tie_switch {
-                    credit.reverse_up_to(honest, ln_l, 1.0);
-                    path_best = credit.best;
-                }
-                honest += 1;
-            }
-            tie_published = false;
-        }
-        (path_best, false)
+        let out = self
+            .race()
+            .trial(rng, &mut Weighted::new(self.setup.q, self.tilt, sums));
+        (out.reversed_up_to, out.censored)
     }
 }
 
@@ -206,10 +172,15 @@ impl CellSim for IsCell {
 
     fn run_batch(&self, rng: &mut SimRng, n: u64, tally: &mut Tally) {
         let mut sums = BatchSums::new(self.setup.z_max);
+        let mut race = self.race();
+        let mut weighted = Weighted::new(self.setup.q, self.tilt, &mut sums);
+        // A local copy of the generator (the same stream) stays in registers.
+        let mut local = rng.clone();
         for _ in 0..n {
-            let (best, censored) = self.trial(rng, &mut sums);
-            tally.add(best, censored);
+            let out = race.trial(&mut local, &mut weighted);
+            tally.add(out.reversed_up_to, out.censored);
         }
+        *rng = local;
         if let Some(w) = tally.weighted.as_mut() {
             w.add_batch(&sums);
         }

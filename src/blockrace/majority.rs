@@ -6,6 +6,8 @@
 //! under `gamma`), and gives up when `give_up` blocks behind (never by default: the rest of
 //! the race is then resolved exactly, so there is no truncation at all).
 
+use std::hint::select_unpredictable;
+
 use super::race::{Decision, RaceStrategy, RaceView};
 use crate::analytic;
 
@@ -32,15 +34,18 @@ impl RaceStrategy for Majority {
     #[inline]
     fn decide(&self, view: &RaceView) -> Decision {
         let lead = view.lead();
-        if lead >= 0 {
-            // Ahead wins outright; a tie is worth publishing under gamma (harmless under
-            // first-seen, where honest nodes keep their branch).
-            Decision::Publish
-        } else if self.give_up.is_some_and(|d| lead <= -i64::from(d)) {
-            Decision::GiveUp
-        } else {
-            Decision::Mine
-        }
+        // Ahead wins outright; a tie is worth publishing under gamma (harmless under
+        // first-seen, where honest nodes keep their branch). Selects, not branches: the
+        // sign of the lead is a coin flip per block.
+        let give_up = self.give_up.is_some_and(|d| lead <= -i64::from(d));
+        let behind = select_unpredictable(give_up, Decision::GiveUp, Decision::Mine);
+        select_unpredictable(lead >= 0, Decision::Publish, behind)
+    }
+
+    #[inline]
+    fn mines_between(&self) -> Option<(i64, i64)> {
+        // Behind and above the give-up line: mine.
+        Some((self.give_up.map_or(i64::MIN, |d| -i64::from(d)), 0))
     }
 
     #[inline]

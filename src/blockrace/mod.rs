@@ -12,7 +12,7 @@ pub mod race;
 
 use crate::estimate::rng::{self, SimRng};
 use crate::estimate::tally::Tally;
-use race::RaceSetup;
+use race::{Plain, Race, RaceSetup};
 
 /// A majority-attack cell: the strategy plus the network side of the race.
 #[derive(Clone, Copy, Debug)]
@@ -74,18 +74,26 @@ impl crate::estimate::CellSim for MajorityCell {
         Tally::new(self.setup.z_max, self.record_blocks)
     }
 
-    fn run_batch(&self, rng: &mut SimRng, n: u64, tally: &mut Tally) {
+    fn run_batch(&self, rng_out: &mut SimRng, n: u64, tally: &mut Tally) {
+        let mut race = Race::new(&self.strategy, &self.setup);
+        // A local copy of the generator (the same stream) stays in registers.
+        let mut local = rng_out.clone();
+        let rng = &mut local;
         for _ in 0..n {
             let out = if let Some(stats) = tally.blocks.as_mut() {
-                race::trial(&self.strategy, &self.setup, rng, |from, to, blocks| {
-                    for s in &mut stats[from as usize..=to as usize] {
-                        s.record(blocks);
-                    }
-                })
+                race.trial(
+                    rng,
+                    &mut Plain(|from, to, blocks| {
+                        for s in &mut stats[from as usize..=to as usize] {
+                            s.record(blocks);
+                        }
+                    }),
+                )
             } else {
-                race::trial(&self.strategy, &self.setup, rng, |_, _, _| {})
+                race.trial(rng, &mut Plain(|_, _, _| {}))
             };
             tally.add(out.reversed_up_to, out.censored);
         }
+        *rng_out = local;
     }
 }

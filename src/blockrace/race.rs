@@ -18,6 +18,8 @@
 //! the outcome with one uniform instead of walking block by block. That is exact sampling
 //! of the same Markov chain, not an approximation; `tests` compare both.
 
+use std::hint::select_unpredictable;
+
 use rand::Rng;
 
 use crate::estimate::rng::unit_f64;
@@ -61,7 +63,15 @@ pub trait RaceStrategy: Sync {
     fn decide(&self, view: &RaceView) -> Decision;
     /// Exact probability of eventually winning from `lead` ≤ 0 once all merchants have
     /// accepted, if the strategy's rest-of-race law is known; `None` makes the engine walk.
+    /// A function of `lead` alone: the engine memoises it per [`Race`].
     fn tail_win(&self, _lead: i64) -> Option<f64> {
+        None
+    }
+    /// Leads ℓ with `lo < ℓ < hi` at which, while some merchant is still waiting, the
+    /// strategy surely answers [`Decision::Mine`] whatever the heights. The engine draws
+    /// such blocks in a tight loop without asking (the same draws and outcome, faster).
+    /// `None` (the default): ask after every block.
+    fn mines_between(&self) -> Option<(i64, i64)> {
         None
     }
 }
@@ -137,79 +147,246 @@ impl<R: Rng + ?Sized> BlockSource for R {
     }
 }
 
-/// Run one trial. `on_win(z_from, z_to, blocks)` is told each time merchants z_from..=z_to
-/// are reversed, with the number of blocks mined since the start (for time-to-success).
+/// How a trial's sampled path becomes counts: the engine's second plug-in point besides the
+/// strategy. [`Plain`] is plain Monte Carlo (a merchant is reversed or not);
+/// `crate::blockrace::is` draws blocks under tilted shares and credits merchants with
+/// likelihood-ratio weights. The engine is generic over it, so `Plain`'s empty hooks
+/// compile to nothing and the plain loop pays nothing for importance sampling.
+pub trait Sampling {
+    /// A trial starts.
+    #[inline]
+    fn begin(&mut self) {}
+    /// A block was drawn before (`accepted` false) or after every merchant accepted;
+    /// `attacker` says whose it is.
+    #[inline]
+    fn block(&mut self, _attacker: bool, _accepted: bool) {}
+    /// Merchants `from..=to` were reversed on the sampled path, `blocks` blocks in.
+    fn reversed(&mut self, from: u32, to: u32, blocks: u64);
+    /// Every merchant has accepted and the attacker wins the rest of the race with
+    /// probability `w` (exact); merchants `from..=to` are still standing. Returns whether
+    /// the sampled path now counts them as reversed.
+    fn resolve<R: BlockSource + ?Sized>(
+        &mut self,
+        from: u32,
+        to: u32,
+        w: f64,
+        blocks: u64,
+        src: &mut R,
+    ) -> bool;
+}
+
+/// Plain Monte Carlo: `on_win(z_from, z_to, blocks)` is told each time merchants
+/// z_from..=z_to are reversed, with the blocks mined since the start (time to success);
+/// the exact rest of the race is sampled with one uniform.
+pub struct Plain<F: FnMut(u32, u32, u64)>(pub F);
+
+impl<F: FnMut(u32, u32, u64)> Sampling for Plain<F> {
+    #[inline]
+    fn reversed(&mut self, from: u32, to: u32, blocks: u64) {
+        (self.0)(from, to, blocks);
+    }
+
+    #[inline]
+    fn resolve<R: BlockSource + ?Sized>(
+        &mut self,
+        from: u32,
+        to: u32,
+        w: f64,
+        blocks: u64,
+        src: &mut R,
+    ) -> bool {
+        let won = unit_f64(src.uniform_u64()) < w;
+        if won {
+            (self.0)(from, to, blocks);
+        }
+        won
+    }
+}
+
+/// Largest deficit whose exact tail probability a [`Race`] keeps (beyond it, it asks the
+/// strategy each time).
+const TAIL_MEMO: usize = 4096;
+
+/// One strategy in one network, prepared for many trials: the share thresholds of both
+/// phases and a memo of [`RaceStrategy::tail_win`] by lead (a pure function of the lead,
+/// so memoising it changes no value; it saves a `powf` or two per trial).
+pub struct Race<'a, S: ?Sized> {
+    strategy: &'a S,
+    /// Thresholds before every merchant accepted, and after.
+    th: [Thresholds; 2],
+    z_max: u32,
+    max_blocks: u64,
+    premined: u32,
+    /// `tails[d]`: the strategy's tail law at lead −d, once asked.
+    tails: Vec<Option<Option<f64>>>,
+    /// The strategy's sure-to-mine leads as lo + 1 and hi − lo − 1 (empty: 0, 0), so that
+    /// one unsigned compare tests lo < ℓ < hi.
+    quiet: (i64, u64),
+}
+
+impl<'a, S: RaceStrategy + ?Sized> Race<'a, S> {
+    /// The race of `strategy` in `setup`, blocks drawn with the true shares.
+    pub fn new(strategy: &'a S, setup: &RaceSetup) -> Race<'a, S> {
+        Race::tilted(strategy, setup, setup.q, setup.q)
+    }
+
+    /// The race with blocks drawn as the attacker's with probability `accept` until every
+    /// merchant has accepted and `tail` afterwards (importance sampling; the γ split of
+    /// honest blocks keeps the true law).
+    pub fn tilted(strategy: &'a S, setup: &RaceSetup, accept: f64, tail: f64) -> Race<'a, S> {
+        let memo = (setup.z_max as usize + 1).min(TAIL_MEMO);
+        Race {
+            strategy,
+            th: [
+                Thresholds::new(accept, setup.gamma),
+                Thresholds::new(tail, setup.gamma),
+            ],
+            z_max: setup.z_max,
+            max_blocks: setup.max_blocks,
+            premined: strategy.premined(),
+            tails: vec![None; memo],
+            quiet: quiet_leads(strategy),
+        }
+    }
+
+    /// The strategy's exact tail law at `lead`, memoised.
+    #[inline]
+    fn tail_win(&mut self, lead: i64) -> Option<f64> {
+        let strategy = self.strategy;
+        match usize::try_from(-lead).ok().and_then(|d| self.tails.get_mut(d)) {
+            Some(slot) => *slot.get_or_insert_with(|| strategy.tail_win(lead)),
+            None => strategy.tail_win(lead),
+        }
+    }
+
+    /// Run one trial drawing blocks from `src`, reporting reversals to `out`.
+    ///
+    /// The returned outcome is the sampled path's: merchants reversed by a block drawn,
+    /// and by the exact tail if `out` counts it (plain Monte Carlo does).
+    #[inline]
+    pub fn trial<R, W>(&mut self, src: &mut R, out: &mut W) -> TrialOutcome
+    where
+        R: BlockSource + ?Sized,
+        W: Sampling,
+    {
+        let z_max = self.z_max;
+        let (mut honest, mut attacker) = (0u32, self.premined);
+        let mut best: i64 = -1;
+        let mut blocks = 0u64;
+        out.begin();
+        // Merchants up to honest height `h` are reversed; true once all of them are.
+        let reverse = |h: u32, blocks: u64, best: &mut i64, out: &mut W| {
+            let top = h.min(z_max);
+            if i64::from(top) > *best {
+                out.reversed((*best + 1) as u32, top, blocks);
+                *best = i64::from(top);
+            }
+            top == z_max
+        };
+        let (lo1, width) = self.quiet;
+        let quiet = |attacker: u32, honest: u32| {
+            let lead = i64::from(attacker) - i64::from(honest);
+            (lead.wrapping_sub(lo1) as u64) < width
+        };
+        loop {
+            // Blocks the strategy surely mines through: no decision, tie or reversal can
+            // happen, so only the draw and the heights matter.
+            let th = &self.th[0];
+            while honest < z_max && blocks < self.max_blocks && quiet(attacker, honest) {
+                let u = src.next_block(th);
+                blocks += 1;
+                let mined = u < th.attacker;
+                out.block(mined, false);
+                attacker += u32::from(mined);
+                honest += u32::from(!mined);
+            }
+            let accepted = honest >= z_max;
+            let view = RaceView {
+                honest,
+                attacker,
+                all_accepted: accepted,
+            };
+            let decision = self.strategy.decide(&view);
+            if decision == Decision::GiveUp {
+                break;
+            }
+            // Flags, not branches: which of publish/ahead/tie holds is a coin flip per
+            // block, and a mispredicted branch costs more than the whole block.
+            let publish = decision == Decision::Publish;
+            let wins = select_unpredictable(publish, attacker > honest, false);
+            if wins && reverse(honest, blocks, &mut best, out) {
+                break;
+            }
+            // A published tie: an honest block on the attacker's branch decides it.
+            let tie = select_unpredictable(publish, attacker == honest, false);
+            if accepted && let Some(w) = self.tail_win(view.lead()) {
+                // best < z_max here (else the loop has ended) and honest ≥ z_max.
+                if out.resolve((best + 1) as u32, z_max, w, blocks, src) {
+                    best = i64::from(z_max);
+                }
+                break;
+            }
+            if blocks >= self.max_blocks {
+                return TrialOutcome {
+                    reversed_up_to: best,
+                    censored: true,
+                };
+            }
+            let th = &self.th[usize::from(accepted)];
+            let u = src.next_block(th);
+            blocks += 1;
+            let mined = u < th.attacker;
+            out.block(mined, accepted);
+            // The γ group ([attacker, tie_switch)) built on the attacker's published tie:
+            // it wins for every merchant that had accepted when the tie was published.
+            let gamma = u.wrapping_sub(th.attacker) < th.tie_switch - th.attacker;
+            if tie & gamma && reverse(honest, blocks, &mut best, out) {
+                break;
+            }
+            attacker += u32::from(mined);
+            honest += u32::from(!mined);
+        }
+        TrialOutcome {
+            reversed_up_to: best,
+            censored: false,
+        }
+    }
+}
+
+/// [`RaceStrategy::mines_between`] as the (lo + 1, hi − lo − 1) of [`Race::quiet`].
+fn quiet_leads<S: RaceStrategy + ?Sized>(strategy: &S) -> (i64, u64) {
+    match strategy.mines_between() {
+        Some((lo, hi)) if hi > lo.saturating_add(1) => {
+            let lo1 = lo.saturating_add(1);
+            (lo1, hi.wrapping_sub(lo1) as u64)
+        }
+        _ => (0, 0),
+    }
+}
+
+/// Run one plain Monte Carlo trial. `on_win(z_from, z_to, blocks)` is told each time
+/// merchants z_from..=z_to are reversed, with the number of blocks mined since the start
+/// (for time-to-success). Many trials of one cell are faster through one [`Race`].
 #[inline]
 pub fn trial<S, R>(
     strategy: &S,
     setup: &RaceSetup,
     rng: &mut R,
-    mut on_win: impl FnMut(u32, u32, u64),
+    on_win: impl FnMut(u32, u32, u64),
 ) -> TrialOutcome
 where
     S: RaceStrategy + ?Sized,
     R: BlockSource + ?Sized,
 {
     let th = Thresholds::new(setup.q, setup.gamma);
-    let z_max = i64::from(setup.z_max);
-    let (mut honest, mut attacker) = (0u32, strategy.premined());
-    let mut best: i64 = -1;
-    let mut blocks = 0u64;
-    let mut tie_published = false;
-    let mut record = |h: u32, blocks: u64, best: &mut i64| {
-        let top = i64::from(h).min(z_max);
-        if top > *best {
-            on_win((*best + 1) as u32, top as u32, blocks);
-            *best = top;
-        }
+    let mut race = Race {
+        strategy,
+        th: [th, th],
+        z_max: setup.z_max,
+        max_blocks: setup.max_blocks,
+        premined: strategy.premined(),
+        tails: Vec::new(),
+        quiet: quiet_leads(strategy),
     };
-    loop {
-        let view = RaceView {
-            honest,
-            attacker,
-            all_accepted: i64::from(honest) >= z_max,
-        };
-        match strategy.decide(&view) {
-            Decision::Publish if attacker > honest => record(honest, blocks, &mut best),
-            Decision::Publish => tie_published = attacker == honest,
-            Decision::GiveUp => break,
-            Decision::Mine => {}
-        }
-        if best >= z_max {
-            break;
-        }
-        if let Some(w) = view
-            .all_accepted
-            .then(|| strategy.tail_win(view.lead()))
-            .flatten()
-        {
-            if unit_f64(rng.uniform_u64()) < w {
-                record(honest, blocks, &mut best);
-            }
-            break;
-        }
-        if blocks >= setup.max_blocks {
-            return TrialOutcome {
-                reversed_up_to: best,
-                censored: true,
-            };
-        }
-        let u = rng.next_block(&th);
-        blocks += 1;
-        if u < th.attacker {
-            attacker += 1;
-        } else {
-            if tie_published && u < th.tie_switch {
-                // An honest miner built on the attacker's published branch: it wins for
-                // every merchant that had accepted when the tie was published.
-                record(honest, blocks, &mut best);
-            }
-            honest += 1;
-        }
-        tie_published = false;
-    }
-    TrialOutcome {
-        reversed_up_to: best,
-        censored: false,
-    }
+    race.trial(rng, &mut Plain(on_win))
 }
