@@ -16,6 +16,8 @@ mod cli_errors;
 mod cli_output;
 /// The Δ-bounded private attacker against closed forms at Δ = 0 and the Guo–Ren bounds.
 mod delay_adversary;
+/// Attack economics (`dslab economics`) and the confirmation advisor (`dslab advise`).
+mod economics;
 /// `dslab run` / `dslab plot`: the built-in lab, plots, report safety, committed reports.
 mod lab;
 /// The layer order of `src/` (docs/architecture.md).
