@@ -280,8 +280,10 @@ fn majority_notes(
             hi = (hi * 2).min(crate::params::MAX_Z);
         }
         if hi == 0 {
-            ans.note
-                .push_str("; an unlimited rental stays profitable for every z scanned");
+            ans.note.push_str(&format!(
+                "; an unlimited rental stays profitable up to z = {}",
+                crate::params::MAX_Z
+            ));
             continue;
         }
         let mut lo = 0u32;

@@ -12,6 +12,7 @@
 //! T = T₀ (1 − q) seconds. The exact law is evaluated with that T.
 
 pub mod advise;
+pub mod backtest;
 pub mod branch;
 
 use anyhow::Result;
