@@ -80,9 +80,7 @@ pub fn run(args: EconomicsArgs) -> anyhow::Result<()> {
     let zs = parse_z_list("--z", &args.z)?;
     let rows = zs
         .iter()
-        .map(|&z| {
-            best(&market, q, args.window, args.premine_time, value, z)
-        })
+        .map(|&z| best(&market, q, args.window, args.premine_time, value, z))
         .collect::<anyhow::Result<Vec<Economics>>>()?;
     if market.fees_unknown {
         eprintln!(
@@ -325,11 +323,7 @@ fn backtests(dir: &std::path::Path) -> anyhow::Result<()> {
         for l in &lines {
             let est = |e: crate::economics::backtest::Est, p: bool| {
                 let f = |v: f64| {
-                    if p {
-                        table::prob(v)
-                    } else {
-                        format!("{v:.4}")
-                    }
+                    if p { table::prob(v) } else { format!("{v:.4}") }
                 };
                 if l.exact {
                     f(e.value)

@@ -74,14 +74,54 @@ pub fn incidents() -> Vec<Incident> {
             reported_cost_btc: 17.5,
             assumed_q: &[0.55, 0.6, 0.7],
             facts: vec![
-                Fact { what: "blocks reorganised", value: "3,693", date: "2020-08-01", source: CB },
-                Fact { what: "value double spent", value: "807,260 ETC (about $5.6 million)", date: "2020-08-01", source: BITQUERY },
-                Fact { what: "hash rate rented", value: "17.5 BTC (about $204,000) at NiceHash", date: "2020-08-01", source: BITQUERY },
-                Fact { what: "block rewards earned by the attacker", value: "about 13,000 ETC", date: "2020-08-01", source: BITQUERY },
-                Fact { what: "transfers missing from the new chain", value: "16:30 UTC 2020-07-31 to 03:30 UTC 2020-08-01 (11 h)", date: "2020-08-01", source: "https://bitquery.io/blog/ethereum-classic-51-chain-attack-july-31-2020" },
-                Fact { what: "network hash rate", value: "about 3.2 TH/s", date: "2020-08-21", source: "CoinDesk (Coin Metrics) via https://dinocrypto.com/news/ethereum-classic-labs-plans-defensive-mining-strategy-as-hash-rate-plummets" },
-                Fact { what: "cost of renting ETC's hash rate", value: "$5,300 per hour (crypto51, network 2 TH/s)", date: "2020-08-29", source: "https://cryptoglobe.com/latest/2020/08/ethereum-classic-suffers-third-51-attack-in-a-month" },
-                Fact { what: "Coinbase's ETC confirmation time after the attacks", value: "about two weeks", date: "2020-08-21", source: "CoinDesk via https://dinocrypto.com/news/ethereum-classic-labs-plans-defensive-mining-strategy-as-hash-rate-plummets" },
+                Fact {
+                    what: "blocks reorganised",
+                    value: "3,693",
+                    date: "2020-08-01",
+                    source: CB,
+                },
+                Fact {
+                    what: "value double spent",
+                    value: "807,260 ETC (about $5.6 million)",
+                    date: "2020-08-01",
+                    source: BITQUERY,
+                },
+                Fact {
+                    what: "hash rate rented",
+                    value: "17.5 BTC (about $204,000) at NiceHash",
+                    date: "2020-08-01",
+                    source: BITQUERY,
+                },
+                Fact {
+                    what: "block rewards earned by the attacker",
+                    value: "about 13,000 ETC",
+                    date: "2020-08-01",
+                    source: BITQUERY,
+                },
+                Fact {
+                    what: "transfers missing from the new chain",
+                    value: "16:30 UTC 2020-07-31 to 03:30 UTC 2020-08-01 (11 h)",
+                    date: "2020-08-01",
+                    source: "https://bitquery.io/blog/ethereum-classic-51-chain-attack-july-31-2020",
+                },
+                Fact {
+                    what: "network hash rate",
+                    value: "about 3.2 TH/s",
+                    date: "2020-08-21",
+                    source: "CoinDesk (Coin Metrics) via https://dinocrypto.com/news/ethereum-classic-labs-plans-defensive-mining-strategy-as-hash-rate-plummets",
+                },
+                Fact {
+                    what: "cost of renting ETC's hash rate",
+                    value: "$5,300 per hour (crypto51, network 2 TH/s)",
+                    date: "2020-08-29",
+                    source: "https://cryptoglobe.com/latest/2020/08/ethereum-classic-suffers-third-51-attack-in-a-month",
+                },
+                Fact {
+                    what: "Coinbase's ETC confirmation time after the attacks",
+                    value: "about two weeks",
+                    date: "2020-08-21",
+                    source: "CoinDesk via https://dinocrypto.com/news/ethereum-classic-labs-plans-defensive-mining-strategy-as-hash-rate-plummets",
+                },
             ],
         },
         Incident {
@@ -94,12 +134,42 @@ pub fn incidents() -> Vec<Incident> {
             reported_cost_btc: 1_700.0 / 8_451.0,
             assumed_q: &[0.4, 0.5, 0.6],
             facts: vec![
-                Fact { what: "first reorganisation", value: "14 blocks removed, 13 added; 1,900 BTG double spent (about $19,000)", date: "2020-01-23", source: LOVEJOY },
-                Fact { what: "second reorganisation (the one back-tested)", value: "15 blocks removed, 16 added; 5,267 BTG double spent (about $53,000)", date: "2020-01-24", source: LOVEJOY },
-                Fact { what: "estimated rental cost per reorganisation", value: "about $1,700 at NiceHash prices for Zhash", date: "2020-01-24", source: LOVEJOY },
-                Fact { what: "block rewards", value: "about the cost recovered in block rewards", date: "2020-01-24", source: LOVEJOY },
-                Fact { what: "cost of a one-hour 51% attack (crypto51)", value: "$800", date: "2020-01", source: "https://www.publish0x.com/cryptofarm/bitcoin-gold-again-under-attack-51-percent-the-losses-attrib-xlvoxr" },
-                Fact { what: "BTC price (converts dollars to BTC)", value: "$8,451", date: "2020-01-23", source: "https://u.today/bitcoin-btc-price-coming-out-of-7-month-falling-wedge-heading-for-new-ath-crypto-trader" },
+                Fact {
+                    what: "first reorganisation",
+                    value: "14 blocks removed, 13 added; 1,900 BTG double spent (about $19,000)",
+                    date: "2020-01-23",
+                    source: LOVEJOY,
+                },
+                Fact {
+                    what: "second reorganisation (the one back-tested)",
+                    value: "15 blocks removed, 16 added; 5,267 BTG double spent (about $53,000)",
+                    date: "2020-01-24",
+                    source: LOVEJOY,
+                },
+                Fact {
+                    what: "estimated rental cost per reorganisation",
+                    value: "about $1,700 at NiceHash prices for Zhash",
+                    date: "2020-01-24",
+                    source: LOVEJOY,
+                },
+                Fact {
+                    what: "block rewards",
+                    value: "about the cost recovered in block rewards",
+                    date: "2020-01-24",
+                    source: LOVEJOY,
+                },
+                Fact {
+                    what: "cost of a one-hour 51% attack (crypto51)",
+                    value: "$800",
+                    date: "2020-01",
+                    source: "https://www.publish0x.com/cryptofarm/bitcoin-gold-again-under-attack-51-percent-the-losses-attrib-xlvoxr",
+                },
+                Fact {
+                    what: "BTC price (converts dollars to BTC)",
+                    value: "$8,451",
+                    date: "2020-01-23",
+                    source: "https://u.today/bitcoin-btc-price-coming-out-of-7-month-falling-wedge-heading-for-new-ath-crypto-trader",
+                },
             ],
         },
     ]
@@ -200,7 +270,16 @@ pub fn run(inc: &Incident, trials: u64, seed: u64) -> Result<Vec<Line>> {
                 true,
             )
         } else {
-            let s = simulate(&m, q, window, inc.depth, inc.value, trials, seed, cell as u64);
+            let s = simulate(
+                &m,
+                q,
+                window,
+                inc.depth,
+                inc.value,
+                trials,
+                seed,
+                cell as u64,
+            );
             (s.0, s.1, s.2, s.3, false)
         };
         let a = advise(

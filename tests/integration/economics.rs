@@ -311,3 +311,48 @@ fn unknown_or_bad_preset_values_exit_2_naming_the_key() {
         &["--attacker", "sneaky"],
     );
 }
+
+#[test]
+fn poisson_tail_of_the_backtest_matches_its_complement() {
+    // P(N ≥ k) summed upwards (the back-test) against 1 − Σ_{j<k} pmf summed downwards with
+    // ln Γ: two formula paths; 1e-12 absolute (both near 1e-16 per term).
+    use dslab::economics::backtest::poisson_at_least;
+    use statrs::function::gamma::ln_gamma;
+    for &(lambda, k) in &[(12.75, 16u32), (3.0, 1), (40.0, 30), (100.0, 140)] {
+        let below: f64 = (0..k)
+            .map(|j| {
+                let j = f64::from(j);
+                (-lambda + j * f64::ln(lambda) - ln_gamma(j + 1.0)).exp()
+            })
+            .sum();
+        let got = poisson_at_least(lambda, k);
+        assert!(
+            (got - (1.0 - below)).abs() < 1e-12,
+            "λ {lambda} k {k}: {got} vs {}",
+            1.0 - below
+        );
+    }
+}
+
+#[test]
+fn incident_presets_parse_and_imply_the_share_of_their_reported_cost() {
+    use dslab::economics::backtest::{implied_share, incidents, market};
+    for inc in incidents() {
+        let (_, m) = market(&inc).expect("incident preset parses");
+        assert!(
+            inc.facts
+                .iter()
+                .all(|f| !f.source.is_empty() && !f.date.is_empty())
+        );
+        // Hand formula: renting H for depth·T0 seconds costs price·H·days = reported cost.
+        let q = implied_share(&inc, &m);
+        let h = q / (1.0 - q) * m.hashrate;
+        let days = f64::from(inc.depth) * m.block_interval / 86_400.0;
+        let cost = m.rental_price * h * days;
+        assert!(
+            (cost - inc.reported_cost_btc).abs() <= 1e-12 * cost,
+            "{}",
+            inc.name
+        );
+    }
+}
