@@ -356,3 +356,33 @@ fn incident_presets_parse_and_imply_the_share_of_their_reported_cost() {
         );
     }
 }
+
+#[test]
+fn advise_takes_q_from_the_rental_market_and_matches_classical_alone() {
+    // BTC's network is 549 EH/s: a market offering 61 EH/s gives q = 61/610 = 0.1. With the
+    // classical model alone the answer is the classical convention's, 6 at risk 0.001
+    // (Nakamoto's table with a tie that wins: analytic::exact, classical).
+    let out = crate::util::stdout_of(&[
+        "advise",
+        "--chain",
+        "BTC",
+        "--value",
+        "1",
+        "--set",
+        "rental_hashrate=61",
+        "--attacker",
+        "classical",
+    ]);
+    assert!(out.contains("q = 0.100000"), "{out}");
+    let Needed::At(zc, _) = confirmations_needed(Model::Exact, 0.1, 1e-3, Convention::CLASSICAL)
+    else {
+        panic!("classical answer")
+    };
+    assert!(
+        out.contains(&format!(
+            "answer: z = {zc} confirmations, a wait of {}.0 minutes",
+            zc * 10
+        )),
+        "{out}"
+    );
+}
