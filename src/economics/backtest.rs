@@ -310,10 +310,11 @@ pub fn run(inc: &Incident, trials: u64, seed: u64) -> Result<Vec<Line>> {
 }
 
 /// Monte Carlo of the rented-hash attacker (no pre-mining) against merchant `z` over
-/// `window` seconds: P(success) with a Wilson 95 % interval; mean cost, revenue and profit
-/// with ±1.96 standard errors.
+/// `window` seconds: P(success) with a Wilson 95 % interval; mean cost (BTC), revenue and
+/// profit (coin) with ±1.96 standard errors. `trials` attacks in batches of 100, batch b
+/// drawn from `batch_rng(seed, cell, b)`.
 #[allow(clippy::too_many_arguments)]
-fn simulate(
+pub fn simulate(
     m: &Market,
     q: f64,
     window: f64,

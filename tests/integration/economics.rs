@@ -386,3 +386,53 @@ fn advise_takes_q_from_the_rental_market_and_matches_classical_alone() {
         "{out}"
     );
 }
+
+#[test]
+fn backtest_simulation_agrees_with_the_exact_law_where_both_apply() {
+    // The ETC back-test is simulated (depth 3693 is beyond the exact program); check the
+    // simulator on the BTG depth, where the exact law applies: P within 4 standard errors,
+    // mean cost and profit within 4 of their standard errors (the printed 95 % half-widths
+    // are 1.96 SE).
+    use dslab::economics::backtest::{incidents, market, simulate};
+    let inc = incidents()
+        .into_iter()
+        .find(|i| i.name.starts_with("BTG"))
+        .unwrap();
+    let (_, m) = market(&inc).unwrap();
+    let window = f64::from(inc.depth) * m.block_interval;
+    for (cell, q) in [0.45, 0.55].into_iter().enumerate() {
+        let (p, cost, _, profit) =
+            simulate(&m, q, window, inc.depth, inc.value, 40_000, 7, cell as u64);
+        let e = evaluate(
+            &m,
+            Plan {
+                q,
+                window: Some(window),
+                premine: 0.0,
+            },
+            inc.value,
+            inc.depth,
+        )
+        .unwrap();
+        let se_p = (e.success * (1.0 - e.success) / 40_000.0).sqrt();
+        assert!(
+            (p.value - e.success).abs() <= 4.0 * se_p,
+            "q {q}: P {} vs {}",
+            p.value,
+            e.success
+        );
+        let se = |x: dslab::economics::backtest::Est| (x.hi - x.lo) / (2.0 * 1.96);
+        assert!(
+            (cost.value - e.cost_btc).abs() <= 4.0 * se(cost),
+            "q {q}: cost {} vs {}",
+            cost.value,
+            e.cost_btc
+        );
+        assert!(
+            (profit.value - e.profit).abs() <= 4.0 * se(profit),
+            "q {q}: profit {} vs {}",
+            profit.value,
+            e.profit
+        );
+    }
+}
