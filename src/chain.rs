@@ -58,6 +58,7 @@ pub const KEYS: &[&str] = &[
     "rental_hashrate",
     "rental_price",
     "stale_rate",
+    "price",
 ];
 
 /// A figure's value: a number, or the word `unknown`.
@@ -133,6 +134,8 @@ pub struct Chain {
     pub rental_price: Figure,
     /// Share of blocks that go stale (the network model's stale rate).
     pub stale_rate: Figure,
+    /// The coin's price in BTC per coin (converts rental prices, paid in BTC, to the coin).
+    pub price: Figure,
 }
 
 /// Hash-rate units a preset may use (1 Sol/s of Equihash counts as one unit).
@@ -190,7 +193,7 @@ impl Chain {
     }
 
     /// The figures in [`KEYS`] order.
-    pub fn figures(&self) -> [(&'static str, &Figure); 8] {
+    pub fn figures(&self) -> [(&'static str, &Figure); 9] {
         [
             ("block_interval", &self.block_interval),
             ("block_reward", &self.block_reward),
@@ -200,6 +203,7 @@ impl Chain {
             ("rental_hashrate", &self.rental_hashrate),
             ("rental_price", &self.rental_price),
             ("stale_rate", &self.stale_rate),
+            ("price", &self.price),
         ]
     }
 
@@ -213,6 +217,7 @@ impl Chain {
             "rental_hashrate" => &mut self.rental_hashrate,
             "rental_price" => &mut self.rental_price,
             "stale_rate" => &mut self.stale_rate,
+            "price" => &mut self.price,
             _ => return None,
         })
     }

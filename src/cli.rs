@@ -49,6 +49,12 @@ pub enum Command {
     /// Mine a chain of real SHA-256d block headers at a reduced difficulty.
     #[command(allow_negative_numbers = true)]
     Mine(app::mine::MineArgs),
+    /// Cost, revenue and profit of the rented-hash attacker per z (exact, zero latency).
+    #[command(allow_negative_numbers = true)]
+    Economics(app::economics::EconomicsArgs),
+    /// Confirmations that make an attack both unlikely and unprofitable, per attacker model.
+    #[command(allow_negative_numbers = true)]
+    Advise(app::advise::AdviseArgs),
     /// The optimal attacker (selfish mining, double spending) with lower and upper bounds.
     #[command(allow_negative_numbers = true)]
     Optimize(app::optimize::OptimizeArgs),

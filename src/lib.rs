@@ -26,6 +26,7 @@ pub mod blockrace;
 pub mod bounds;
 pub mod chain;
 pub mod cli;
+pub mod economics;
 pub mod error;
 pub mod estimate;
 pub mod experiment;

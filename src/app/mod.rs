@@ -1,10 +1,12 @@
 //! One file per subcommand: validated arguments in, library calls, output out.
 //! Nothing here holds model code.
 
+pub mod advise;
 pub mod bounds;
 pub mod chains;
 pub mod common;
 pub mod confirmations;
+pub mod economics;
 pub mod exact;
 pub mod hashrate;
 pub mod merge;
@@ -32,5 +34,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Hashrate(a) => hashrate::run(a),
         Command::Mine(a) => mine::run(a),
         Command::Optimize(a) => optimize::run(a),
+        Command::Economics(a) => economics::run(a),
+        Command::Advise(a) => advise::run(a),
     }
 }

@@ -34,8 +34,8 @@ fn every_preset_parses_and_every_number_has_a_date_and_a_source() {
     for want in ["BTC", "BCH", "LTC", "DOGE", "ETC", "BTG", "XMR"] {
         assert_eq!(
             rows.iter().filter(|r| r[at("chain")] == want).count(),
-            8,
-            "{want}: one row per figure"
+            9,
+            "{want}: one row per figure (eight figures and the coin price)"
         );
     }
     for r in &rows {

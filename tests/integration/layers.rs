@@ -15,6 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["estimate", "bounds", "mdp"],
     &["blockrace", "net"],
     &["attack"],
+    &["economics"],
     &["experiment"],
     &["report", "scenario"],
     &["app", "cli"],

@@ -20,6 +20,8 @@ mod cli_output;
 mod delay_adversary;
 /// `--kernel`: every SHA-256d kernel the CPU has mines the same chain; the others exit 2.
 mod kernels;
+/// Attack economics (`dslab economics`) and the confirmation advisor (`dslab advise`).
+mod economics;
 /// `dslab run` / `dslab plot`: the built-in lab, plots, report safety, committed reports.
 mod lab;
 /// The layer order of `src/` (docs/architecture.md).
