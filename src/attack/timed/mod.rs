@@ -439,7 +439,7 @@ impl<'a> NetCell<'a> {
             .map(|t| Tilted::new(q, &e.network.shares(), t));
         // Not z_max: a cell's numbers may not depend on which z were asked for.
         let mut key = cell_key(&[
-            0x6e6574_7632,
+            0x006e_6574_7632,
             e.topology_key(),
             q.to_bits(),
             attack_key(&e.attack),
