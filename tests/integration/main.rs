@@ -18,10 +18,10 @@ mod cli_errors;
 mod cli_output;
 /// The Δ-bounded private attacker against closed forms at Δ = 0 and the Guo–Ren bounds.
 mod delay_adversary;
-/// `--kernel`: every SHA-256d kernel the CPU has mines the same chain; the others exit 2.
-mod kernels;
 /// Attack economics (`dslab economics`) and the confirmation advisor (`dslab advise`).
 mod economics;
+/// `--kernel`: every SHA-256d kernel the CPU has mines the same chain; the others exit 2.
+mod kernels;
 /// `dslab run` / `dslab plot`: the built-in lab, plots, report safety, committed reports.
 mod lab;
 /// The layer order of `src/` (docs/architecture.md).
