@@ -20,6 +20,7 @@ pub mod vector76;
 
 use serde::{Deserialize, Serialize};
 
+use crate::estimate::rng::SimRng;
 use crate::net::spec::{MerchantSpec, NetworkSpec};
 use crate::net::topology::Topology;
 use crate::net::{Prepared, Strategy};
@@ -83,9 +84,10 @@ pub trait TimedAttack: std::fmt::Debug + Sync {
         0
     }
     /// Where and when the payment V and the conflicting transaction A enter the network,
-    /// and (race) whether merchant z = 0 accepts, on one topology.
-    fn prepare(&self, topo: Topology, setting: &Setting<'_>) -> Prepared {
-        timed::payment_only(topo, setting)
+    /// and (race) whether merchant z = 0 accepts, on one topology; relay timers are drawn
+    /// from `rng` (the topology's own generator).
+    fn prepare(&self, topo: Topology, setting: &Setting<'_>, rng: &mut SimRng) -> Prepared {
+        timed::payment_only(topo, setting, rng)
     }
     /// The strategy of one cell.
     fn strategy(&self, cell: &CellSetting) -> Strategy;

@@ -18,7 +18,7 @@ use crate::net::engine::{Acceptance, Finder, Watch, World};
 use crate::net::events::{Key, tick};
 use crate::net::spec::{NetworkSpec, non_negative};
 use crate::net::topology::Topology;
-use crate::net::txprop::{self, Tx};
+use crate::net::txprop::{self, Tx, TxRelay};
 use crate::net::{NetStrategy, Outcome, Prepared, Strategy};
 
 /// Race-attack variant.
@@ -95,9 +95,9 @@ impl TimedAttack for RaceSpec {
         self.helpers
     }
 
-    fn prepare(&self, topo: Topology, s: &Setting<'_>) -> Prepared {
+    fn prepare(&self, topo: Topology, s: &Setting<'_>, rng: &mut SimRng) -> Prepared {
         let (v, a) = schedule(self, &topo);
-        let tx = txprop::spread(&topo, &v, &a, s.network.alerts);
+        let tx = txprop::spread(&topo, &v, &a, &TxRelay::of(s.network), rng);
         let listen_end = tx.merchant_v_seen.t + tick(s.merchant.listening_period);
         let z0_accepted = tx.merchant_v_seen.t.is_finite() && tx.merchant_a_seen.t > listen_end;
         Prepared {

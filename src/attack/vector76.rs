@@ -28,7 +28,7 @@ use crate::net::engine::{Acceptance, Finder, Watch, World};
 use crate::net::events::Key;
 use crate::net::spec::{Incoming, NetworkModel, NetworkSpec};
 use crate::net::topology::Topology;
-use crate::net::txprop::{self, Tx, TxTimes};
+use crate::net::txprop::{self, Tx, TxRelay, TxTimes};
 use crate::net::{NetStrategy, Outcome, Prepared, Strategy};
 
 /// Vector76 attack parameters (`[vector76]`).
@@ -97,11 +97,11 @@ impl TimedAttack for Vector76Spec {
         self.plan_depth
     }
 
-    fn prepare(&self, topo: Topology, s: &Setting<'_>) -> Prepared {
+    fn prepare(&self, topo: Topology, s: &Setting<'_>, rng: &mut SimRng) -> Prepared {
         let att = topo.attacker() as u32;
         let mut a: Vec<(u32, Key)> = vec![(att, Key::ZERO)];
         a.extend(topo.helpers.iter().map(|&h| (h, Key::ZERO)));
-        let tx = txprop::spread(&topo, &[], &a, s.network.alerts);
+        let tx = txprop::spread(&topo, &[], &a, &TxRelay::of(s.network), rng);
         Prepared {
             topo,
             tx,

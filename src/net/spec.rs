@@ -40,12 +40,18 @@ pub struct NetworkSpec {
     /// Mean per-hop block delay in seconds (validation and relay; exponential per node).
     /// Default 0.25.
     pub block_hop_delay: f64,
-    /// Mean transaction announcement delay to an outbound peer, seconds (exponential per
-    /// link). Default 2 (Bitcoin Core's outbound inventory broadcast interval).
+    /// Mean interval of the Poisson timer on which a node announces transactions to each
+    /// outbound peer (one timer per peer), seconds. Default 2 (Bitcoin Core's
+    /// `OUTBOUND_INVENTORY_BROADCAST_INTERVAL`).
     pub tx_delay_outbound: f64,
-    /// Mean transaction announcement delay to an inbound peer, seconds. Default 5
-    /// (Bitcoin Core's inbound inventory broadcast interval).
+    /// Mean interval of the one Poisson timer a node shares for announcing to all its
+    /// inbound peers, seconds. Default 5 (Bitcoin Core's
+    /// `INBOUND_INVENTORY_BROADCAST_INTERVAL`).
     pub tx_delay_inbound: f64,
+    /// Delay before a node requests a transaction announced by a non-preferred (inbound)
+    /// peer, seconds; an outbound peer's announcement is requested at once. Default 2
+    /// (Bitcoin Core's `NONPREF_PEER_TX_DELAY`).
+    pub tx_request_delay: f64,
     /// Fraction of honest hash rate (and of relay nodes) running full-RBF. Default 1
     /// (Bitcoin Core ≥ v28).
     pub rbf_share: f64,
@@ -78,6 +84,7 @@ impl Default for NetworkSpec {
             block_hop_delay: 0.25,
             tx_delay_outbound: 2.0,
             tx_delay_inbound: 5.0,
+            tx_request_delay: 2.0,
             rbf_share: 1.0,
             alerts: false,
             attacker_peers: 8,
@@ -161,6 +168,7 @@ impl NetworkSpec {
             ("network.block_hop_delay", self.block_hop_delay),
             ("network.tx_delay_outbound", self.tx_delay_outbound),
             ("network.tx_delay_inbound", self.tx_delay_inbound),
+            ("network.tx_request_delay", self.tx_request_delay),
             ("network.direct_latency", self.direct_latency),
         ] {
             non_negative(key, v)?;

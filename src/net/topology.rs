@@ -18,8 +18,9 @@ pub struct Link {
     pub to: u32,
     /// One-way latency, seconds.
     pub latency: f64,
-    /// Transaction announcement delay on this direction (trickling), seconds.
-    pub trickle: f64,
+    /// This node opened the connection (the peer is its outbound peer; it is the peer's
+    /// inbound one). Decides the announcement timer and whether the peer requests at once.
+    pub outbound: bool,
 }
 
 /// A generated network with its precomputed delays.
@@ -161,7 +162,7 @@ fn complete(net: &NetworkSpec, merchant: &MerchantSpec, helpers: u32) -> Topolog
                 .map(|b| Link {
                     to: b as u32,
                     latency: 0.0,
-                    trickle: 0.0,
+                    outbound: a < b,
                 })
                 .collect()
         })
@@ -182,7 +183,7 @@ fn complete(net: &NetworkSpec, merchant: &MerchantSpec, helpers: u32) -> Topolog
 /// accept incoming ones (everyone but a merchant that denies them); the attacker opens
 /// `attacker_peers`, the merchant `merchant.peers`, and each observer one more to the
 /// merchant. Latencies are log-normal per connection, block hop delays exponential per
-/// node, transaction trickle delays exponential per direction.
+/// node. Transaction announcement timers are drawn per relay (`super::txprop`).
 fn random<R: Rng + ?Sized>(
     net: &NetworkSpec,
     merchant: &MerchantSpec,
@@ -201,18 +202,16 @@ fn random<R: Rng + ?Sized>(
         } else {
             lat.sample(rng)
         });
-        let out = exp_sample(net.tx_delay_outbound, rng);
-        let inb = exp_sample(net.tx_delay_inbound, rng);
         // a opened the connection: b is a's outbound peer, a is b's inbound peer.
         links[a].push(Link {
             to: b as u32,
             latency: l,
-            trickle: out,
+            outbound: true,
         });
         links[b].push(Link {
             to: a as u32,
             latency: l,
-            trickle: inb,
+            outbound: false,
         });
     };
     let accepts = |b: usize| b != mer || merchant.incoming == Incoming::Allow;
@@ -256,8 +255,8 @@ fn random<R: Rng + ?Sized>(
     }
 }
 
-/// An exponential delay of the given mean, rounded to the time grain.
-fn exp_sample<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> f64 {
+/// An exponential delay of the given mean, rounded to the time grain (0 for mean 0).
+pub fn exp_sample<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> f64 {
     if mean <= 0.0 {
         return 0.0;
     }
@@ -360,12 +359,7 @@ mod tests {
             assert!(whole(k.t), "{k:?}");
         }
         assert!(t.hop.iter().all(|&h| whole(h)));
-        assert!(
-            t.links
-                .iter()
-                .flatten()
-                .all(|l| whole(l.latency) && whole(l.trickle))
-        );
+        assert!(t.links.iter().flatten().all(|l| whole(l.latency)));
     }
 
     #[test]

@@ -280,7 +280,7 @@ fn symmetric(m: usize, d: f64) -> Topology {
                 .map(|b| Link {
                     to: b as u32,
                     latency: d,
-                    trickle: 0.0,
+                    outbound: false,
                 })
                 .collect()
         })

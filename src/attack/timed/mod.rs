@@ -26,7 +26,7 @@ use crate::net::private::{self, Plain, Sampler};
 use crate::net::spec::{Incoming, MerchantSpec, NetworkModel, NetworkSpec};
 use crate::net::sweep::{self, Sweep};
 use crate::net::topology::Topology;
-use crate::net::txprop;
+use crate::net::txprop::{self, TxRelay};
 use crate::net::{Outcome, Prepared, Strategy};
 use crate::stats::CiMethod;
 
@@ -49,11 +49,11 @@ pub struct NetTables {
 
 /// The placement of the payment alone from the attacker's node (and straight to the
 /// merchant when it accepts incoming connections): the private-branch attacks'.
-pub fn payment_only(topo: Topology, s: &Setting<'_>) -> Prepared {
+pub fn payment_only(topo: Topology, s: &Setting<'_>, rng: &mut SimRng) -> Prepared {
     let (att, mer) = (topo.attacker() as u32, topo.merchant() as u32);
     let mut v = vec![(att, Key::ZERO)];
     v.extend(topo.direct.map(|d| (mer, Key::at(tick(d)))));
-    let tx = txprop::spread(&topo, &v, &[], s.network.alerts);
+    let tx = txprop::spread(&topo, &v, &[], &TxRelay::of(s.network), rng);
     Prepared {
         topo,
         tx,
@@ -329,13 +329,13 @@ impl NetExperiment {
                 let mut rng = batch_rng(seed, key, i);
                 let topo =
                     Topology::generate(&self.network, &self.merchant, self.helpers(), &mut rng);
-                self.prepare_one(topo)
+                self.prepare_one(topo, &mut rng)
             })
             .collect()
     }
 
-    fn prepare_one(&self, topo: Topology) -> Prepared {
-        self.attack.get().prepare(topo, &self.setting())
+    fn prepare_one(&self, topo: Topology, rng: &mut SimRng) -> Prepared {
+        self.attack.get().prepare(topo, &self.setting(), rng)
     }
 
     /// Stale-block rate of honest mining on the prepared topologies (0 at zero latency).
