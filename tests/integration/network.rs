@@ -592,7 +592,7 @@ fn value_stability_of_a_small_network_run() {
         5000,
     );
     let got: Vec<u64> = rows.iter().map(|r| r.successes).collect();
-    assert_eq!(got, vec![0, 1442, 819, 535]);
+    assert_eq!(got, vec![0, 1921, 1115, 694]);
 }
 
 #[test]
