@@ -248,6 +248,18 @@ fn network_flag_errors_name_the_flag_and_file_errors_the_key() {
         ],
         &["merchant.listening_period '-1'"],
     );
+    // A sweep of the zero-latency block race is blamed on --sweep, with the ways out
+    // (issue 12 item 8: it used to be blamed on "network flags").
+    fails_with_2(
+        &[
+            "simulate",
+            "--attack",
+            "majority",
+            "--sweep",
+            "majority.premined=0,1",
+        ],
+        &["--sweep 'majority.premined=0,1'", "--network default"],
+    );
     // The value from a file: the file key.
     let dir = tempfile::tempdir().unwrap();
     let net = dir.path().join("net.toml");

@@ -141,8 +141,14 @@ fn a_1e_minus_12_reversal_is_measured_to_5_percent_in_timed_mining() {
         assert!(r.rel_error.unwrap() <= 0.05 && r.trials <= 10_000_000);
         // Within 4 standard errors (one seed, two z: a 95 % interval would miss one in ten
         // runs by design; the calibration over many seeds is tested in `calibration`).
-        let se = r.std_error.expect("importance sampling reports its standard error");
-        assert!((r.probability - x).abs() <= 4.0 * se, "z {}: {r:?} vs {x}", r.z);
+        let se = r
+            .std_error
+            .expect("importance sampling reports its standard error");
+        assert!(
+            (r.probability - x).abs() <= 4.0 * se,
+            "z {}: {r:?} vs {x}",
+            r.z
+        );
     }
 }
 

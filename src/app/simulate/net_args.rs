@@ -352,6 +352,15 @@ fn show_value(v: &toml::Value) -> String {
 /// majority race, convention flags on the attacks whose head start is fixed, and
 /// `--give-up` on the race and Vector76 attacks.
 pub(super) fn check_net_flags(args: &SimulateArgs, on_network: bool) -> anyhow::Result<()> {
+    if let Some(sweep) = args.net.sweep.as_deref().filter(|_| !on_network) {
+        return Err(usage(
+            "--sweep",
+            sweep,
+            "the zero-latency block race has no tables to sweep: give several values to --q \
+             or --z (e.g. --q 0.1,0.2), run separate --premined/--give-up values, or add \
+             --network default (or none) to sweep [majority], [network] or [merchant] keys",
+        ));
+    }
     if !on_network && args.net.any_set() {
         return Err(usage(
             "--network",
