@@ -136,7 +136,12 @@ impl IsCell {
 
     /// The race engine drawing blocks under this cell's tilt.
     fn race(&self) -> Race<'_, Majority> {
-        Race::tilted(&self.strategy, &self.setup, self.tilt.accept, self.tilt.tail)
+        Race::tilted(
+            &self.strategy,
+            &self.setup,
+            self.tilt.accept,
+            self.tilt.tail,
+        )
     }
 
     /// Run one weighted trial, crediting `sums`; returns (largest z reversed on the sampled

@@ -253,7 +253,10 @@ impl<'a, S: RaceStrategy + ?Sized> Race<'a, S> {
     #[inline]
     fn tail_win(&mut self, lead: i64) -> Option<f64> {
         let strategy = self.strategy;
-        match usize::try_from(-lead).ok().and_then(|d| self.tails.get_mut(d)) {
+        match usize::try_from(-lead)
+            .ok()
+            .and_then(|d| self.tails.get_mut(d))
+        {
             Some(slot) => *slot.get_or_insert_with(|| strategy.tail_win(lead)),
             None => strategy.tail_win(lead),
         }
