@@ -17,6 +17,18 @@
 //! the exact law of the rest of the walk ([`RaceStrategy::tail_win`]); the engine then draws
 //! the outcome with one uniform instead of walking block by block. That is exact sampling
 //! of the same Markov chain, not an approximation; `tests` compare both.
+//!
+//! One loop serves plain Monte Carlo and importance sampling: [`Race::trial`] is generic
+//! over a [`Sampling`] ([`Plain`], or `super::is`'s likelihood-ratio weights), monomorphised
+//! so that the plain loop carries no weighting code.
+//!
+//! Speed without changing a draw (every stream and output byte is the same as drawing and
+//! deciding block by block; `tests` check it trial by trial): the thresholds and the tail
+//! law are prepared once per batch ([`Race`], the tail law memoised by lead); while the
+//! strategy surely mines ([`RaceStrategy::mines_between`]: behind, above the give-up line)
+//! blocks are drawn in a tight loop that only counts; elsewhere the per-block decisions
+//! are combined as flags (`select_unpredictable`), since the sign of the lead is a coin
+//! flip per block and a mispredicted branch costs more than the block's draw.
 
 use std::hint::select_unpredictable;
 
