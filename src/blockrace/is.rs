@@ -234,6 +234,7 @@ impl CellSim for RaceCell {
 mod tests {
     use super::*;
     use crate::analytic;
+    use crate::blockrace::race::Race;
     use crate::blockrace::{MAX_BLOCKS, MajorityCell, race};
     use crate::estimate::rng::batch_rng;
     use crate::params::{Convention, TieRule};
@@ -298,6 +299,40 @@ mod tests {
         }
         for z in 0..=8 {
             assert_eq!(sums.sum[z], sums.hits[z] as f64);
+        }
+    }
+
+    #[test]
+    fn the_tight_loop_gives_the_same_weights_as_asking_every_block() {
+        // The engine's run through sure-to-mine leads must not change a draw or a weight:
+        // compare with the same strategy asked after every block, bit for bit.
+        let gamma = Convention {
+            premined: 1,
+            tie: TieRule::Gamma(0.5),
+        };
+        for (q, conv, give_up, walk) in [
+            (0.1, Convention::CLASSICAL, None, false),
+            (0.3, gamma, None, false),
+            (0.25, Convention::DEFAULT, Some(6), true),
+        ] {
+            let c = cell(q, conv, give_up, walk, 20);
+            let ask = race::AskEveryBlock(c.strategy);
+            let (mut fast, mut slow) = (
+                c.race(),
+                Race::tilted(&ask, &c.setup, c.tilt.accept, c.tilt.tail),
+            );
+            let (mut s1, mut s2) = (BatchSums::new(20), BatchSums::new(20));
+            let (mut r1, mut r2) = (batch_rng(1, 2, 3), batch_rng(1, 2, 3));
+            for _ in 0..20_000 {
+                let a = fast.trial(&mut r1, &mut Weighted::new(q, c.tilt, &mut s1));
+                let b = slow.trial(&mut r2, &mut Weighted::new(q, c.tilt, &mut s2));
+                assert_eq!(a, b, "q {q}");
+            }
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&s1.sum), bits(&s2.sum), "q {q}");
+            assert_eq!(bits(&s1.sum_sq), bits(&s2.sum_sq), "q {q}");
+            assert_eq!(s1.hits, s2.hits);
+            assert!(s1.hits.iter().sum::<u64>() > 0);
         }
     }
 

@@ -74,26 +74,28 @@ impl crate::estimate::CellSim for MajorityCell {
         Tally::new(self.setup.z_max, self.record_blocks)
     }
 
-    fn run_batch(&self, rng_out: &mut SimRng, n: u64, tally: &mut Tally) {
+    fn run_batch(&self, rng: &mut SimRng, n: u64, tally: &mut Tally) {
         let mut race = Race::new(&self.strategy, &self.setup);
         // A local copy of the generator (the same stream) stays in registers.
-        let mut local = rng_out.clone();
-        let rng = &mut local;
-        for _ in 0..n {
-            let out = if let Some(stats) = tally.blocks.as_mut() {
-                race.trial(
-                    rng,
-                    &mut Plain(|from, to, blocks| {
-                        for s in &mut stats[from as usize..=to as usize] {
-                            s.record(blocks);
-                        }
-                    }),
-                )
-            } else {
-                race.trial(rng, &mut Plain(|_, _, _| {}))
-            };
-            tally.add(out.reversed_up_to, out.censored);
+        let mut local = rng.clone();
+        // One loop per kind of tally, so the common one carries nothing it does not use.
+        if let Some(mut stats) = tally.blocks.take() {
+            for _ in 0..n {
+                let record = |from: u32, to: u32, blocks| {
+                    for s in &mut stats[from as usize..=to as usize] {
+                        s.record(blocks);
+                    }
+                };
+                let out = race.trial(&mut local, &mut Plain(record));
+                tally.add(out.reversed_up_to, out.censored);
+            }
+            tally.blocks = Some(stats);
+        } else {
+            for _ in 0..n {
+                let out = race.trial(&mut local, &mut Plain(|_, _, _| {}));
+                tally.add(out.reversed_up_to, out.censored);
+            }
         }
-        *rng_out = local;
+        *rng = local;
     }
 }

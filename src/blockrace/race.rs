@@ -17,6 +17,18 @@
 //! the exact law of the rest of the walk ([`RaceStrategy::tail_win`]); the engine then draws
 //! the outcome with one uniform instead of walking block by block. That is exact sampling
 //! of the same Markov chain, not an approximation; `tests` compare both.
+//!
+//! One loop serves plain Monte Carlo and importance sampling: [`Race::trial`] is generic
+//! over a [`Sampling`] ([`Plain`], or `super::is`'s likelihood-ratio weights), monomorphised
+//! so that the plain loop carries no weighting code.
+//!
+//! Speed without changing a draw (every stream and output byte is the same as drawing and
+//! deciding block by block; `tests` check it trial by trial): the thresholds and the tail
+//! law are prepared once per batch ([`Race`], the tail law memoised by lead); while the
+//! strategy surely mines ([`RaceStrategy::mines_between`]: behind, above the give-up line)
+//! blocks are drawn in a tight loop that only counts; elsewhere the per-block decisions
+//! are combined as flags (`select_unpredictable`), since the sign of the lead is a coin
+//! flip per block and a mispredicted branch costs more than the block's draw.
 
 use std::hint::select_unpredictable;
 
@@ -392,4 +404,144 @@ where
         quiet: quiet_leads(strategy),
     };
     race.trial(rng, &mut Plain(on_win))
+}
+
+/// A strategy that decides as the one it wraps but promises nothing, so the engine asks it
+/// after every block (the loop without the tight run through sure-to-mine leads).
+#[cfg(test)]
+pub(crate) struct AskEveryBlock<S>(pub S);
+
+#[cfg(test)]
+impl<S: RaceStrategy> RaceStrategy for AskEveryBlock<S> {
+    fn premined(&self) -> u32 {
+        self.0.premined()
+    }
+    fn decide(&self, view: &RaceView) -> Decision {
+        self.0.decide(view)
+    }
+    fn tail_win(&self, lead: i64) -> Option<f64> {
+        self.0.tail_win(lead)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analytic;
+    use crate::blockrace::majority::Majority;
+    use crate::blockrace::{MAX_BLOCKS, MajorityCell};
+    use crate::estimate::CellSim;
+    use crate::estimate::rng::batch_rng;
+    use crate::params::{Convention, TieRule};
+
+    /// (q, premined, gamma, give_up, exact tail): first-seen and γ ties, head starts,
+    /// give-ups, walked tails, and q > ½ (no exact tail: the race is walked to the end).
+    const CASES: [(f64, u32, f64, Option<u32>, bool); 7] = [
+        (0.3, 0, 0.0, None, true),
+        (0.1, 1, 0.0, None, true),
+        (0.25, 1, 0.5, None, true),
+        (0.35, 2, 0.3, Some(5), true),
+        (0.4, 0, 0.0, Some(4), false),
+        (0.45, 1, 1.0, Some(6), false),
+        (0.6, 0, 0.2, None, true),
+    ];
+
+    fn majority(case: (f64, u32, f64, Option<u32>, bool)) -> (Majority, RaceSetup) {
+        let (q, premined, gamma, give_up, exact_tail) = case;
+        let mut cell = MajorityCell::new(q, premined, gamma, give_up, 8);
+        cell.strategy.exact_tail = exact_tail;
+        (cell.strategy, cell.setup)
+    }
+
+    #[test]
+    fn majority_surely_mines_where_it_says_it_does() {
+        for case in CASES {
+            let (m, _) = majority(case);
+            let (lo, hi) = m.mines_between().unwrap();
+            for honest in 0..12u32 {
+                for attacker in 0..12u32 {
+                    let view = RaceView {
+                        honest,
+                        attacker,
+                        all_accepted: false,
+                    };
+                    let lead = view.lead();
+                    let mines = m.decide(&view) == Decision::Mine;
+                    assert_eq!(mines, lo < lead && lead < hi, "{case:?} {view:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_tight_loop_takes_the_same_draws_and_gives_the_same_trials() {
+        // Trial by trial, the engine with the strategy's sure-to-mine leads and the engine
+        // asking after every block see the same blocks, report the same reversals with the
+        // same block counts, and leave the generator at the same point.
+        for case in CASES {
+            let (m, setup) = majority(case);
+            let ask = AskEveryBlock(m);
+            let (mut fast, mut slow) = (Race::new(&m, &setup), Race::new(&ask, &setup));
+            assert_ne!(fast.quiet.1, 0);
+            assert_eq!(slow.quiet, (0, 0));
+            let (mut r1, mut r2) = (batch_rng(3, 4, 5), batch_rng(3, 4, 5));
+            for _ in 0..20_000 {
+                let (mut w1, mut w2) = (Vec::new(), Vec::new());
+                let a = fast.trial(&mut r1, &mut Plain(|f, t, b| w1.push((f, t, b))));
+                let b = slow.trial(&mut r2, &mut Plain(|f, t, b| w2.push((f, t, b))));
+                assert_eq!((a, &w1), (b, &w2), "{case:?}");
+            }
+            assert_eq!(r1.next_u64(), r2.next_u64(), "{case:?}");
+        }
+    }
+
+    #[test]
+    fn a_prepared_race_gives_the_trials_of_one_off_ones() {
+        // `Race` (memoised tail law, thresholds prepared once) against `trial`, which
+        // prepares everything afresh and never memoises.
+        for case in CASES {
+            let (m, setup) = majority(case);
+            let mut race = Race::new(&m, &setup);
+            let (mut r1, mut r2) = (batch_rng(9, 8, 7), batch_rng(9, 8, 7));
+            for _ in 0..5_000 {
+                let a = race.trial(&mut r1, &mut Plain(|_, _, _| {}));
+                let b = trial(&m, &setup, &mut r2, |_, _, _| {});
+                assert_eq!(a, b, "{case:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn plain_trials_agree_with_the_closed_forms() {
+        // Through the cell's batch loop, against the closed forms (independent formula
+        // paths in `analytic`): within 4 standard errors of a binomial proportion at the
+        // exact P, plus 1/N for discreteness (false alarm ≈ 6e-5 per z).
+        let gamma = Convention {
+            premined: 1,
+            tie: TieRule::Gamma(0.5),
+        };
+        let cases: [(f64, Convention, Option<u32>); 3] = [
+            (0.3, Convention::DEFAULT, None),
+            (0.25, gamma, None),
+            (0.35, Convention::CLASSICAL, Some(6)),
+        ];
+        for (q, conv, give_up) in cases {
+            let cell = MajorityCell::new(q, conv.premined, conv.tie.gamma(), give_up, 8);
+            assert_eq!(cell.setup.max_blocks, MAX_BLOCKS);
+            let mut t = cell.empty_tally();
+            for b in 0..16 {
+                cell.run_batch(&mut batch_rng(11, cell.key(), b), 16_384, &mut t);
+            }
+            let n = t.trials as f64;
+            for z in 0..=8 {
+                let p = match give_up {
+                    None => analytic::exact(q, z, conv).value,
+                    Some(d) => analytic::exact_with_give_up(q, z, conv, d),
+                };
+                let est = t.successes(z) as f64 / n;
+                let tol = 4.0 * (p * (1.0 - p) / n).sqrt() + 1.0 / n;
+                assert!((est - p).abs() <= tol, "q {q} z {z}: {est} vs {p}");
+            }
+        }
+    }
 }
