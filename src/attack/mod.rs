@@ -13,6 +13,7 @@
 pub mod delay_private;
 pub mod finney;
 pub mod majority;
+pub mod opportunistic;
 pub mod race;
 pub mod rental;
 pub mod timed;
@@ -204,6 +205,8 @@ attacks! {
     Rental(rental::RentalSpec),
     /// Δ-bounded private attacker.
     DelayPrivate(delay_private::DelayPrivateSpec),
+    /// Opportunistic attacker (head start from the stationary pre-mining lead).
+    Opportunistic(opportunistic::OpportunisticSpec),
 }
 
 /// The registered names, in registry order.

@@ -42,10 +42,17 @@ pub struct Private {
     /// honest block puts it behind (a walk reflected at 0), over Poisson(P/T) blocks each
     /// the attacker's with probability q. 0: none.
     pub premine_blocks: f64,
+    /// The opportunistic attacker: the head start is `premined` plus a lead drawn from the
+    /// stationary law of a pre-mining race run since long before the payment,
+    /// P[lead ≥ l] = (q/p)^l (`crate::bounds::opportunistic`). Needs q < ½.
+    pub stationary_lead: bool,
 }
 
 /// The head start of a trial: `premined` plus, with pre-mining, the reflected walk's lead.
 fn head_start<R: Rng + ?Sized>(s: &Private, rng: &mut R) -> u32 {
+    if s.stationary_lead {
+        return s.premined + geometric_lead(s.q, rng);
+    }
     if s.premine_blocks <= 0.0 {
         return s.premined;
     }
@@ -60,6 +67,17 @@ fn head_start<R: Rng + ?Sized>(s: &Private, rng: &mut R) -> u32 {
         }
     }
     s.premined + lead
+}
+
+/// A draw of the stationary lead: P[lead ≥ l] = ρ^l with ρ = q/p, by inversion
+/// (lead = ⌊ln U / ln ρ⌋ for U uniform on (0, 1]); 0 when q = 0.
+fn geometric_lead<R: Rng + ?Sized>(q: f64, rng: &mut R) -> u32 {
+    let rho = q / (1.0 - q);
+    if rho <= 0.0 {
+        return 0;
+    }
+    let u = 1.0 - unit_f64(rng.next_u64()); // in (0, 1]
+    (u.ln() / rho.ln()).floor().min(f64::from(u32::MAX / 2)) as u32
 }
 
 /// Hard cap on blocks per trial (a censored trial counts as a failure and is reported).

@@ -109,6 +109,7 @@ impl TimedAttack for RentalSpec {
             listening: c.listening,
             deadline,
             premine_blocks: self.premine_time / c.block_interval,
+            stationary_lead: false,
         })
     }
 
