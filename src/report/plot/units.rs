@@ -11,6 +11,7 @@ pub fn sweep_unit(key: &str) -> Option<&'static str> {
         | "network.block_hop_delay"
         | "network.tx_delay_outbound"
         | "network.tx_delay_inbound"
+        | "network.tx_request_delay"
         | "network.direct_latency"
         | "merchant.listening_period"
         | "race.conflict_delay"
@@ -27,6 +28,7 @@ pub fn sweep_unit(key: &str) -> Option<&'static str> {
         "merchant.peers" => "merchant's outbound peers",
         "merchant.observers" => "observer nodes",
         "race.helpers" | "vector76.helpers" => "helper nodes",
+        "vector76.plan_depth" => "confirmations",
         _ => return None,
     };
     Some(unit)
