@@ -162,6 +162,13 @@ fn render(chain: &Chain, market: &Market, args: &EconomicsArgs, rows: &[Economic
                 num(e.revenue),
                 num(e.profit),
                 num(e.profit_per_hour),
+                format!(
+                    "{}{}",
+                    if e.profit_probability_exact { "" } else { "<= " },
+                    table::prob(e.profit_probability)
+                ),
+                num(-e.loss_on_failure),
+                e.median_profit.map_or("-".into(), num),
             ]
         })
         .collect();
@@ -180,6 +187,9 @@ fn render(chain: &Chain, market: &Market, args: &EconomicsArgs, rows: &[Economic
                 "revenue",
                 "profit",
                 "profit/h (retrying)",
+                "P(profit > 0)",
+                "profit if failed",
+                "median profit",
             ],
             &body
         )

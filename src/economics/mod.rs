@@ -157,6 +157,37 @@ pub struct Economics {
     pub profit_per_hour: f64,
     /// Expected attempts until the first success (1 / P(success)).
     pub attempts_to_success: f64,
+    /// The profit's law, part 1: a failed attempt rents for the whole window, so its
+    /// profit is exactly −`loss_on_failure` (coin; inf for an unlimited window), with
+    /// probability 1 − P(success).
+    pub loss_on_failure: f64,
+    /// P(profit > 0). Equal to P(success) when V > `loss_on_failure` (a success then
+    /// always pays: it rents at most the window and earns at least V); otherwise
+    /// P(success) is an upper bound (`profit_probability_exact` false).
+    pub profit_probability: f64,
+    /// Whether `profit_probability` is exact (true) or an upper bound (false).
+    pub profit_probability_exact: bool,
+    /// Median profit, exact when P(success) < 1/2: −`loss_on_failure` (every quantile
+    /// below 1 − P(success) is); `None` otherwise (the law on success is not computed).
+    pub median_profit: Option<f64>,
+}
+
+/// The exactly known parts of the profit's law (docs/economics.md, "Profit distribution"):
+/// (loss on failure, P(profit > 0), whether that is exact, median if known).
+fn profit_law(
+    market: &Market,
+    plan: Plan,
+    value: f64,
+    success: f64,
+) -> (f64, f64, bool, Option<f64>) {
+    let loss = match plan.window {
+        Some(w) => market.cost_btc_per_second(plan.q) * w / market.price,
+        None if plan.q > 0.0 => f64::INFINITY,
+        None => 0.0,
+    };
+    let exact = value > loss;
+    let median = (success < 0.5).then_some(-loss);
+    (loss, success, exact, median)
 }
 
 /// Total block interval T = T₀ (1 − q) while the attacker adds its rented hash.
@@ -199,6 +230,8 @@ pub fn evaluate(market: &Market, plan: Plan, value: f64, z: u32) -> Result<Econo
     };
     let cost_btc = market.cost_btc_per_second(plan.q) * rented;
     let cost = cost_btc / market.price;
+    let (loss_on_failure, profit_probability, profit_probability_exact, median_profit) =
+        profit_law(market, plan, value, success);
     let revenue = value * success + market.reward_per_block * blocks;
     let profit = if cost.is_infinite() {
         f64::NEG_INFINITY
@@ -220,6 +253,10 @@ pub fn evaluate(market: &Market, plan: Plan, value: f64, z: u32) -> Result<Econo
         profit,
         profit_per_hour: profit / (rented / 3600.0),
         attempts_to_success: 1.0 / success,
+        loss_on_failure,
+        profit_probability,
+        profit_probability_exact,
+        median_profit,
     })
 }
 

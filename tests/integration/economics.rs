@@ -4,7 +4,7 @@
 
 use dslab::analytic::{self, Model, Needed, confirmations_needed};
 use dslab::attack::rental::exact::Rental;
-use dslab::economics::advise::{Attacker, advise};
+use dslab::economics::advise::{Attacker, DEFAULT_DELTA, Query, advise};
 use dslab::economics::branch::branch_law;
 use dslab::economics::{Market, Plan, evaluate};
 use dslab::estimate::rng::{SimRng, batch_rng};
@@ -225,6 +225,36 @@ fn exact_profit_agrees_with_a_monte_carlo_of_the_continuous_process() {
     }
 }
 
+fn query(q: f64, value: f64, risk: f64, delta: f64) -> Query {
+    Query {
+        block_interval: 600.0,
+        q,
+        value,
+        risk,
+        premine: 0.0,
+        delta,
+    }
+}
+
+/// The classical convention's confirmations and the Δ model's (Guo–Ren upper bound, by
+/// `bounds::confirmations_needed`'s gallop-and-bisect: another search than advise's scan).
+fn floors(q: f64, risk: f64, delta: f64) -> (u32, u32) {
+    let Needed::At(zc, _) = confirmations_needed(Model::Exact, q, risk, Convention::CLASSICAL)
+    else {
+        panic!("classical answer")
+    };
+    let Needed::At(zd, _) = dslab::bounds::confirmations_needed(
+        dslab::bounds::Side::Upper,
+        q,
+        risk,
+        delta,
+        600.0,
+    ) else {
+        panic!("delta answer")
+    };
+    (zc, zd)
+}
+
 #[test]
 fn advise_is_monotone_and_never_below_the_classical_convention() {
     let m = market();
@@ -232,32 +262,66 @@ fn advise_is_monotone_and_never_below_the_classical_convention() {
         let mut last = 0;
         // More value never needs fewer confirmations.
         for value in [1.0, 100.0, 10_000.0, 1e6] {
-            let a = advise(Some(&m), 600.0, q, value, 0.01, 0.0, Attacker::DEFAULT).unwrap();
+            let a = advise(
+                Some(&m),
+                &query(q, value, 0.01, DEFAULT_DELTA),
+                Attacker::DEFAULT,
+            )
+            .unwrap();
             let z = a.z.expect("an answer");
             assert!(z >= last, "q {q} V {value}: {z} < {last}");
             last = z;
-            let Needed::At(zc, _) =
-                confirmations_needed(Model::Exact, q, 0.01, Convention::CLASSICAL)
-            else {
-                panic!("classical answer")
-            };
+            let (zc, zd) = floors(q, 0.01, DEFAULT_DELTA);
             assert!(z >= zc, "q {q} V {value}: {z} below classical {zc}");
+            assert!(z >= zd, "q {q} V {value}: {z} below the delta model {zd}");
+            let d = a.models.iter().find(|x| x.model == "delta").unwrap();
+            assert_eq!(d.z, Some(zd), "q {q}: delta model's own answer");
         }
         // A smaller risk never needs fewer confirmations.
         let mut last = 0;
         for risk in [0.1, 0.01, 1e-3, 1e-5] {
-            let a = advise(Some(&m), 600.0, q, 500.0, risk, 0.0, Attacker::DEFAULT).unwrap();
+            let a = advise(
+                Some(&m),
+                &query(q, 500.0, risk, DEFAULT_DELTA),
+                Attacker::DEFAULT,
+            )
+            .unwrap();
             let z = a.z.expect("an answer");
             assert!(z >= last, "q {q} risk {risk}: {z} < {last}");
             last = z;
-            let Needed::At(zc, _) =
-                confirmations_needed(Model::Exact, q, risk, Convention::CLASSICAL)
-            else {
-                panic!("classical answer")
-            };
+            let (zc, zd) = floors(q, risk, DEFAULT_DELTA);
             assert!(z >= zc, "q {q} risk {risk}: {z} below classical {zc}");
+            assert!(z >= zd, "q {q} risk {risk}: {z} below the delta model {zd}");
+        }
+        // A longer delay bound never needs fewer confirmations.
+        let mut last = 0;
+        for delta in [0.0, 10.0, 60.0, 120.0] {
+            let a = advise(
+                Some(&m),
+                &query(q, 500.0, 1e-3, delta),
+                Attacker::DEFAULT,
+            )
+            .unwrap();
+            let z = a.z.expect("an answer");
+            assert!(z >= last, "q {q} delta {delta}: {z} < {last}");
+            last = z;
         }
     }
+}
+
+#[test]
+fn advise_has_no_answer_where_the_delta_bound_gives_no_number() {
+    // T0 = 13.3 s (ETC), delta = 10 s: (1 - q) e^(-10/13.3) < 1/2 for every q, so the
+    // Guo-Ren upper bound gives no number and no z is enough; the other models still answer.
+    let m = market();
+    let mut qy = query(0.1, 1.0, 1e-3, DEFAULT_DELTA);
+    qy.block_interval = 13.3;
+    assert!(0.9 * (-10.0f64 / 13.3).exp() < 0.5);
+    let a = advise(Some(&m), &qy, &[Attacker::Classical, Attacker::Delta]).unwrap();
+    assert_eq!(a.z, None);
+    let (zc, _) = floors(0.1, 1e-3, 0.0);
+    assert_eq!(a.models[0].z, Some(zc));
+    assert!(a.models[1].note.contains("never"), "{:?}", a.models[1]);
 }
 
 fn fails_with_2(args: &[&str], must_mention: &[&str]) {
