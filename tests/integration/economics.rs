@@ -500,3 +500,74 @@ fn backtest_simulation_agrees_with_the_exact_law_where_both_apply() {
         );
     }
 }
+
+#[test]
+fn profit_law_agrees_with_a_monte_carlo_of_the_continuous_process() {
+    // The exact parts of the profit's law against 1e5 seeded continuous-time attacks per
+    // point: P(profit = -loss on failure) = 1 - P(success) and P(profit > 0) (equal to
+    // P(success) where V exceeds the loss, else bounded by it) within 4 standard errors
+    // (a false alarm about once in 16 000 comparisons); the median, where P(success) < 1/2,
+    // is the loss on failure itself.
+    let m = market();
+    let points = [
+        (0.3, 2, 7200.0, 1200.0, 40.0),
+        (0.3, 2, 7200.0, 1200.0, 0.5),
+        (0.45, 4, 18000.0, 3600.0, 40.0),
+    ];
+    let trials = 100_000u64;
+    for (cell, &(q, z, w, pre, value)) in points.iter().enumerate() {
+        let t = m.block_interval * (1.0 - q);
+        let plan = Plan {
+            q,
+            window: Some(w),
+            premine: pre,
+        };
+        let e = evaluate(&m, plan, value, z).unwrap();
+        // The loss by hand: price × rented hash × window in days, in coin.
+        let loss = m.rental_price * q / (1.0 - q) * m.hashrate * w / 86_400.0 / m.price;
+        assert!((e.loss_on_failure - loss).abs() <= 1e-12 * loss);
+        assert_eq!(e.profit_probability_exact, value > loss);
+        let per_second = m.cost_btc_per_second(q) / m.price;
+        let (mut at_loss, mut positive) = (0.0, 0.0);
+        let mut profits = Vec::with_capacity(trials as usize);
+        for b in 0..trials / 1000 {
+            let mut rng = batch_rng(16, cell as u64, b);
+            for _ in 0..1000 {
+                let (won, rent, branch) = trial(q, t, z, w, pre, &mut rng);
+                let won = f64::from(u8::from(won));
+                let profit = value * won + m.reward_per_block * branch - per_second * rent;
+                at_loss += f64::from(u8::from((profit + loss).abs() <= 1e-9 * loss));
+                positive += f64::from(u8::from(profit > 0.0));
+                profits.push(profit);
+            }
+        }
+        let n = trials as f64;
+        let se = |p: f64| (p * (1.0 - p) / n).sqrt().max(1.0 / n);
+        let what = format!("q {q} z {z} W {w} P {pre} V {value}");
+        let p_fail = 1.0 - e.success;
+        assert!(
+            (at_loss / n - p_fail).abs() <= 4.0 * se(p_fail),
+            "{what}: P(profit = -loss) MC {} vs {p_fail}",
+            at_loss / n
+        );
+        let pp = e.profit_probability;
+        if e.profit_probability_exact {
+            assert!(
+                (positive / n - pp).abs() <= 4.0 * se(pp),
+                "{what}: P(profit > 0) MC {} vs exact {pp}",
+                positive / n
+            );
+        } else {
+            assert!(
+                positive / n <= pp + 4.0 * se(pp),
+                "{what}: P(profit > 0) MC {} above the bound {pp}",
+                positive / n
+            );
+        }
+        if let Some(med) = e.median_profit {
+            profits.sort_by(f64::total_cmp);
+            let mc = profits[profits.len() / 2];
+            assert!((mc - med).abs() <= 1e-9 * loss, "{what}: median MC {mc} vs {med}");
+        }
+    }
+}
