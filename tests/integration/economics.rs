@@ -339,7 +339,7 @@ fn unknown_or_bad_preset_values_exit_2_naming_the_key() {
     let base = [
         "economics",
         "--chain",
-        "BTC",
+        "LTC",
         "--value",
         "10",
         "--q",
@@ -347,7 +347,7 @@ fn unknown_or_bad_preset_values_exit_2_naming_the_key() {
         "--z",
         "2",
     ];
-    // The BTC preset has no rental price: the key and the --set fix are named.
+    // The LTC preset has no rental price: the key and the --set fix are named.
     fails_with_2(&base, &["rental_price", "--set rental_price="]);
     let mut bad = base.to_vec();
     bad.extend(["--set", "rental_price=-1"]);
@@ -569,5 +569,26 @@ fn profit_law_agrees_with_a_monte_carlo_of_the_continuous_process() {
             let mc = profits[profits.len() / 2];
             assert!((mc - med).abs() <= 1e-9 * loss, "{what}: median MC {mc} vs {med}");
         }
+    }
+}
+
+#[test]
+fn the_readme_examples_answer_on_the_sha256_presets() {
+    // README: `dslab advise --chain BTC --value 10` answers from the preset alone (its
+    // rental market and prices are dated figures), and so does BCH (same SHA-256 market).
+    // The answer is never below the classical convention's or the delta model's for the
+    // q it prints (q = R/(R + N) from the presets: 0.495/(0.495 + N)).
+    for (chain, n) in [("BTC", 549.0), ("BCH", 3.78)] {
+        let out = crate::util::stdout_of(&["advise", "--chain", chain, "--value", "10"]);
+        let q: f64 = 0.495 / (0.495 + n);
+        assert!(out.contains(&format!("q = {q:.6}")), "{out}");
+        let (zc, zd) = floors(q, 1e-3, DEFAULT_DELTA);
+        let z: u32 = out
+            .split("answer: z = ")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|t| t.parse().ok())
+            .unwrap_or_else(|| panic!("no answer in {out}"));
+        assert!(z >= zc.max(zd), "{chain}: {z} below {zc} / {zd}: {out}");
     }
 }
