@@ -164,7 +164,11 @@ fn render(chain: &Chain, market: &Market, args: &EconomicsArgs, rows: &[Economic
                 num(e.profit_per_hour),
                 format!(
                     "{}{}",
-                    if e.profit_probability_exact { "" } else { "<= " },
+                    if e.profit_probability_exact {
+                        ""
+                    } else {
+                        "<= "
+                    },
                     table::prob(e.profit_probability)
                 ),
                 num(-e.loss_on_failure),

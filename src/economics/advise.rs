@@ -231,7 +231,13 @@ pub fn advise(market: Option<&Market>, query: &Query, set: &[Attacker]) -> Resul
     // no answer, but the other models' own answers are still found.
     let never: Vec<Option<String>> = set
         .iter()
-        .map(|&a| if risk_hopeless { None } else { hopeless(a, query) })
+        .map(|&a| {
+            if risk_hopeless {
+                None
+            } else {
+                hopeless(a, query)
+            }
+        })
         .collect();
     let answerable = never.iter().all(Option::is_none);
     let cap = if risk_hopeless { 0 } else { MAX_ADVISE_Z };

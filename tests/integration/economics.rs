@@ -243,13 +243,9 @@ fn floors(q: f64, risk: f64, delta: f64) -> (u32, u32) {
     else {
         panic!("classical answer")
     };
-    let Needed::At(zd, _) = dslab::bounds::confirmations_needed(
-        dslab::bounds::Side::Upper,
-        q,
-        risk,
-        delta,
-        600.0,
-    ) else {
+    let Needed::At(zd, _) =
+        dslab::bounds::confirmations_needed(dslab::bounds::Side::Upper, q, risk, delta, 600.0)
+    else {
         panic!("delta answer")
     };
     (zc, zd)
@@ -296,12 +292,7 @@ fn advise_is_monotone_and_never_below_the_classical_convention() {
         // A longer delay bound never needs fewer confirmations.
         let mut last = 0;
         for delta in [0.0, 10.0, 60.0, 120.0] {
-            let a = advise(
-                Some(&m),
-                &query(q, 500.0, 1e-3, delta),
-                Attacker::DEFAULT,
-            )
-            .unwrap();
+            let a = advise(Some(&m), &query(q, 500.0, 1e-3, delta), Attacker::DEFAULT).unwrap();
             let z = a.z.expect("an answer");
             assert!(z >= last, "q {q} delta {delta}: {z} < {last}");
             last = z;
@@ -567,7 +558,10 @@ fn profit_law_agrees_with_a_monte_carlo_of_the_continuous_process() {
         if let Some(med) = e.median_profit {
             profits.sort_by(f64::total_cmp);
             let mc = profits[profits.len() / 2];
-            assert!((mc - med).abs() <= 1e-9 * loss, "{what}: median MC {mc} vs {med}");
+            assert!(
+                (mc - med).abs() <= 1e-9 * loss,
+                "{what}: median MC {mc} vs {med}"
+            );
         }
     }
 }
