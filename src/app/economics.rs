@@ -162,15 +162,15 @@ fn render(chain: &Chain, market: &Market, args: &EconomicsArgs, rows: &[Economic
                 num(e.revenue),
                 num(e.profit),
                 num(e.profit_per_hour),
-                format!(
-                    "{}{}",
-                    if e.profit_probability_exact {
-                        ""
-                    } else {
-                        "<= "
-                    },
+                if e.profit_probability_exact {
                     table::prob(e.profit_probability)
-                ),
+                } else {
+                    format!(
+                        "[{}, {}]",
+                        table::prob(e.profit_probability_lower),
+                        table::prob(e.profit_probability)
+                    )
+                },
                 num(-e.loss_on_failure),
                 e.median_profit.map_or("-".into(), num),
             ]

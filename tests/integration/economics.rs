@@ -519,7 +519,8 @@ fn profit_law_agrees_with_a_monte_carlo_of_the_continuous_process() {
         assert!((e.loss_on_failure - loss).abs() <= 1e-12 * loss);
         assert_eq!(e.profit_probability_exact, value > loss);
         let per_second = m.cost_btc_per_second(q) / m.price;
-        let (mut at_loss, mut positive) = (0.0, 0.0);
+        let (mut at_loss, mut positive, mut early) = (0.0, 0.0, 0.0);
+        let t_star = value / per_second;
         let mut profits = Vec::with_capacity(trials as usize);
         for b in 0..trials / 1000 {
             let mut rng = batch_rng(16, cell as u64, b);
@@ -529,6 +530,7 @@ fn profit_law_agrees_with_a_monte_carlo_of_the_continuous_process() {
                 let profit = value * won + m.reward_per_block * branch - per_second * rent;
                 at_loss += f64::from(u8::from((profit + loss).abs() <= 1e-9 * loss));
                 positive += f64::from(u8::from(profit > 0.0));
+                early += f64::from(u8::from(won > 0.0 && rent <= t_star));
                 profits.push(profit);
             }
         }
@@ -549,11 +551,19 @@ fn profit_law_agrees_with_a_monte_carlo_of_the_continuous_process() {
                 positive / n
             );
         } else {
+            let lo = e.profit_probability_lower;
             assert!(
-                positive / n <= pp + 4.0 * se(pp),
-                "{what}: P(profit > 0) MC {} above the bound {pp}",
+                positive / n <= pp + 4.0 * se(pp) && positive / n >= lo - 4.0 * se(lo),
+                "{what}: P(profit > 0) MC {} outside [{lo}, {pp}]",
                 positive / n
             );
+            // The lower bound is P(success within rented time V/c): check it as such.
+            assert!(
+                (early / n - lo).abs() <= 4.0 * se(lo),
+                "{what}: P(success by V/c) MC {} vs exact {lo}",
+                early / n
+            );
+            assert!(lo < pp, "{what}: the bounds should differ here");
         }
         if let Some(med) = e.median_profit {
             profits.sort_by(f64::total_cmp);
