@@ -7,7 +7,7 @@ use clap::Args;
 use super::common::{Format, open_unit_number, positive_number};
 use crate::chain::Chain;
 use crate::economics::Market;
-use crate::economics::advise::{Advice, Attacker, advise};
+use crate::economics::advise::{Advice, Attacker, DEFAULT_DELTA, Query, advise};
 use crate::error::usage;
 use crate::report::{table, to_csv};
 
@@ -24,8 +24,8 @@ pub struct AdviseArgs {
     /// Largest acceptable P(reversal).
     #[arg(long, default_value_t = 0.001, value_parser = open_unit_number)]
     pub risk: f64,
-    /// Attacker models: a comma list of classical, opportunistic, rental, first-seen
-    /// (default: classical,opportunistic,rental; first-seen is less conservative).
+    /// Attacker models: a comma list of classical, opportunistic, rental, delta, first-seen
+    /// (default: classical,opportunistic,rental,delta; first-seen is less conservative).
     #[arg(long, value_name = "LIST")]
     pub attacker: Option<String>,
     /// Attacker share (default: what the rental market offers, R/(R + network hash rate)).
@@ -34,6 +34,9 @@ pub struct AdviseArgs {
     /// Seconds the rented-hash attacker pre-mines before the payment.
     #[arg(long, default_value_t = 0.0)]
     pub premine_time: f64,
+    /// Delay bound Δ of the `delta` model (Guo–Ren upper bound), seconds.
+    #[arg(long, default_value_t = DEFAULT_DELTA)]
+    pub delta: f64,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
@@ -102,15 +105,18 @@ pub fn run(args: AdviseArgs) -> anyhow::Result<()> {
             "give a number of seconds ≥ 0",
         ));
     }
-    let a = advise(
-        market.as_ref(),
-        t0,
+    if set.contains(&Attacker::Delta) {
+        super::bounds::check_delay(args.delta, t0)?;
+    }
+    let query = Query {
+        block_interval: t0,
         q,
-        args.value,
-        args.risk,
-        args.premine_time,
-        &set,
-    )?;
+        value: args.value,
+        risk: args.risk,
+        premine: args.premine_time,
+        delta: args.delta,
+    };
+    let a = advise(market.as_ref(), &query, &set)?;
     if market.as_ref().is_some_and(|m| m.fees_unknown) {
         eprintln!(
             "note: {}: typical fees are unknown and counted as 0; give them with --set fees=VALUE",
@@ -128,8 +134,12 @@ pub fn run(args: AdviseArgs) -> anyhow::Result<()> {
 
 fn render(chain: &Chain, a: &Advice, q_from: &str, set: &[Attacker]) -> String {
     let conservative = !set.contains(&Attacker::FirstSeen) || set.len() > 1;
+    let delta = a.delta.map_or(String::new(), |d| {
+        format!("; delta: Guo-Ren upper bound at delta = {d} s, T = T0")
+    });
     let mut out = format!(
-        "Advice for {} (zero-latency models, exact): value {} {}, risk {}, q = {:.6} ({q_from})\n\
+        "Advice for {} (zero-latency models exact{delta}): value {} {}, risk {}, q = {:.6} \
+         ({q_from})\n\
          models: {}{}\n",
         chain.name,
         a.value,

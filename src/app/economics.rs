@@ -162,6 +162,17 @@ fn render(chain: &Chain, market: &Market, args: &EconomicsArgs, rows: &[Economic
                 num(e.revenue),
                 num(e.profit),
                 num(e.profit_per_hour),
+                if e.profit_probability_exact {
+                    table::prob(e.profit_probability)
+                } else {
+                    format!(
+                        "[{}, {}]",
+                        table::prob(e.profit_probability_lower),
+                        table::prob(e.profit_probability)
+                    )
+                },
+                num(-e.loss_on_failure),
+                e.median_profit.map_or("-".into(), num),
             ]
         })
         .collect();
@@ -180,6 +191,9 @@ fn render(chain: &Chain, market: &Market, args: &EconomicsArgs, rows: &[Economic
                 "revenue",
                 "profit",
                 "profit/h (retrying)",
+                "P(profit > 0)",
+                "profit if failed",
+                "median profit",
             ],
             &body
         )

@@ -12,6 +12,11 @@
 //! - `rental`: the rented-hash attacker with the chain's rental market: the most profitable
 //!   plan over the window grid (`economics::best`); both its P(success) < risk and its
 //!   expected profit < 0 are required.
+//! - `delta`: the Δ-adversary of the bounded-delay model (honest blocks reach everyone
+//!   within Δ seconds, the adversary orders deliveries): the Guo–Ren *upper* bound on the
+//!   safety violation at depth z (`bounds::evaluate`), so no attack in that model does
+//!   better. Risk only. Where the bound gives no number ((1 − q)e^{−Δ/T₀} ≤ ½ or above the
+//!   GKR threshold) no z is enough under this model.
 //! - `first-seen`: the block race with first-seen ties and no head start — the least
 //!   conservative convention; only when named.
 //!
@@ -23,6 +28,7 @@ use serde::Serialize;
 
 use super::{MAX_Z_WINDOWED, Market, best};
 use crate::analytic;
+use crate::bounds;
 use crate::bounds::opportunistic::{LeadLaw, opportunistic};
 use crate::error::usage;
 use crate::params::Convention;
@@ -36,8 +42,32 @@ pub enum Attacker {
     Opportunistic,
     /// The rented-hash attacker with the chain's rental market (risk and profit).
     Rental,
+    /// The Δ-adversary (bounded delay), by the Guo–Ren upper bound (risk only).
+    Delta,
     /// First-seen ties, no head start: less conservative; only when named.
     FirstSeen,
+}
+
+/// Default delay bound Δ of the `delta` model, seconds: the value of Guo and Ren's own
+/// Bitcoin example (AFT 2022, abstract: "Δ = 10 s"), above the measured median block
+/// propagation times of Bitcoin (docs/economics.md).
+pub const DEFAULT_DELTA: f64 = 10.0;
+
+/// What `advise` is asked: the payment, the risk and the attackers' parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Query {
+    /// Honest block interval T₀, seconds (the wait, and T of the Δ model).
+    pub block_interval: f64,
+    /// Attacker share.
+    pub q: f64,
+    /// Payment value, coin.
+    pub value: f64,
+    /// Largest acceptable P(reversal).
+    pub risk: f64,
+    /// Seconds the rented-hash attacker pre-mines.
+    pub premine: f64,
+    /// Delay bound Δ of the `delta` model, seconds.
+    pub delta: f64,
 }
 
 impl Attacker {
@@ -47,6 +77,7 @@ impl Attacker {
             Attacker::Classical => "classical",
             Attacker::Opportunistic => "opportunistic",
             Attacker::Rental => "rental",
+            Attacker::Delta => "delta",
             Attacker::FirstSeen => "first-seen",
         }
     }
@@ -56,6 +87,7 @@ impl Attacker {
         Attacker::Classical,
         Attacker::Opportunistic,
         Attacker::Rental,
+        Attacker::Delta,
     ];
 
     /// Parse a comma list of model names (`flag` names the flag in errors).
@@ -64,6 +96,7 @@ impl Attacker {
             Attacker::Classical,
             Attacker::Opportunistic,
             Attacker::Rental,
+            Attacker::Delta,
             Attacker::FirstSeen,
         ];
         let mut out = Vec::new();
@@ -72,7 +105,7 @@ impl Attacker {
                 return Err(usage(
                     flag,
                     item,
-                    "use a comma list of classical, opportunistic, rental, first-seen",
+                    "use a comma list of classical, opportunistic, rental, delta, first-seen",
                 ));
             };
             if !out.contains(a) {
@@ -112,6 +145,8 @@ pub struct Advice {
     pub risk: f64,
     /// Payment value, coin.
     pub value: f64,
+    /// Δ of the `delta` model, seconds, when it is in the set.
+    pub delta: Option<f64>,
     /// The answer (`None`: no z up to the cap satisfies every model).
     pub z: Option<u32>,
     /// The wait in minutes: z × the honest block interval.
@@ -122,9 +157,15 @@ pub struct Advice {
     pub models: Vec<ModelAnswer>,
 }
 
-/// P(reversal) of a risk-only model at z.
-fn risk_probability(a: Attacker, q: f64, z: u32) -> f64 {
+/// P(reversal) of a risk-only model at z (for `delta` an upper bound; NaN where the
+/// model gives no number, which never passes the risk test).
+fn risk_probability(a: Attacker, query: &Query, z: u32) -> f64 {
+    let q = query.q;
     match a {
+        Attacker::Delta if z == 0 => 1.0,
+        Attacker::Delta => bounds::evaluate(q, z, query.delta, query.block_interval)
+            .upper
+            .unwrap_or(f64::NAN),
         Attacker::Classical => analytic::exact(q, z, Convention::CLASSICAL).value,
         Attacker::FirstSeen => analytic::exact(q, z, Convention::DEFAULT).value,
         Attacker::Opportunistic => {
@@ -135,18 +176,29 @@ fn risk_probability(a: Attacker, q: f64, z: u32) -> f64 {
     }
 }
 
+/// Whether a risk-only model can never meet the risk: q ≥ 1/2, or the Δ model's upper
+/// bound gives no number (then the reason).
+fn hopeless(a: Attacker, query: &Query) -> Option<String> {
+    if query.q >= 0.5 {
+        return Some("never: q >= 1/2 always catches up".into());
+    }
+    if a == Attacker::Delta {
+        let b = bounds::evaluate(query.q, 1, query.delta, query.block_interval);
+        if b.upper.is_none() {
+            return Some(format!(
+                "never at delta = {} s, T0 = {} s: {}",
+                query.delta, query.block_interval, b.note
+            ));
+        }
+    }
+    None
+}
+
 /// The conditions of one model at z: (risk holds, profit holds or is not modelled).
-fn holds(
-    a: Attacker,
-    market: Option<&Market>,
-    q: f64,
-    value: f64,
-    risk: f64,
-    premine: f64,
-    z: u32,
-) -> Result<(bool, bool)> {
+fn holds(a: Attacker, market: Option<&Market>, query: &Query, z: u32) -> Result<(bool, bool)> {
+    let (q, risk) = (query.q, query.risk);
     if a != Attacker::Rental {
-        return Ok((q < 0.5 && risk_probability(a, q, z) < risk, true));
+        return Ok((q < 0.5 && risk_probability(a, query, z) < risk, true));
     }
     let Some(m) = market else {
         return Err(usage(
@@ -155,21 +207,13 @@ fn holds(
             "the rented-hash model needs a chain's rental market: add --chain NAME",
         ));
     };
-    let e = best(m, q, None, premine, value, z)?;
+    let e = best(m, q, None, query.premine, query.value, z)?;
     Ok((e.success < risk, e.profit < 0.0))
 }
 
-/// The advice for share `q`, payment `value` coins, risk `risk` over the models `set`.
-/// `market` is needed when `rental` is in the set; `block_interval` gives the wait.
-pub fn advise(
-    market: Option<&Market>,
-    block_interval: f64,
-    q: f64,
-    value: f64,
-    risk: f64,
-    premine: f64,
-    set: &[Attacker],
-) -> Result<Advice> {
+/// The advice for `query` over the models `set`. `market` is needed when `rental` is in
+/// the set; `query.block_interval` gives the wait.
+pub fn advise(market: Option<&Market>, query: &Query, set: &[Attacker]) -> Result<Advice> {
     let mut answers: Vec<ModelAnswer> = set
         .iter()
         .map(|&a| ModelAnswer {
@@ -181,18 +225,31 @@ pub fn advise(
             note: String::new(),
         })
         .collect();
-    let mut overall = None;
     // A majority attacker wins surely against every z in the risk-only models.
-    let risk_hopeless = q >= 0.5;
+    let risk_hopeless = query.q >= 0.5;
+    // Risk-only models that no z satisfies (the Δ model without a number): the set has
+    // no answer, but the other models' own answers are still found.
+    let never: Vec<Option<String>> = set
+        .iter()
+        .map(|&a| {
+            if risk_hopeless {
+                None
+            } else {
+                hopeless(a, query)
+            }
+        })
+        .collect();
+    let answerable = never.iter().all(Option::is_none);
     let cap = if risk_hopeless { 0 } else { MAX_ADVISE_Z };
+    let mut overall = None;
     for z in 0..=cap {
         let mut all = true;
         for (i, &a) in set.iter().enumerate() {
             let ans = &mut answers[i];
-            if ans.z.is_some() {
-                continue; // its conditions held at a smaller z; checked again below
+            if ans.z.is_some() || never[i].is_some() {
+                continue; // held at a smaller z (checked again below), or never holds
             }
-            let (r, p) = holds(a, market, q, value, risk, premine, z)?;
+            let (r, p) = holds(a, market, query, z)?;
             if r && ans.risk_z.is_none() {
                 ans.risk_z = Some(z);
             }
@@ -205,11 +262,17 @@ pub fn advise(
                 all = false;
             }
         }
+        if !answerable {
+            if all {
+                break; // every model that can answer has
+            }
+            continue;
+        }
         // A model whose conditions held at a smaller z must hold here too.
         if all {
             for (i, &a) in set.iter().enumerate() {
                 if answers[i].z != Some(z) {
-                    let (r, p) = holds(a, market, q, value, risk, premine, z)?;
+                    let (r, p) = holds(a, market, query, z)?;
                     all &= r && p;
                 }
             }
@@ -220,19 +283,24 @@ pub fn advise(
         }
     }
     if risk_hopeless {
-        majority_notes(&mut answers, market, q, value, premine)?;
+        majority_notes(&mut answers, market, query.q, query.value, query.premine)?;
     } else {
-        for ans in answers.iter_mut().filter(|a| a.z.is_none()) {
-            ans.note = format!("more than {MAX_ADVISE_Z}");
+        for (ans, why) in answers.iter_mut().zip(&never) {
+            if let Some(why) = why {
+                ans.note.clone_from(why);
+            } else if ans.z.is_none() {
+                ans.note = format!("more than {MAX_ADVISE_Z}");
+            }
         }
     }
     let binds = binding(&answers, overall);
     Ok(Advice {
-        q,
-        risk,
-        value,
+        q: query.q,
+        risk: query.risk,
+        value: query.value,
+        delta: set.contains(&Attacker::Delta).then_some(query.delta),
         z: overall,
-        wait_minutes: overall.map(|z| f64::from(z) * block_interval / 60.0),
+        wait_minutes: overall.map(|z| f64::from(z) * query.block_interval / 60.0),
         binds,
         models: answers,
     })

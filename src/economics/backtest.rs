@@ -16,7 +16,7 @@ use rand::RngExt;
 use rand_distr::{Distribution, Exp};
 use serde::Serialize;
 
-use super::advise::{Attacker, advise};
+use super::advise::{Attacker, DEFAULT_DELTA, Query, advise};
 use super::{MAX_Z_WINDOWED, Market, Plan, evaluate, total_interval};
 use crate::chain::Chain;
 use crate::estimate::rng::batch_rng;
@@ -282,15 +282,15 @@ pub fn run(inc: &Incident, trials: u64, seed: u64) -> Result<Vec<Line>> {
             );
             (s.0, s.1, s.2, s.3, false)
         };
-        let a = advise(
-            Some(&m),
-            m.block_interval,
+        let query = Query {
+            block_interval: m.block_interval,
             q,
-            inc.value,
-            1e-3,
-            0.0,
-            Attacker::DEFAULT,
-        )?;
+            value: inc.value,
+            risk: 1e-3,
+            premine: 0.0,
+            delta: DEFAULT_DELTA,
+        };
+        let a = advise(Some(&m), &query, Attacker::DEFAULT)?;
         let note = a.binds.clone();
         out.push(Line {
             q,

@@ -157,6 +157,58 @@ pub struct Economics {
     pub profit_per_hour: f64,
     /// Expected attempts until the first success (1 / P(success)).
     pub attempts_to_success: f64,
+    /// The profit's law, part 1: a failed attempt rents for the whole window, so its
+    /// profit is exactly −`loss_on_failure` (coin; inf for an unlimited window), with
+    /// probability 1 − P(success).
+    pub loss_on_failure: f64,
+    /// P(profit > 0), or an upper bound on it: P(success). Exact when V >
+    /// `loss_on_failure` (a success then always pays: it rents at most the window and
+    /// earns at least V).
+    pub profit_probability: f64,
+    /// A lower bound on P(profit > 0): P(success within rented time V/c), the exact law
+    /// at window V/c (c the cost per second); equal to `profit_probability` when exact.
+    pub profit_probability_lower: f64,
+    /// Whether the two bounds meet (P(profit > 0) is exact).
+    pub profit_probability_exact: bool,
+    /// Median profit, exact when P(success) < 1/2: −`loss_on_failure` (every quantile
+    /// below 1 − P(success) is); `None` otherwise (the law on success is not computed).
+    pub median_profit: Option<f64>,
+}
+
+/// The exactly known parts of the profit's law (docs/economics.md, "Profit distribution"):
+/// (loss on failure, P(profit > 0) upper, lower, whether exact, median if known).
+///
+/// A success by rented time τ ≤ t* = V/c (c: cost per second in coin) always pays (it
+/// earns at least V), and "success by τ ≤ t*" is the event "success with window t*" (the
+/// attack is the same process until then), so the exact law at window t* is a lower
+/// bound; P(success) is the upper one; they meet when t* ≥ W.
+fn profit_law(
+    market: &Market,
+    plan: Plan,
+    value: f64,
+    z: u32,
+    success: f64,
+) -> Result<(f64, f64, f64, Option<f64>)> {
+    let per_second = market.cost_btc_per_second(plan.q) / market.price;
+    let loss = match plan.window {
+        Some(w) => per_second * w,
+        None if plan.q > 0.0 => f64::INFINITY,
+        None => 0.0,
+    };
+    let median = (success < 0.5).then_some(-loss);
+    if value > loss {
+        return Ok((loss, success, success, median));
+    }
+    let t_star = value / per_second;
+    let lower = if t_star < plan.premine {
+        0.0 // even the pre-mining alone costs more than V
+    } else {
+        let t = total_interval(market, plan.q);
+        Rental::new(plan.q, t, Some(t_star), plan.premine)?
+            .outcome(z)
+            .success
+    };
+    Ok((loss, success, lower, median))
 }
 
 /// Total block interval T = T₀ (1 − q) while the attacker adds its rented hash.
@@ -199,6 +251,8 @@ pub fn evaluate(market: &Market, plan: Plan, value: f64, z: u32) -> Result<Econo
     };
     let cost_btc = market.cost_btc_per_second(plan.q) * rented;
     let cost = cost_btc / market.price;
+    let (loss_on_failure, profit_probability, profit_probability_lower, median_profit) =
+        profit_law(market, plan, value, z, success)?;
     let revenue = value * success + market.reward_per_block * blocks;
     let profit = if cost.is_infinite() {
         f64::NEG_INFINITY
@@ -220,6 +274,11 @@ pub fn evaluate(market: &Market, plan: Plan, value: f64, z: u32) -> Result<Econo
         profit,
         profit_per_hour: profit / (rented / 3600.0),
         attempts_to_success: 1.0 / success,
+        loss_on_failure,
+        profit_probability,
+        profit_probability_lower,
+        profit_probability_exact: profit_probability_lower == profit_probability,
+        median_profit,
     })
 }
 

@@ -4,7 +4,7 @@
 
 use dslab::analytic::{self, Model, Needed, confirmations_needed};
 use dslab::attack::rental::exact::Rental;
-use dslab::economics::advise::{Attacker, advise};
+use dslab::economics::advise::{Attacker, DEFAULT_DELTA, Query, advise};
 use dslab::economics::branch::branch_law;
 use dslab::economics::{Market, Plan, evaluate};
 use dslab::estimate::rng::{SimRng, batch_rng};
@@ -225,6 +225,32 @@ fn exact_profit_agrees_with_a_monte_carlo_of_the_continuous_process() {
     }
 }
 
+fn query(q: f64, value: f64, risk: f64, delta: f64) -> Query {
+    Query {
+        block_interval: 600.0,
+        q,
+        value,
+        risk,
+        premine: 0.0,
+        delta,
+    }
+}
+
+/// The classical convention's confirmations and the Δ model's (Guo–Ren upper bound, by
+/// `bounds::confirmations_needed`'s gallop-and-bisect: another search than advise's scan).
+fn floors(q: f64, risk: f64, delta: f64) -> (u32, u32) {
+    let Needed::At(zc, _) = confirmations_needed(Model::Exact, q, risk, Convention::CLASSICAL)
+    else {
+        panic!("classical answer")
+    };
+    let Needed::At(zd, _) =
+        dslab::bounds::confirmations_needed(dslab::bounds::Side::Upper, q, risk, delta, 600.0)
+    else {
+        panic!("delta answer")
+    };
+    (zc, zd)
+}
+
 #[test]
 fn advise_is_monotone_and_never_below_the_classical_convention() {
     let m = market();
@@ -232,32 +258,61 @@ fn advise_is_monotone_and_never_below_the_classical_convention() {
         let mut last = 0;
         // More value never needs fewer confirmations.
         for value in [1.0, 100.0, 10_000.0, 1e6] {
-            let a = advise(Some(&m), 600.0, q, value, 0.01, 0.0, Attacker::DEFAULT).unwrap();
+            let a = advise(
+                Some(&m),
+                &query(q, value, 0.01, DEFAULT_DELTA),
+                Attacker::DEFAULT,
+            )
+            .unwrap();
             let z = a.z.expect("an answer");
             assert!(z >= last, "q {q} V {value}: {z} < {last}");
             last = z;
-            let Needed::At(zc, _) =
-                confirmations_needed(Model::Exact, q, 0.01, Convention::CLASSICAL)
-            else {
-                panic!("classical answer")
-            };
+            let (zc, zd) = floors(q, 0.01, DEFAULT_DELTA);
             assert!(z >= zc, "q {q} V {value}: {z} below classical {zc}");
+            assert!(z >= zd, "q {q} V {value}: {z} below the delta model {zd}");
+            let d = a.models.iter().find(|x| x.model == "delta").unwrap();
+            assert_eq!(d.z, Some(zd), "q {q}: delta model's own answer");
         }
         // A smaller risk never needs fewer confirmations.
         let mut last = 0;
         for risk in [0.1, 0.01, 1e-3, 1e-5] {
-            let a = advise(Some(&m), 600.0, q, 500.0, risk, 0.0, Attacker::DEFAULT).unwrap();
+            let a = advise(
+                Some(&m),
+                &query(q, 500.0, risk, DEFAULT_DELTA),
+                Attacker::DEFAULT,
+            )
+            .unwrap();
             let z = a.z.expect("an answer");
             assert!(z >= last, "q {q} risk {risk}: {z} < {last}");
             last = z;
-            let Needed::At(zc, _) =
-                confirmations_needed(Model::Exact, q, risk, Convention::CLASSICAL)
-            else {
-                panic!("classical answer")
-            };
+            let (zc, zd) = floors(q, risk, DEFAULT_DELTA);
             assert!(z >= zc, "q {q} risk {risk}: {z} below classical {zc}");
+            assert!(z >= zd, "q {q} risk {risk}: {z} below the delta model {zd}");
+        }
+        // A longer delay bound never needs fewer confirmations.
+        let mut last = 0;
+        for delta in [0.0, 10.0, 60.0, 120.0] {
+            let a = advise(Some(&m), &query(q, 500.0, 1e-3, delta), Attacker::DEFAULT).unwrap();
+            let z = a.z.expect("an answer");
+            assert!(z >= last, "q {q} delta {delta}: {z} < {last}");
+            last = z;
         }
     }
+}
+
+#[test]
+fn advise_has_no_answer_where_the_delta_bound_gives_no_number() {
+    // T0 = 13.3 s (ETC), delta = 10 s: (1 - q) e^(-10/13.3) < 1/2 for every q, so the
+    // Guo-Ren upper bound gives no number and no z is enough; the other models still answer.
+    let m = market();
+    let mut qy = query(0.1, 1.0, 1e-3, DEFAULT_DELTA);
+    qy.block_interval = 13.3;
+    assert!(0.9 * (-10.0f64 / 13.3).exp() < 0.5);
+    let a = advise(Some(&m), &qy, &[Attacker::Classical, Attacker::Delta]).unwrap();
+    assert_eq!(a.z, None);
+    let (zc, _) = floors(0.1, 1e-3, 0.0);
+    assert_eq!(a.models[0].z, Some(zc));
+    assert!(a.models[1].note.contains("never"), "{:?}", a.models[1]);
 }
 
 fn fails_with_2(args: &[&str], must_mention: &[&str]) {
@@ -275,7 +330,7 @@ fn unknown_or_bad_preset_values_exit_2_naming_the_key() {
     let base = [
         "economics",
         "--chain",
-        "BTC",
+        "LTC",
         "--value",
         "10",
         "--q",
@@ -283,7 +338,7 @@ fn unknown_or_bad_preset_values_exit_2_naming_the_key() {
         "--z",
         "2",
     ];
-    // The BTC preset has no rental price: the key and the --set fix are named.
+    // The LTC preset has no rental price: the key and the --set fix are named.
     fails_with_2(&base, &["rental_price", "--set rental_price="]);
     let mut bad = base.to_vec();
     bad.extend(["--set", "rental_price=-1"]);
@@ -434,5 +489,110 @@ fn backtest_simulation_agrees_with_the_exact_law_where_both_apply() {
             profit.value,
             e.profit
         );
+    }
+}
+
+#[test]
+fn profit_law_agrees_with_a_monte_carlo_of_the_continuous_process() {
+    // The exact parts of the profit's law against 1e5 seeded continuous-time attacks per
+    // point: P(profit = -loss on failure) = 1 - P(success) and P(profit > 0) (equal to
+    // P(success) where V exceeds the loss, else bounded by it) within 4 standard errors
+    // (a false alarm about once in 16 000 comparisons); the median, where P(success) < 1/2,
+    // is the loss on failure itself.
+    let m = market();
+    let points = [
+        (0.3, 2, 7200.0, 1200.0, 40.0),
+        (0.3, 2, 7200.0, 1200.0, 0.5),
+        (0.45, 4, 18000.0, 3600.0, 40.0),
+    ];
+    let trials = 100_000u64;
+    for (cell, &(q, z, w, pre, value)) in points.iter().enumerate() {
+        let t = m.block_interval * (1.0 - q);
+        let plan = Plan {
+            q,
+            window: Some(w),
+            premine: pre,
+        };
+        let e = evaluate(&m, plan, value, z).unwrap();
+        // The loss by hand: price × rented hash × window in days, in coin.
+        let loss = m.rental_price * q / (1.0 - q) * m.hashrate * w / 86_400.0 / m.price;
+        assert!((e.loss_on_failure - loss).abs() <= 1e-12 * loss);
+        assert_eq!(e.profit_probability_exact, value > loss);
+        let per_second = m.cost_btc_per_second(q) / m.price;
+        let (mut at_loss, mut positive, mut early) = (0.0, 0.0, 0.0);
+        let t_star = value / per_second;
+        let mut profits = Vec::with_capacity(trials as usize);
+        for b in 0..trials / 1000 {
+            let mut rng = batch_rng(16, cell as u64, b);
+            for _ in 0..1000 {
+                let (won, rent, branch) = trial(q, t, z, w, pre, &mut rng);
+                let won = f64::from(u8::from(won));
+                let profit = value * won + m.reward_per_block * branch - per_second * rent;
+                at_loss += f64::from(u8::from((profit + loss).abs() <= 1e-9 * loss));
+                positive += f64::from(u8::from(profit > 0.0));
+                early += f64::from(u8::from(won > 0.0 && rent <= t_star));
+                profits.push(profit);
+            }
+        }
+        let n = trials as f64;
+        let se = |p: f64| (p * (1.0 - p) / n).sqrt().max(1.0 / n);
+        let what = format!("q {q} z {z} W {w} P {pre} V {value}");
+        let p_fail = 1.0 - e.success;
+        assert!(
+            (at_loss / n - p_fail).abs() <= 4.0 * se(p_fail),
+            "{what}: P(profit = -loss) MC {} vs {p_fail}",
+            at_loss / n
+        );
+        let pp = e.profit_probability;
+        if e.profit_probability_exact {
+            assert!(
+                (positive / n - pp).abs() <= 4.0 * se(pp),
+                "{what}: P(profit > 0) MC {} vs exact {pp}",
+                positive / n
+            );
+        } else {
+            let lo = e.profit_probability_lower;
+            assert!(
+                positive / n <= pp + 4.0 * se(pp) && positive / n >= lo - 4.0 * se(lo),
+                "{what}: P(profit > 0) MC {} outside [{lo}, {pp}]",
+                positive / n
+            );
+            // The lower bound is P(success within rented time V/c): check it as such.
+            assert!(
+                (early / n - lo).abs() <= 4.0 * se(lo),
+                "{what}: P(success by V/c) MC {} vs exact {lo}",
+                early / n
+            );
+            assert!(lo < pp, "{what}: the bounds should differ here");
+        }
+        if let Some(med) = e.median_profit {
+            profits.sort_by(f64::total_cmp);
+            let mc = profits[profits.len() / 2];
+            assert!(
+                (mc - med).abs() <= 1e-9 * loss,
+                "{what}: median MC {mc} vs {med}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_readme_examples_answer_on_the_sha256_presets() {
+    // README: `dslab advise --chain BTC --value 10` answers from the preset alone (its
+    // rental market and prices are dated figures), and so does BCH (same SHA-256 market).
+    // The answer is never below the classical convention's or the delta model's for the
+    // q it prints (q = R/(R + N) from the presets: 0.495/(0.495 + N)).
+    for (chain, n) in [("BTC", 549.0), ("BCH", 3.78)] {
+        let out = crate::util::stdout_of(&["advise", "--chain", chain, "--value", "10"]);
+        let q: f64 = 0.495 / (0.495 + n);
+        assert!(out.contains(&format!("q = {q:.6}")), "{out}");
+        let (zc, zd) = floors(q, 1e-3, DEFAULT_DELTA);
+        let z: u32 = out
+            .split("answer: z = ")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|t| t.parse().ok())
+            .unwrap_or_else(|| panic!("no answer in {out}"));
+        assert!(z >= zc.max(zd), "{chain}: {z} below {zc} / {zd}: {out}");
     }
 }
