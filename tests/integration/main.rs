@@ -20,10 +20,10 @@ mod cli_output;
 mod delay_adversary;
 /// Attack economics (`dslab economics`) and the confirmation advisor (`dslab advise`).
 mod economics;
-/// `--kernel`: every SHA-256d kernel the CPU has mines the same chain; the others exit 2.
-mod kernels;
 /// Random flags and scenario files: exit 0 or 2, never a panic, within a time limit.
 mod fuzz;
+/// `--kernel`: every SHA-256d kernel the CPU has mines the same chain; the others exit 2.
+mod kernels;
 /// `dslab run` / `dslab plot`: the built-in lab, plots, report safety, committed reports.
 mod lab;
 /// The layer order of `src/` (docs/architecture.md).
