@@ -32,8 +32,9 @@
 //! merchant is reversed, or when the attacker is `network.max_deficit` blocks behind
 //! (truncation, as the majority attack's walked race), or after 10⁶ events (censored).
 //!
-//! The attack ignores any topology: its natural setting is `--network none` (on a
-//! generated network the graph is built but not used). With Δ = 0 it is the zero-latency
+//! The attack ignores any topology: its default network is the zero-latency one
+//! (`TimedAttack::default_network`; on a generated network the graph is built but not
+//! used). With Δ = 0 it is the zero-latency
 //! majority attack with the stationary head start, whose closed form
 //! (`crate::bounds::opportunistic`, or `analytic::exact` for a fixed `premined`) is the
 //! `exact` column; for Δ > 0 no closed form is given (docs/delay-adversary.md compares the
@@ -49,7 +50,7 @@ use crate::bounds::opportunistic::{self, LeadLaw};
 use crate::error::usage;
 use crate::estimate::rng::SimRng;
 use crate::net::engine::{Acceptance, World};
-use crate::net::spec::NetworkSpec;
+use crate::net::spec::{NetworkModel, NetworkSpec};
 use crate::net::{NetStrategy, Outcome, Prepared, Strategy};
 use crate::params::{Convention, TieRule};
 
@@ -180,6 +181,12 @@ impl TimedAttack for DelayPrivateSpec {
 
     fn cost_by_top(&self) -> bool {
         true
+    }
+
+    fn default_network(&self) -> NetworkModel {
+        // Its delays are the adversary's Δ, not a graph's: a generated network would be
+        // built and never used.
+        NetworkModel::None
     }
 
     fn trial_ns(&self, q: f64, z_max: u32, n: &NetworkSpec) -> f64 {

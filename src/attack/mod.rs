@@ -22,7 +22,7 @@ pub mod vector76;
 use serde::{Deserialize, Serialize};
 
 use crate::estimate::rng::SimRng;
-use crate::net::spec::{MerchantSpec, NetworkSpec};
+use crate::net::spec::{MerchantSpec, NetworkModel, NetworkSpec};
 use crate::net::topology::Topology;
 use crate::net::{Prepared, Strategy};
 
@@ -118,6 +118,12 @@ pub trait TimedAttack: std::fmt::Debug + Sync {
     /// depend on which other z were asked for. Default 0 (the plan watches none).
     fn plan_depth(&self) -> u32 {
         0
+    }
+    /// The network the attack runs on when none is given (no `--network`, no `[network]`
+    /// table): a generated random network, or the zero-latency one for attacks that
+    /// define their own delays (the Δ adversary).
+    fn default_network(&self) -> NetworkModel {
+        NetworkModel::Random
     }
     /// Rough single-thread cost of one trial in ns (for `dslab run`'s time estimate).
     fn trial_ns(&self, q: f64, z_max: u32, network: &NetworkSpec) -> f64;

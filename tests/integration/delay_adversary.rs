@@ -267,3 +267,54 @@ fn opportunistic_attack_matches_its_closed_form() {
         assert!(exact[i] > plain.value, "q {} z {}", q[i], z[i]);
     }
 }
+
+/// The Δ adversary defines its own delays: without `--network` (or a `[network]` table) it
+/// runs on the zero-latency network, not on a generated graph it would ignore (issue 13).
+#[test]
+fn delay_private_defaults_to_the_zero_latency_network() {
+    let out = crate::util::stdout_of(&[
+        "simulate",
+        "--attack",
+        "delay-private",
+        "--delta",
+        "10",
+        "--q",
+        "0.1",
+        "--z",
+        "1",
+        "--trials",
+        "2000",
+        "--format",
+        "csv",
+        "--quiet",
+    ]);
+    let (h, rows) = crate::util::parse_csv(&out);
+    let i = h
+        .iter()
+        .position(|c| c == "network")
+        .expect("network column");
+    assert_eq!(rows[0][i], "none");
+    // A random network is still there when asked for.
+    let out = crate::util::stdout_of(&[
+        "simulate",
+        "--attack",
+        "majority",
+        "--network",
+        "default",
+        "--q",
+        "0.1",
+        "--z",
+        "1",
+        "--trials",
+        "2000",
+        "--format",
+        "csv",
+        "--quiet",
+    ]);
+    let (h, rows) = crate::util::parse_csv(&out);
+    let i = h
+        .iter()
+        .position(|c| c == "network")
+        .expect("network column");
+    assert_eq!(rows[0][i], "random-1000");
+}

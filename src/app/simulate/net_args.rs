@@ -126,9 +126,14 @@ impl NetArgs {
             || self.sweep.is_some()
     }
 
-    fn network_spec(&self) -> anyhow::Result<NetworkSpec> {
+    /// The network of the flags; without `--network`, the attack's default model.
+    fn network_spec(&self, default: NetworkModel) -> anyhow::Result<NetworkSpec> {
         let mut n = match self.network.as_deref() {
-            None | Some("default") => NetworkSpec::default(),
+            None => NetworkSpec {
+                model: default,
+                ..NetworkSpec::default()
+            },
+            Some("default") => NetworkSpec::default(),
             Some("none") => NetworkSpec {
                 model: NetworkModel::None,
                 ..NetworkSpec::default()
@@ -191,9 +196,10 @@ impl NetArgs {
 
     /// The validated network experiment of `attack`, as an [`AttackSpec`].
     pub(super) fn attack(&self, attack: NetAttack) -> anyhow::Result<AttackSpec> {
+        let default = attack.get().default_network();
         let e = NetExperiment {
             attack,
-            network: self.network_spec()?,
+            network: self.network_spec(default)?,
             merchant: self.merchant_spec(),
             sweep: self.sweep.as_deref().map(parse_sweep).transpose()?,
         };

@@ -91,9 +91,14 @@ impl NetExperiment {
     /// Build and validate from a scenario's tables: `attack` is the registered name, its
     /// table (if any) is read by the attack's own parameter type.
     pub fn from_tables(attack: NetAttack, t: NetTables) -> anyhow::Result<NetExperiment> {
+        // Without a [network] table, the attack's own default model.
+        let network = t.network.unwrap_or_else(|| NetworkSpec {
+            model: attack.get().default_network(),
+            ..NetworkSpec::default()
+        });
         let e = NetExperiment {
             attack,
-            network: t.network.unwrap_or_default(),
+            network,
             merchant: t.merchant.unwrap_or_default(),
             sweep: t.sweep,
         };
