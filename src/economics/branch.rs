@@ -33,7 +33,7 @@ pub struct BranchLaw {
     /// E[branch length · 1{success}]: expected number of the attacker's blocks that end up
     /// in the main chain.
     pub branch_blocks: f64,
-    /// E[B₀]: the expected branch length at the broadcast (pre-mined blocks still on it).
+    /// E\[B₀\]: the expected branch length at the broadcast (pre-mined blocks still on it).
     pub premined_blocks: f64,
 }
 
