@@ -234,6 +234,8 @@ fn the_simulate_header_never_contradicts_itself() {
         assert!(l1.ends_with("exact = zero-latency limit"), "{l1}");
         assert!(!l2.contains("exact") && !l2.contains("closed form"), "{l2}");
         assert_eq!(l2.contains("wilson"), method == "mc", "{l2}");
+        // The intervals rest on the generated graphs, and the header says so.
+        assert!(l2.contains("over 32 graphs"), "{l2}");
     }
 }
 

@@ -65,7 +65,14 @@ fn sampling_line(exp: &Experiment, rows: &[report::ReversalRow]) -> String {
         }
         AttackSpec::Timed(_) => "",
     };
-    format!("{count}, seed {}, {method}{exact}", exp.seed)
+    // Network attacks: the intervals rest on the generated graphs (docs/network.md).
+    let graphs = rows
+        .iter()
+        .filter_map(|r| r.units)
+        .max()
+        .map(|u| format!(", over {u} graphs (the units of the interval)"))
+        .unwrap_or_default();
+    format!("{count}, seed {}, {method}{graphs}{exact}", exp.seed)
 }
 
 /// The terminal table: q, z, estimate, interval, closed form (+ blocks for q > 1/2).
