@@ -479,8 +479,8 @@ mod tests {
                         }
                     }
                 }
-                for p in 0..t.places() {
-                    assert_eq!(t.block_delay(s, p), d[p], "seed {seed} {s} -> {p}");
+                for (p, &want) in d.iter().enumerate().take(t.places()) {
+                    assert_eq!(t.block_delay(s, p), want, "seed {seed} {s} -> {p}");
                 }
             }
         }
