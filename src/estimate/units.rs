@@ -75,7 +75,7 @@ impl Units {
         self.z0[u] += u64::from(z0);
     }
 
-    /// Add one trial's (or one batch's) importance-weight sums to unit `u`.
+    /// Add one batch's importance-weight sums of unit `u` (summed in trial order).
     pub fn add_weights(&mut self, u: usize, sums: &BatchSums) {
         if let Some(w) = &mut self.weights {
             for (acc, &s) in w[u].iter_mut().zip(&sums.sum) {

@@ -272,49 +272,26 @@ fn opportunistic_attack_matches_its_closed_form() {
 /// runs on the zero-latency network, not on a generated graph it would ignore (issue 13).
 #[test]
 fn delay_private_defaults_to_the_zero_latency_network() {
-    let out = crate::util::stdout_of(&[
-        "simulate",
-        "--attack",
-        "delay-private",
-        "--delta",
-        "10",
-        "--q",
-        "0.1",
-        "--z",
-        "1",
-        "--trials",
-        "2000",
-        "--format",
-        "csv",
-        "--quiet",
-    ]);
-    let (h, rows) = crate::util::parse_csv(&out);
-    let i = h
-        .iter()
-        .position(|c| c == "network")
-        .expect("network column");
-    assert_eq!(rows[0][i], "none");
+    let network_of = |attack: &[&str]| {
+        let mut args = vec!["simulate"];
+        args.extend(attack);
+        args.extend([
+            "--q", "0.1", "--z", "1", "--trials", "2000", "--format", "csv", "--quiet",
+        ]);
+        let (h, rows) = crate::util::parse_csv(&crate::util::stdout_of(&args));
+        let i = h
+            .iter()
+            .position(|c| c == "network")
+            .expect("network column");
+        rows[0][i].clone()
+    };
+    assert_eq!(
+        network_of(&["--attack", "delay-private", "--delta", "10"]),
+        "none"
+    );
     // A random network is still there when asked for.
-    let out = crate::util::stdout_of(&[
-        "simulate",
-        "--attack",
-        "majority",
-        "--network",
-        "default",
-        "--q",
-        "0.1",
-        "--z",
-        "1",
-        "--trials",
-        "2000",
-        "--format",
-        "csv",
-        "--quiet",
-    ]);
-    let (h, rows) = crate::util::parse_csv(&out);
-    let i = h
-        .iter()
-        .position(|c| c == "network")
-        .expect("network column");
-    assert_eq!(rows[0][i], "random-1000");
+    assert_eq!(
+        network_of(&["--attack", "majority", "--network", "default"]),
+        "random-1000"
+    );
 }

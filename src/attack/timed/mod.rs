@@ -524,8 +524,13 @@ impl CellSim for NetCell<'_> {
             .collect();
         let mut acc = Acceptance::new(self.track);
         let mut sums = self.tilted.as_ref().map(|_| BatchSums::new(self.z_max));
-        // One trial's weights, credited to the batch and to its graph's unit.
+        // One trial's weights, credited to the batch and to its graph's sums (added to
+        // the graph's unit once per batch, not per trial).
         let mut trial_sums = BatchSums::new(self.z_max);
+        let mut graph_sums: Vec<BatchSums> = match (&sums, &tally.units) {
+            (Some(_), Some(_)) => (0..k).map(|_| BatchSums::new(self.z_max)).collect(),
+            _ => Vec::new(),
+        };
         for i in 0..n as usize {
             let j = (offset + i) % k;
             let (prep, w) = (&self.preps[j], &mut worlds[j]);
@@ -538,8 +543,8 @@ impl CellSim for NetCell<'_> {
                     trial_sums.clear();
                     let out = self.run_one(prep, w, &mut acc, &mut m.trial(&mut trial_sums), rng);
                     sums.absorb(&trial_sums);
-                    if let Some(u) = tally.units.as_mut() {
-                        u.add_weights(j, &trial_sums);
+                    if let Some(g) = graph_sums.get_mut(j) {
+                        g.absorb(&trial_sums);
                     }
                     out
                 }
@@ -556,6 +561,11 @@ impl CellSim for NetCell<'_> {
             tally.extra[COST + (out.top + 1) as usize] += out.cost_blocks;
             if let Some(u) = tally.units.as_mut() {
                 u.add(j, out.top, out.z0);
+            }
+        }
+        if let Some(u) = tally.units.as_mut() {
+            for (j, g) in graph_sums.iter().enumerate() {
+                u.add_weights(j, g);
             }
         }
         if let (Some(w), Some(sums)) = (tally.weighted.as_mut(), &sums) {
