@@ -35,6 +35,9 @@ pub enum Command {
     /// Guo–Ren bounds on P(safety violation) in the bounded-delay (Δ) model, GKR threshold.
     #[command(allow_negative_numbers = true)]
     Bounds(app::bounds::BoundsArgs),
+    /// What a network does with honest mining alone (stale rate, block propagation) beside
+    /// the measurements its preset is calibrated to.
+    Network(app::network::NetworkArgs),
     /// List the chain presets (block interval, reward, hash rate, ...) with dates and sources.
     Chains(app::chains::ChainsArgs),
     /// Re-render the plots of a report folder from its CSV.

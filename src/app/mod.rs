@@ -11,6 +11,7 @@ pub mod exact;
 pub mod hashrate;
 pub mod merge;
 pub mod mine;
+pub mod network;
 pub mod optimize;
 pub mod plot;
 pub mod progress;
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Confirmations(a) => confirmations::run(a),
         Command::Bounds(a) => bounds::run(a),
         Command::Chains(a) => chains::run(a),
+        Command::Network(a) => network::run(a),
         Command::Plot(a) => plot::run(a),
         Command::Merge(a) => merge::run(a),
         Command::Hashrate(a) => hashrate::run(a),

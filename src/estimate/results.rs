@@ -72,7 +72,7 @@ pub struct CellResult {
 /// What a timed-engine attack's rows add, fixed before the run (see `crate::attack`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NetRowInfo {
-    /// The network (`none` or `random-<nodes>`).
+    /// The network (`none`, a preset such as `default`, or `custom-<nodes>`).
     pub network: String,
     /// Stale-block rate of honest mining on the cell's topologies.
     pub stale_rate: f64,

@@ -1,7 +1,9 @@
 //! The timed engine: Poisson mining on a peer-to-peer network (or the zero-latency one),
 //! and the mechanics every timed attack uses.
 //!
-//! - [`spec`]: the `[network]` and `[merchant]` tables, validated.
+//! - [`spec`]: the `[network]` and `[merchant]` tables, validated; [`preset`] the named
+//!   networks and the measurements they are calibrated to; [`measure`] what a network
+//!   does (stale rate, block propagation) to compare with them.
 //! - [`topology`]: the generated graph and its precomputed block delays.
 //! - [`txprop`]: transaction relay under first-seen / full-RBF policies and alerts.
 //! - [`events`]: (time, hops, FIFO) keys and queue.
@@ -17,6 +19,8 @@
 pub mod engine;
 pub mod events;
 pub mod is;
+pub mod measure;
+pub mod preset;
 pub mod private;
 pub mod spec;
 pub mod sweep;

@@ -37,9 +37,29 @@ pub struct NetworkSpec {
     pub link_latency: f64,
     /// Log-normal σ of the link latency. Default 0.5.
     pub link_latency_sigma: f64,
-    /// Mean per-hop block delay in seconds (validation and relay; exponential per node).
-    /// Default 0.25.
+    /// Median block validation delay of a relay node, seconds (log-normal per node): the
+    /// time from receiving a block to relaying it to peers that did not ask for
+    /// high-bandwidth compact blocks. Default 0.27 (calibrated, docs/network.md §1.2).
     pub block_hop_delay: f64,
+    /// Log-normal σ of the relay nodes' validation delay: the slow tail of the network.
+    /// Default 2.45 (calibrated to the measured tail, docs/network.md §1.2).
+    pub block_hop_sigma: f64,
+    /// Mean block validation delay of the miners (pools) and the merchant's node, seconds
+    /// (exponential per node). Default 0.1.
+    pub pool_hop_delay: f64,
+    /// Miners (pools) are connected to each other directly by a low-latency backbone (relay
+    /// networks, direct peering), besides their connections to the public graph. Default true.
+    pub backbone: bool,
+    /// One-way latency of a backbone link, seconds. Default 0.05.
+    pub backbone_latency: f64,
+    /// Peers from which each node asks for high-bandwidth compact blocks (BIP 152): they
+    /// push a new block after checking its header, before validating it. 0: every block is
+    /// announced after validation and fetched with a request (before compact blocks).
+    /// Default 3 (Bitcoin Core's limit).
+    pub hb_peers: u32,
+    /// Extra outbound connections per node that relay blocks but no transactions. Default 2
+    /// (Bitcoin Core's `MAX_BLOCK_RELAY_ONLY_CONNECTIONS`).
+    pub block_relay_only: u32,
     /// Mean interval of the Poisson timer on which a node announces transactions to each
     /// outbound peer (one timer per peer), seconds. Default 2 (Bitcoin Core's
     /// `OUTBOUND_INVENTORY_BROADCAST_INTERVAL`).
@@ -81,7 +101,13 @@ impl Default for NetworkSpec {
             miner_shares: None,
             link_latency: 0.05,
             link_latency_sigma: 0.5,
-            block_hop_delay: 0.25,
+            block_hop_delay: 0.27,
+            block_hop_sigma: 2.45,
+            pool_hop_delay: 0.1,
+            backbone: true,
+            backbone_latency: 0.05,
+            hb_peers: 3,
+            block_relay_only: 2,
             tx_delay_outbound: 2.0,
             tx_delay_inbound: 5.0,
             tx_request_delay: 2.0,
@@ -166,13 +192,17 @@ impl NetworkSpec {
             ("network.link_latency", self.link_latency),
             ("network.link_latency_sigma", self.link_latency_sigma),
             ("network.block_hop_delay", self.block_hop_delay),
+            ("network.block_hop_sigma", self.block_hop_sigma),
+            ("network.pool_hop_delay", self.pool_hop_delay),
+            ("network.backbone_latency", self.backbone_latency),
             ("network.tx_delay_outbound", self.tx_delay_outbound),
             ("network.tx_delay_inbound", self.tx_delay_inbound),
             ("network.tx_request_delay", self.tx_request_delay),
             ("network.direct_latency", self.direct_latency),
         ] {
             non_negative(key, v)?;
-            if key != "network.link_latency_sigma" && v > longest {
+            let sigma = key.ends_with("_sigma");
+            if !sigma && v > longest {
                 return Err(usage(
                     key,
                     v,
@@ -183,12 +213,13 @@ impl NetworkSpec {
                 ));
             }
         }
-        if self.link_latency_sigma > 5.0 {
-            return Err(usage(
-                "network.link_latency_sigma",
-                self.link_latency_sigma,
-                "use a log-normal sigma of at most 5",
-            ));
+        for (key, v) in [
+            ("network.link_latency_sigma", self.link_latency_sigma),
+            ("network.block_hop_sigma", self.block_hop_sigma),
+        ] {
+            if v > 5.0 {
+                return Err(usage(key, v, "use a log-normal sigma of at most 5"));
+            }
         }
         unit("network.rbf_share", self.rbf_share)?;
         self.validate_counts()?;
@@ -213,14 +244,24 @@ impl NetworkSpec {
             if self.outbound == 0 {
                 return Err(usage("network.outbound", 0, "use at least 1 connection"));
             }
+            for (key, v) in [
+                ("network.hb_peers", self.hb_peers),
+                ("network.block_relay_only", self.block_relay_only),
+            ] {
+                if v > 16 {
+                    return Err(usage(key, v, "use at most 16 connections per node"));
+                }
+            }
             if self.attacker_peers == 0 {
                 return Err(usage("network.attacker_peers", 0, "use at least 1 peer"));
             }
-            if self.nodes > 100_000 || self.nodes < self.miners + 2 + self.outbound {
+            let least = self.miners + 2 + self.outbound + self.block_relay_only;
+            if self.nodes > 100_000 || self.nodes < least {
                 return Err(usage(
                     "network.nodes",
                     self.nodes,
-                    "use at most 100000 nodes and more than miners + outbound + 2",
+                    "use at most 100000 nodes and more than miners + outbound + \
+                     block_relay_only + 2",
                 ));
             }
         }
@@ -268,10 +309,11 @@ impl NetworkSpec {
                 self.block_interval
             ),
             NetworkModel::Random => format!(
-                "random network: {} nodes, {} outbound, {} miners, T = {} s, rbf share {}{}",
+                "random network: {} nodes, {} outbound, {} miners{}, T = {} s, rbf share {}{}",
                 self.nodes,
                 self.outbound,
                 self.miners,
+                if self.backbone { " on a backbone" } else { "" },
                 self.block_interval,
                 self.rbf_share,
                 if self.alerts { ", alerts" } else { "" }

@@ -21,6 +21,25 @@ pub struct Link {
     /// This node opened the connection (the peer is its outbound peer; it is the peer's
     /// inbound one). Decides the announcement timer and whether the peer requests at once.
     pub outbound: bool,
+    /// The link relays transactions (false: a block-relay-only or backbone link).
+    pub tx: bool,
+    /// This node pushes new blocks to the peer as high-bandwidth compact blocks, right after
+    /// checking the header (the peer asked for it, or it is a backbone link); otherwise it
+    /// announces a block after validating it and the peer fetches it (three one-way trips).
+    pub hb: bool,
+}
+
+impl Link {
+    /// A full-relay link in the legacy block-relay mode.
+    pub fn full(to: u32, latency: f64, outbound: bool) -> Link {
+        Link {
+            to,
+            latency,
+            outbound,
+            tx: true,
+            hb: false,
+        }
+    }
 }
 
 /// A generated network with its precomputed delays.
@@ -30,7 +49,9 @@ pub struct Topology {
     pub miners: usize,
     /// Adjacency lists (both directions of every connection).
     pub links: Vec<Vec<Link>>,
-    /// Per-node block validation and relay delay, seconds (0 at the attacker's node).
+    /// Per-node block validation delay, seconds (0 at the attacker's node): a node uses a
+    /// block (mines on it, shows it to the merchant, announces it to low-bandwidth peers)
+    /// this long after receiving it.
     pub hop: Vec<f64>,
     /// Per-node full-RBF mempool policy.
     pub rbf: Vec<bool>,
@@ -159,11 +180,7 @@ fn complete(net: &NetworkSpec, merchant: &MerchantSpec, helpers: u32) -> Topolog
         .map(|a| {
             (0..n)
                 .filter(|&b| b != a)
-                .map(|b| Link {
-                    to: b as u32,
-                    latency: 0.0,
-                    outbound: a < b,
-                })
+                .map(|b| Link::full(b as u32, 0.0, a < b))
                 .collect()
         })
         .collect();
@@ -179,11 +196,14 @@ fn complete(net: &NetworkSpec, merchant: &MerchantSpec, helpers: u32) -> Topolog
     }
 }
 
-/// A random graph: each node opens `outbound` connections to distinct random nodes that
-/// accept incoming ones (everyone but a merchant that denies them); the attacker opens
-/// `attacker_peers`, the merchant `merchant.peers`, and each observer one more to the
-/// merchant. Latencies are log-normal per connection, block hop delays exponential per
-/// node. Transaction announcement timers are drawn per relay (`super::txprop`).
+/// A random graph: each node opens `outbound` full-relay connections and
+/// `block_relay_only` block-only ones to distinct random nodes that accept incoming ones
+/// (everyone but a merchant that denies them); the attacker opens `attacker_peers`, the
+/// merchant `merchant.peers` (plus its block-only ones), and each observer one more to the
+/// merchant. With `backbone`, every pair of miners is also linked directly. Each node asks
+/// up to `hb_peers` of its peers for high-bandwidth compact blocks. Latencies are
+/// log-normal per connection; validation delays log-normal per relay node and exponential
+/// at the places. Transaction announcement timers are drawn per relay (`super::txprop`).
 fn random<R: Rng + ?Sized>(
     net: &NetworkSpec,
     merchant: &MerchantSpec,
@@ -196,23 +216,12 @@ fn random<R: Rng + ?Sized>(
     let mut links: Vec<Vec<Link>> = vec![Vec::new(); n];
     let lat = LogNormal::new(net.link_latency.max(1e-12).ln(), net.link_latency_sigma)
         .expect("validated: σ ≥ 0");
-    let connect = |a: usize, b: usize, links: &mut Vec<Vec<Link>>, rng: &mut R| {
-        let l = tick(if net.link_latency == 0.0 {
+    let draw_latency = |rng: &mut R| {
+        tick(if net.link_latency == 0.0 {
             0.0
         } else {
             lat.sample(rng)
-        });
-        // a opened the connection: b is a's outbound peer, a is b's inbound peer.
-        links[a].push(Link {
-            to: b as u32,
-            latency: l,
-            outbound: true,
-        });
-        links[b].push(Link {
-            to: a as u32,
-            latency: l,
-            outbound: false,
-        });
+        })
     };
     let accepts = |b: usize| b != mer || merchant.incoming == Incoming::Allow;
     for a in 0..n {
@@ -221,28 +230,45 @@ fn random<R: Rng + ?Sized>(
             _ if a == mer => merchant.peers,
             _ => net.outbound,
         } as usize;
-        let mut chosen = 0;
-        let mut tries = 0;
-        while chosen < want && tries < 100 * want {
-            tries += 1;
-            let b = rng.random_range(0..n);
-            let taken = links[a].iter().any(|l| l.to as usize == b);
-            let ok = b != a && !taken && (a == mer || accepts(b)) && b != att;
-            if ok {
-                connect(a, b, &mut links, rng);
-                chosen += 1;
+        let block_only = if a == att {
+            0
+        } else {
+            net.block_relay_only as usize
+        };
+        for (count, tx) in [(want, true), (block_only, false)] {
+            let mut chosen = 0;
+            let mut tries = 0;
+            while chosen < count && tries < 100 * count {
+                tries += 1;
+                let b = rng.random_range(0..n);
+                let taken = links[a].iter().any(|l| l.to as usize == b);
+                if b != a && !taken && (a == mer || accepts(b)) && b != att {
+                    let l = draw_latency(rng);
+                    connect(&mut links, a, b, l, tx);
+                    chosen += 1;
+                }
             }
         }
     }
     for &o in &observers {
         if !links[o as usize].iter().any(|l| l.to as usize == mer) {
-            connect(mer, o as usize, &mut links, rng);
+            let l = draw_latency(rng);
+            connect(&mut links, mer, o as usize, l, true);
         }
     }
-    let mut hop: Vec<f64> = (0..n)
-        .map(|_| exp_sample(net.block_hop_delay, rng))
-        .collect();
-    hop[att] = 0.0; // the attacker relays without validating: it gains nothing by waiting
+    choose_hb_peers(&mut links, net.hb_peers as usize, rng);
+    if net.backbone {
+        let l = tick(net.backbone_latency);
+        for a in 0..m {
+            for b in a + 1..m {
+                connect(&mut links, a, b, l, false);
+                for x in [a, b] {
+                    links[x].last_mut().expect("just pushed").hb = true;
+                }
+            }
+        }
+    }
+    let hop = validation_delays(net, n, m, rng);
     Topology {
         miners: m,
         links,
@@ -253,6 +279,64 @@ fn random<R: Rng + ?Sized>(
         direct: (merchant.incoming == Incoming::Allow).then_some(tick(net.direct_latency)),
         block: Vec::new(),
     }
+}
+
+/// Link `a` to `b` (a opened the connection: b is a's outbound peer, a is b's inbound one).
+fn connect(links: &mut [Vec<Link>], a: usize, b: usize, latency: f64, tx: bool) {
+    links[a].push(Link {
+        tx,
+        ..Link::full(b as u32, latency, true)
+    });
+    links[b].push(Link {
+        tx,
+        ..Link::full(a as u32, latency, false)
+    });
+}
+
+/// Each node (the attacker's too: it wants honest blocks early) asks up to `k` of its peers,
+/// drawn at random, to push new blocks to it in high-bandwidth mode: the peer's link
+/// towards it becomes `hb`. (Bitcoin Core keeps the last peers that delivered a new block
+/// first; on a graph whose delays do not change, a random choice stands in for that
+/// history.)
+fn choose_hb_peers<R: Rng + ?Sized>(links: &mut [Vec<Link>], k: usize, rng: &mut R) {
+    if k == 0 {
+        return;
+    }
+    for v in 0..links.len() {
+        let deg = links[v].len();
+        let mut picked = 0;
+        let mut order: Vec<usize> = (0..deg).collect();
+        while picked < k.min(deg) {
+            let i = rng.random_range(picked..deg);
+            order.swap(picked, i);
+            let peer = links[v][order[picked]].to as usize;
+            if let Some(back) = links[peer].iter_mut().find(|l| l.to as usize == v) {
+                back.hb = true;
+            }
+            picked += 1;
+        }
+    }
+}
+
+/// Validation delays: log-normal (median `block_hop_delay`, σ `block_hop_sigma`) at relay
+/// nodes, exponential (mean `pool_hop_delay`) at the miners and the merchant, 0 at the
+/// attacker's node (it gains nothing by waiting), each on the time grain.
+fn validation_delays<R: Rng + ?Sized>(
+    net: &NetworkSpec,
+    n: usize,
+    m: usize,
+    rng: &mut R,
+) -> Vec<f64> {
+    let relay = LogNormal::new(net.block_hop_delay.max(1e-12).ln(), net.block_hop_sigma)
+        .expect("validated: σ ≥ 0");
+    (0..n)
+        .map(|v| match v {
+            _ if v == m => 0.0,
+            _ if v < m + 2 => exp_sample(net.pool_hop_delay, rng),
+            _ if net.block_hop_delay == 0.0 => 0.0,
+            _ => tick(relay.sample(rng)),
+        })
+        .collect()
 }
 
 /// An exponential delay of the given mean, rounded to the time grain (0 for mean 0).
@@ -267,18 +351,42 @@ pub fn exp_sample<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> f64 {
     )
 }
 
-/// Block delays from every place to every place: Dijkstra on (time, hops) with link
-/// weight latency + the receiving node's hop delay, from each place, stopping once every
-/// place is settled (the delays between places are all that is kept).
+/// Block delays from every place to every place: Dijkstra on (time, hops) from each
+/// place over reception times (see [`relay_weight`]), stopping once every place has
+/// received the block; a place uses it after its own validation delay.
 fn block_matrix(topo: &Topology) -> Vec<Key> {
     let p = topo.places();
     let mut out = Vec::with_capacity(p * p);
     let mut search = Search::new(topo.links.len());
     for s in 0..p {
         search.run(topo, s, p);
-        out.extend_from_slice(&search.dist[..p]);
+        out.extend((0..p).map(|t| search.used(topo, s, t)));
     }
     out
+}
+
+/// Time from node `x` receiving a block (found there if `x == source`) to the peer across
+/// `l` receiving it: one trip for a high-bandwidth push (sent after the header check);
+/// otherwise x validates it, announces it, and the peer requests and gets it (three trips).
+#[inline]
+fn relay_weight(topo: &Topology, x: usize, source: usize, l: &Link) -> f64 {
+    if l.hb {
+        l.latency
+    } else {
+        let validate = if x == source { 0.0 } else { topo.hop[x] };
+        validate + 3.0 * l.latency
+    }
+}
+
+impl Topology {
+    /// When every node can use a block found at `source`: reception plus validation
+    /// (0 at the source), seconds; `f64::INFINITY` where it never arrives.
+    pub fn arrivals(&self, source: usize) -> Vec<f64> {
+        let n = self.links.len();
+        let mut search = Search::new(n);
+        search.run(self, source, n);
+        (0..n).map(|t| search.used(self, source, t).t).collect()
+    }
 }
 
 /// Dijkstra's search over (time, hops) keys with an indexed binary heap (one entry per
@@ -303,7 +411,20 @@ impl Search {
         }
     }
 
-    /// Distances from `source` until the first `places` nodes are all settled.
+    /// The key at which node `t` can use the block: its reception plus its validation
+    /// delay (nothing at the source, nothing where it never arrives).
+    fn used(&self, topo: &Topology, source: usize, t: usize) -> Key {
+        let k = self.dist[t];
+        if t == source || k == Key::NEVER {
+            return k;
+        }
+        Key {
+            t: k.t + topo.hop[t],
+            hops: k.hops,
+        }
+    }
+
+    /// Reception keys from `source` until the first `places` nodes are all settled.
     fn run(&mut self, topo: &Topology, source: usize, places: usize) {
         self.dist.iter_mut().for_each(|d| *d = Key::NEVER);
         self.heap.clear();
@@ -323,7 +444,7 @@ impl Search {
             for l in &topo.links[xi] {
                 let to = l.to as usize;
                 let nk = Key {
-                    t: k.t + (l.latency + topo.hop[to]),
+                    t: k.t + relay_weight(topo, xi, source, l),
                     hops: k.hops + 1,
                 };
                 if nk < self.dist[to] {
@@ -404,11 +525,13 @@ mod tests {
         };
         let mut rng = crate::estimate::rng::SimRng::seed_from_u64(3);
         let t = Topology::generate(&net, &merchant, 0, &mut rng);
-        assert_eq!(
-            t.links[t.merchant()].len(),
-            8,
+        let own = &t.links[t.merchant()];
+        assert!(
+            own.iter().all(|l| l.outbound),
             "only its own outbound peers"
         );
+        assert_eq!(own.iter().filter(|l| l.tx).count(), 8, "full relay");
+        assert_eq!(own.iter().filter(|l| !l.tx).count(), 2, "block-relay-only");
         assert!(t.block.iter().all(|k| k.t.is_finite()));
         assert!(t.direct.is_none());
         // The attacker relays without validation; everyone else pays a hop delay.
@@ -446,8 +569,9 @@ mod tests {
 
     #[test]
     fn block_matrix_equals_a_plain_relaxation() {
-        // Independent reference: Bellman–Ford relaxation to a fixed point on (time, hops)
-        // keys, from each place, on random graphs with random latencies and hop delays.
+        // Independent reference: Bellman–Ford relaxation of reception times to a fixed
+        // point on (time, hops) keys, from each place, on random graphs with the backbone,
+        // high-bandwidth and block-only links; a place then adds its validation delay.
         for seed in 0..5 {
             let mut rng = crate::estimate::rng::SimRng::seed_from_u64(seed);
             let net = NetworkSpec {
@@ -466,10 +590,16 @@ mod tests {
                         if d[x] == Key::NEVER {
                             continue;
                         }
+                        let own = if x == s { 0.0 } else { t.hop[x] };
                         for l in &t.links[x] {
                             let to = l.to as usize;
+                            let w = if l.hb {
+                                l.latency
+                            } else {
+                                own + 3.0 * l.latency
+                            };
                             let nk = Key {
-                                t: d[x].t + (l.latency + t.hop[to]),
+                                t: d[x].t + w,
                                 hops: d[x].hops + 1,
                             };
                             if nk < d[to] {
@@ -479,10 +609,95 @@ mod tests {
                         }
                     }
                 }
-                for (p, &want) in d.iter().enumerate().take(t.places()) {
+                for (p, &r) in d.iter().enumerate().take(t.places()) {
+                    let want = if p == s {
+                        r
+                    } else {
+                        Key {
+                            t: r.t + t.hop[p],
+                            hops: r.hops,
+                        }
+                    };
                     assert_eq!(t.block_delay(s, p), want, "seed {seed} {s} -> {p}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn compact_blocks_follow_core_rules_on_a_line() {
+        // Miner 0 — relay 4 — merchant 3 (attacker 2 and miner 1 isolated), latency 0.1 s,
+        // the relay validates in 0.5 s and the merchant in 0.25 s. Written out from BIP 152:
+        // high-bandwidth pushes take one trip and go out before validation; otherwise the
+        // sender validates, announces, and the peer asks and receives: three trips.
+        let lat = 0.1;
+        let mk = |hb_first: bool, hb_second: bool| {
+            let links = vec![
+                vec![Link {
+                    hb: hb_first,
+                    ..Link::full(4, lat, true)
+                }],
+                vec![],
+                vec![],
+                vec![Link::full(4, lat, true)],
+                vec![
+                    Link::full(0, lat, false),
+                    Link {
+                        hb: hb_second,
+                        ..Link::full(3, lat, false)
+                    },
+                ],
+            ];
+            Topology::from_links(2, links, vec![0.0, 0.0, 0.0, 0.25, 0.5])
+        };
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
+        // Both legs push: 0.1 + 0.1, then the merchant validates (0.25).
+        assert!(close(mk(true, true).block_delay(0, 3).t, 0.45));
+        // The relay announces after validating: 0.1 + 0.5 + 0.3, then 0.25.
+        assert!(close(mk(true, false).block_delay(0, 3).t, 1.15));
+        // The finder announces at once (its own block needs no validation): 0.3 + 0.1 + 0.25.
+        assert!(close(mk(false, true).block_delay(0, 3).t, 0.65));
+        assert!(close(mk(false, false).block_delay(0, 3).t, 1.35));
+    }
+
+    #[test]
+    fn backbone_and_block_only_links_are_built_as_asked() {
+        let net = NetworkSpec {
+            nodes: 300,
+            ..NetworkSpec::default()
+        };
+        let mut rng = crate::estimate::rng::SimRng::seed_from_u64(9);
+        let t = Topology::generate(&net, &MerchantSpec::default(), 0, &mut rng);
+        let m = t.miners;
+        for a in 0..m {
+            for b in 0..m {
+                let direct = t.links[a]
+                    .iter()
+                    .any(|l| l.to as usize == b && l.hb && !l.tx && l.latency == tick(0.05));
+                assert_eq!(direct, a != b, "backbone {a} -> {b}");
+            }
+        }
+        // Every relay node opened 8 full-relay and 2 block-only connections.
+        let relay = m + 2;
+        let opened: Vec<bool> = t.links[relay]
+            .iter()
+            .filter(|l| l.outbound)
+            .map(|l| l.tx)
+            .collect();
+        assert_eq!(opened.iter().filter(|&&tx| tx).count(), 8);
+        assert_eq!(opened.iter().filter(|&&tx| !tx).count(), 2);
+        // The attacker, the merchant and every relay node are pushed to by min(3, degree)
+        // peers.
+        for v in m..t.links.len() {
+            let pushers = t.links[v]
+                .iter()
+                .filter(|l| {
+                    let back = t.links[l.to as usize].iter().find(|b| b.to as usize == v);
+                    back.is_some_and(|b| b.hb)
+                })
+                .count();
+            let public = t.links[v].len();
+            assert_eq!(pushers, public.min(3), "node {v}");
         }
     }
 }

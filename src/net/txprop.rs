@@ -223,6 +223,9 @@ pub fn spread<R: Rng + ?Sized>(
             continue;
         }
         for (li, l) in topo.links[xi].iter().enumerate() {
+            if !l.tx {
+                continue; // block-relay-only and backbone links carry no transactions
+            }
             let hops = k.hops + 1;
             if source {
                 // The injecting node pushes the transaction itself, without announcing.
@@ -371,11 +374,7 @@ mod tests {
     }
 
     fn link(to: u32, outbound: bool) -> Link {
-        Link {
-            to,
-            latency: LAT,
-            outbound,
-        }
+        Link::full(to, LAT, outbound)
     }
 
     const LAT: f64 = 0.0625;

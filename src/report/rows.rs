@@ -63,7 +63,7 @@ pub struct ReversalRow {
     pub wait_seconds: Option<f64>,
     /// Network attacks: stale-block rate of honest mining on the scenario's network.
     pub stale_rate: Option<f64>,
-    /// Network attacks: the network (`none` or `random-<nodes>`).
+    /// Network attacks: the network (`none`, a preset such as `default`, or `custom-<nodes>`).
     pub network: Option<String>,
     /// Defence sweeps: the swept parameter (`table.key`).
     pub sweep_parameter: Option<String>,

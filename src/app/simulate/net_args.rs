@@ -7,6 +7,7 @@ use super::SimulateArgs;
 use crate::attack::{NetAttack, NetExperiment};
 use crate::error::{UsageError, usage};
 use crate::experiment::AttackSpec;
+use crate::net::preset;
 use crate::net::spec::{Incoming, MerchantSpec, NetworkModel, NetworkSpec};
 use crate::net::sweep::Sweep;
 
@@ -14,9 +15,10 @@ use crate::net::sweep::Sweep;
 /// majority attack with `--network`). Unset flags keep the defaults of `docs/network.md`.
 #[derive(Debug, Clone, Args)]
 pub struct NetArgs {
-    /// Network: none (zero latency, closed forms hold), default (random graph), or a TOML
-    /// file with `[network]` keys [default: default; majority: the zero-latency block race].
-    #[arg(long, value_name = "none|default|FILE")]
+    /// Network: none (zero latency, closed forms hold), default (today's Bitcoin, a random
+    /// graph), bitcoin-2013, or a TOML file with `[network]` keys [default: default;
+    /// majority: the zero-latency block race].
+    #[arg(long, value_name = "none|default|bitcoin-2013|FILE")]
     pub network: Option<String>,
     /// Whether the merchant accepts incoming connections (Vector76 needs them).
     #[arg(long, value_enum, value_name = "allow|deny")]
@@ -128,47 +130,7 @@ impl NetArgs {
 
     /// The network of the flags; without `--network`, the attack's default model.
     fn network_spec(&self, default: NetworkModel) -> anyhow::Result<NetworkSpec> {
-        let mut n = match self.network.as_deref() {
-            None => NetworkSpec {
-                model: default,
-                ..NetworkSpec::default()
-            },
-            Some("default") => NetworkSpec::default(),
-            Some("none") => NetworkSpec {
-                model: NetworkModel::None,
-                ..NetworkSpec::default()
-            },
-            Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| {
-                    usage(
-                        "--network",
-                        path,
-                        &format!("cannot read it ({e}); use none, default or a TOML file"),
-                    )
-                })?;
-                // The file holds `[network]` keys, at top level or under a `[network]`
-                // table (so a scenario's table can be copied as it is).
-                let bad = |e: toml::de::Error| {
-                    usage(
-                        "--network",
-                        path,
-                        &format!("bad network file: {}", e.message()),
-                    )
-                };
-                let mut table: toml::Table = toml::from_str(&text).map_err(bad)?;
-                let inner = match table.remove("network") {
-                    Some(toml::Value::Table(t)) if table.is_empty() => t,
-                    Some(other) => {
-                        table.insert("network".into(), other);
-                        table
-                    }
-                    None => table,
-                };
-                toml::Value::Table(inner)
-                    .try_into::<NetworkSpec>()
-                    .map_err(bad)?
-            }
-        };
+        let mut n = preset::resolve("--network", self.network.as_deref(), default)?;
         set(&mut n.rbf_share, self.rbf_share);
         set(&mut n.block_interval, self.block_interval);
         set(&mut n.nodes, self.nodes);

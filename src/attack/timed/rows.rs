@@ -2,7 +2,7 @@
 
 use super::NetExperiment;
 use crate::estimate::results::NetRowInfo;
-use crate::net::spec::NetworkModel;
+use crate::net::preset;
 
 impl NetExperiment {
     /// Zero-latency closed form of merchant z at share q, where one exists.
@@ -40,10 +40,7 @@ impl NetExperiment {
         sweep: (Option<String>, Option<String>),
     ) -> NetRowInfo {
         NetRowInfo {
-            network: match self.network.model {
-                NetworkModel::None => "none".into(),
-                NetworkModel::Random => format!("random-{}", self.network.nodes),
-            },
+            network: preset::label(&self.network),
             stale_rate,
             wait_seconds: self.wait_seconds(q),
             cost_by_top: self.attack.get().cost_by_top(),
