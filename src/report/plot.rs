@@ -25,6 +25,7 @@ mod chart_tests;
 mod heatmap;
 mod legend;
 mod lines;
+mod style;
 mod ticks;
 mod units;
 
@@ -388,30 +389,6 @@ pub fn thousands(n: u64) -> String {
 // ---------------------------------------------------------------------------------------
 // Rendering
 
-/// The 10 colours of matplotlib's default cycle: distinct, and familiar to readers.
-const PALETTE: [RGBColor; 10] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-    RGBColor(188, 189, 34),
-    RGBColor(23, 190, 207),
-];
-
-fn colour(i: usize) -> RGBColor {
-    PALETTE[i % PALETTE.len()]
-}
-
-/// Series 10 to 19 (the palette's second round) draw hollow markers, so they differ from
-/// series 0 to 9 of the same colour; 20 to 29 are filled again, and so on.
-fn hollow(i: usize) -> bool {
-    (i / PALETTE.len()) % 2 == 1
-}
-
 /// Register the compiled-in font once (plotters' ab_glyph backend has no system fonts).
 fn ensure_font() -> anyhow::Result<()> {
     static FONT: OnceLock<bool> = OnceLock::new();
@@ -506,14 +483,15 @@ fn superscript(e: i32) -> String {
         .collect()
 }
 
-/// The log probability axis from `lo` to 1, with its key points.
+/// The log probability axis from `lo` to `hi` (1, or a little above), with its key points
+/// (none above 1).
 ///
 /// plotters' own log axis drops every key point below 2.2e-16 (it compares values with
 /// its zero point to within `f64::EPSILON`), which leaves importance-sampled plots down to
 /// 1e-300 unlabelled; so the points are given here: a labelled decade every `step` decades
 /// (at most 12 labels), light lines at the decades in between, or at 2..9 × each decade
 /// when every decade is labelled.
-fn log_axis(lo: f64) -> plotters::coord::combinators::WithKeyPoints<LogCoord<f64>> {
+fn log_axis(lo: f64, hi: f64) -> plotters::coord::combinators::WithKeyPoints<LogCoord<f64>> {
     let decades = (-lo.log10().ceil()).max(1.0) as i32;
     let step = [1, 2, 3, 5, 10, 20, 25, 50, 100]
         .into_iter()
@@ -532,7 +510,7 @@ fn log_axis(lo: f64) -> plotters::coord::combinators::WithKeyPoints<LogCoord<f64
             .map(decade)
             .collect()
     };
-    (lo..1.0)
+    (lo..hi)
         .log_scale()
         .with_key_points(bold)
         .with_light_points(light)
@@ -580,7 +558,7 @@ mod tests {
         // plotters' own log axis drops every point below 2.2e-16.
         let own: LogCoord<f64> = (1e-23..1.0).log_scale().into();
         assert!(own.key_points(BoldPoints(100)).iter().all(|&v| v > 2e-16));
-        let ours = log_axis(1e-23 * (1.0 - 1e-9));
+        let ours = log_axis(1e-23 * (1.0 - 1e-9), 1.0);
         let bold = ours.key_points(BoldPoints(100));
         assert!(bold.iter().any(|&v| v < 1e-20), "{bold:?}");
         assert!(bold.len() <= 13 && bold.contains(&1.0), "{bold:?}");
