@@ -429,18 +429,25 @@ fn render_with<T>(
     Ok((png, drawn))
 }
 
-/// Title and subtitle lines; returns the area left for the chart.
+/// Title and subtitle lines; returns the area left for the chart. A subtitle line wider
+/// than the image is wrapped at spaces (it would be cut off at both edges).
 fn titled<'a>(root: &Area<'a>, title: &str, subtitle: &[String]) -> anyhow::Result<Area<'a>> {
     let root = root.margin(8, 0, 0, 0);
     let mut area = root.titled(title, ("sans-serif", 24))?;
-    for line in subtitle {
+    let width = root.dim_in_pixel().0 as i32 - 24;
+    for line in legend::wrap(&root, subtitle, SUBTITLE_FONT, width)? {
         area = area.titled(
-            line,
-            ("sans-serif", 15).into_font().color(&RGBColor(70, 70, 70)),
+            &line,
+            ("sans-serif", SUBTITLE_FONT)
+                .into_font()
+                .color(&RGBColor(70, 70, 70)),
         )?;
     }
     Ok(area)
 }
+
+/// Font size of subtitle lines.
+const SUBTITLE_FONT: u32 = 15;
 
 /// Log-axis tick labels: `0.5`, `0.02`, `1` as decimals; `10⁻⁵`, `2×10⁻⁵` below 0.01.
 fn power_label(y: f64) -> String {
