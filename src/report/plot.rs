@@ -7,9 +7,29 @@
 //! - `reversal.png`: P(reversal) against z, log axis, one line per q, interval band shaded,
 //!   closed form dashed, zero-reversal cells drawn as upper bounds (a ▼ at the interval's
 //!   upper end, never dropped and never at 0).
-//! - `heatmap.png`: q × z, colour = log10 P(reversal).
+//! - `heatmap.png`: q × z, colour = log10 P(reversal); grey cells saw no reversal and carry
+//!   their upper bound (in the cell, or once over a run of neighbouring grey cells sharing
+//!   it when cells are narrow; the subtitle says so if some are too narrow even for that).
 //! - `blocks.png` (q > 1/2 rows only): blocks until the reversal succeeds.
 //! - `sweep.png` (when the CSV has `sweep_parameter`, `sweep_value`): P against the parameter.
+//!   The x axis is logarithmic when every swept value is a positive number and the largest
+//!   is more than 10 times the smallest (`ticks::log_x_axis`; the axis title then says
+//!   `log scale`), linear otherwise; words (`allow`/`deny`) are categories.
+//!
+//! Rules shared by the line charts, so that nothing hides and nothing is promised that is
+//! not drawn:
+//! - Series 0–9 take the 10 palette colours with round dots; later series repeat the
+//!   colours with another marker shape and fill (`style`), the same on the chart and in
+//!   the legend: 60 series look pairwise different.
+//! - Dots of different series that coincide are set side by side, a few pixels apart
+//!   (lines pass through the true x). Upper-bound ▼ that coincide are set side by side at
+//!   full size when they fit; when they do not, one dark-grey ▼ at the highest of their
+//!   bounds stands for all of them (`bounds`).
+//! - The legend's key lists only what the chart shows: the interval band only if some band
+//!   is at least 3 px tall, the closed form only if drawn (with a note when it lies under
+//!   the simulated line everywhere), each kind of ▼ only if drawn, the side-by-side note
+//!   only if something was moved.
+//! - The probability axis runs a little above 1, so that points at P = 1 are off the frame.
 
 use std::sync::OnceLock;
 

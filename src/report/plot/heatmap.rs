@@ -3,6 +3,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::ticks::{TickedAxis, Ticks};
 use super::units::sweep_axis_label;
 use super::{
     Area, PlotRow, WIDTH, capitalised, group, log_axis, log_floor, power_label, subtitle, titled,
@@ -72,8 +73,9 @@ pub(super) fn heatmap(root: &Area<'_>, name: &str, rows: &[PlotRow]) -> anyhow::
         .margin(12)
         .x_label_area_size(48)
         .y_label_area_size(90)
-        // A segmented 0..n has n + 1 segments (0..=n), hence n - 1.
-        .build_cartesian_2d((0..nx - 1).into_segmented(), (0..ny - 1).into_segmented())?;
+        // Cell (i, j) spans i..i + 1 and j..j + 1, labelled at its centre (plotters'
+        // segmented axis over 0..0 collapses: a single q or z drew no cell at all).
+        .build_cartesian_2d(cell_axis(nx, 21), cell_axis(ny, ny as usize))?;
     let y_desc = match rows.iter().find_map(|r| r.sweep()) {
         Some((p, _)) => format!("attacker share q, {}", sweep_axis_label(p)),
         None => "attacker share q (fraction of hash rate)".into(),
@@ -81,10 +83,8 @@ pub(super) fn heatmap(root: &Area<'_>, name: &str, rows: &[PlotRow]) -> anyhow::
     chart
         .configure_mesh()
         .disable_mesh()
-        .x_labels(zs.len().min(21))
-        .y_labels(series.len())
-        .x_label_formatter(&|v| seg_label(v, |i| zs.get(i as usize).map(u32::to_string)))
-        .y_label_formatter(&|v| seg_label(v, |j| Some(row_label(j))))
+        .x_label_formatter(&|v| centre_label(*v, |i| zs.get(i).map(u32::to_string)))
+        .y_label_formatter(&|v| centre_label(*v, |j| Some(row_label(j as i32))))
         .x_desc("confirmations z (blocks)")
         .y_desc(y_desc)
         .label_style(("sans-serif", 14))
@@ -103,17 +103,15 @@ pub(super) fn heatmap(root: &Area<'_>, name: &str, rows: &[PlotRow]) -> anyhow::
             if r.is_zero() {
                 grid[j as usize][i as usize] = Some(short(r.ci_high));
             }
-            let cell = [
-                (SegmentValue::Exact(i), SegmentValue::Exact(j)),
-                (SegmentValue::Exact(i + 1), SegmentValue::Exact(j + 1)),
-            ];
+            let (x, y) = (f64::from(i), f64::from(j));
+            let cell = [(x, y), (x + 1.0, y + 1.0)];
             chart.draw_series(std::iter::once(Rectangle::new(cell, fill.filled())))?;
             if label_cells {
                 let style = ("sans-serif", 12)
                     .into_font()
                     .color(&ink)
                     .pos(Pos::new(HPos::Center, VPos::Center));
-                let at = (SegmentValue::CenterOf(i), SegmentValue::CenterOf(j));
+                let at = (x + 0.5, y + 0.5);
                 chart.draw_series(std::iter::once(Text::new(text, at, style)))?;
             }
         }
@@ -132,16 +130,8 @@ pub(super) fn heatmap(root: &Area<'_>, name: &str, rows: &[PlotRow]) -> anyhow::
         };
         let (texts, unlabelled) = grey_plan(&grid, cell_w, cell_h, width);
         for g in texts {
-            let (x0, y) = chart.backend_coord(&(
-                SegmentValue::Exact(g.first as i32),
-                SegmentValue::CenterOf(g.row as i32),
-            ));
-            let x1 = chart
-                .backend_coord(&(
-                    SegmentValue::Exact(g.last as i32 + 1),
-                    SegmentValue::CenterOf(0),
-                ))
-                .0;
+            let (x0, y) = chart.backend_coord(&(g.first as f64, g.row as f64 + 0.5));
+            let x1 = chart.backend_coord(&(g.last as f64 + 1.0, 0.5)).0;
             root.draw(&Text::new(g.text, ((x0 + x1) / 2, y), font.clone()))?;
         }
         unlabelled
@@ -265,10 +255,31 @@ fn look(r: &PlotRow, lo: f64) -> (RGBColor, String, RGBColor) {
     (viridis(t), short(r.probability), ink)
 }
 
-fn seg_label(v: &SegmentValue<i32>, f: impl Fn(i32) -> Option<String>) -> String {
-    match v {
-        SegmentValue::CenterOf(i) => f(*i).unwrap_or_default(),
-        _ => String::new(),
+/// An axis of `n` cells (0..n), with labelled points at the centres of at most `labels`
+/// of them (every k-th cell from the first).
+fn cell_axis(n: i32, labels: usize) -> TickedAxis {
+    let every = (n.max(1) as usize).div_ceil(labels.max(1));
+    let bold = (0..n.max(1))
+        .step_by(every)
+        .map(|i| f64::from(i) + 0.5)
+        .collect();
+    TickedAxis::new(
+        0.0..f64::from(n.max(1)),
+        Ticks {
+            bold,
+            light: Vec::new(),
+            step: every as f64,
+        },
+    )
+}
+
+/// The label of the cell whose centre is at `v`.
+fn centre_label(v: f64, f: impl Fn(usize) -> Option<String>) -> String {
+    let i = v - 0.5;
+    if i >= 0.0 && (i - i.round()).abs() < 1e-9 {
+        f(i.round() as usize).unwrap_or_default()
+    } else {
+        String::new()
     }
 }
 
@@ -387,6 +398,34 @@ mod tests {
             !colour_line(0, 0).contains("grey"),
             "no grey cell, no promise"
         );
+    }
+
+    #[test]
+    fn a_run_of_narrow_grey_cells_shows_its_bound_in_ink() {
+        // One q over z = 0..40 (cells about 25 px wide), no reversal from z = 16 on.
+        let mut csv = String::from("attack,q,z,trials,probability,ci_low,ci_high,exact\n");
+        for z in 0..41 {
+            let (p, hi) = if z < 16 {
+                (0.5f64.powi(z), 0.5f64.powi(z) * 1.1)
+            } else {
+                (0.0, 1.9e-7)
+            };
+            csv.push_str(&format!(
+                "majority,0.1,{z},20000000,{p},{},{hi},\n",
+                p * 0.9
+            ));
+        }
+        let rows = crate::report::plot::read_rows(&csv).unwrap();
+        let png = crate::report::plot::render(|a| heatmap(a, "t", &rows)).unwrap();
+        let img = image::load_from_memory(&png).unwrap().to_rgb8();
+        // Dark text pixels on the grey (228) right half of the single row, around its
+        // middle height; without the label the grey run is one flat colour.
+        let (w, h) = img.dimensions();
+        let ink = (w * 6 / 10..w * 88 / 100)
+            .flat_map(|x| (h / 2 - 20..h / 2 + 20).map(move |y| (x, y)))
+            .filter(|&(x, y)| img.get_pixel(x, y).0.iter().all(|&c| c < 120))
+            .count();
+        assert!(ink > 50, "{ink} dark pixels");
     }
 
     #[test]
