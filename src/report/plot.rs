@@ -7,9 +7,29 @@
 //! - `reversal.png`: P(reversal) against z, log axis, one line per q, interval band shaded,
 //!   closed form dashed, zero-reversal cells drawn as upper bounds (a ▼ at the interval's
 //!   upper end, never dropped and never at 0).
-//! - `heatmap.png`: q × z, colour = log10 P(reversal).
+//! - `heatmap.png`: q × z, colour = log10 P(reversal); grey cells saw no reversal and carry
+//!   their upper bound (in the cell, or once over a run of neighbouring grey cells sharing
+//!   it when cells are narrow; the subtitle says so if some are too narrow even for that).
 //! - `blocks.png` (q > 1/2 rows only): blocks until the reversal succeeds.
 //! - `sweep.png` (when the CSV has `sweep_parameter`, `sweep_value`): P against the parameter.
+//!   The x axis is logarithmic when every swept value is a positive number and the largest
+//!   is more than 10 times the smallest (`ticks::log_x_axis`; the axis title then says
+//!   `log scale`), linear otherwise; words (`allow`/`deny`) are categories.
+//!
+//! Rules shared by the line charts, so that nothing hides and nothing is promised that is
+//! not drawn:
+//! - Series 0–9 take the 10 palette colours with round dots; later series repeat the
+//!   colours with another marker shape and fill (`style`), the same on the chart and in
+//!   the legend: 60 series look pairwise different.
+//! - Dots of different series that coincide are set side by side, a few pixels apart
+//!   (lines pass through the true x). Upper-bound ▼ that coincide are set side by side at
+//!   full size when they fit; when they do not, one dark-grey ▼ at the highest of their
+//!   bounds stands for all of them (`bounds`).
+//! - The legend's key lists only what the chart shows: the interval band only if some band
+//!   is at least 3 px tall, the closed form only if drawn (with a note when it lies under
+//!   the simulated line everywhere), each kind of ▼ only if drawn, the side-by-side note
+//!   only if something was moved.
+//! - The probability axis runs a little above 1, so that points at P = 1 are off the frame.
 
 use std::sync::OnceLock;
 
@@ -25,6 +45,7 @@ mod chart_tests;
 mod heatmap;
 mod legend;
 mod lines;
+mod style;
 mod ticks;
 mod units;
 
@@ -388,30 +409,6 @@ pub fn thousands(n: u64) -> String {
 // ---------------------------------------------------------------------------------------
 // Rendering
 
-/// The 10 colours of matplotlib's default cycle: distinct, and familiar to readers.
-const PALETTE: [RGBColor; 10] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-    RGBColor(188, 189, 34),
-    RGBColor(23, 190, 207),
-];
-
-fn colour(i: usize) -> RGBColor {
-    PALETTE[i % PALETTE.len()]
-}
-
-/// Series 10 to 19 (the palette's second round) draw hollow markers, so they differ from
-/// series 0 to 9 of the same colour; 20 to 29 are filled again, and so on.
-fn hollow(i: usize) -> bool {
-    (i / PALETTE.len()) % 2 == 1
-}
-
 /// Register the compiled-in font once (plotters' ab_glyph backend has no system fonts).
 fn ensure_font() -> anyhow::Result<()> {
     static FONT: OnceLock<bool> = OnceLock::new();
@@ -452,18 +449,25 @@ fn render_with<T>(
     Ok((png, drawn))
 }
 
-/// Title and subtitle lines; returns the area left for the chart.
+/// Title and subtitle lines; returns the area left for the chart. A subtitle line wider
+/// than the image is wrapped at spaces (it would be cut off at both edges).
 fn titled<'a>(root: &Area<'a>, title: &str, subtitle: &[String]) -> anyhow::Result<Area<'a>> {
     let root = root.margin(8, 0, 0, 0);
     let mut area = root.titled(title, ("sans-serif", 24))?;
-    for line in subtitle {
+    let width = root.dim_in_pixel().0 as i32 - 24;
+    for line in legend::wrap(&root, subtitle, SUBTITLE_FONT, width)? {
         area = area.titled(
-            line,
-            ("sans-serif", 15).into_font().color(&RGBColor(70, 70, 70)),
+            &line,
+            ("sans-serif", SUBTITLE_FONT)
+                .into_font()
+                .color(&RGBColor(70, 70, 70)),
         )?;
     }
     Ok(area)
 }
+
+/// Font size of subtitle lines.
+const SUBTITLE_FONT: u32 = 15;
 
 /// Log-axis tick labels: `0.5`, `0.02`, `1` as decimals; `10⁻⁵`, `2×10⁻⁵` below 0.01.
 fn power_label(y: f64) -> String {
@@ -506,14 +510,15 @@ fn superscript(e: i32) -> String {
         .collect()
 }
 
-/// The log probability axis from `lo` to 1, with its key points.
+/// The log probability axis from `lo` to `hi` (1, or a little above), with its key points
+/// (none above 1).
 ///
 /// plotters' own log axis drops every key point below 2.2e-16 (it compares values with
 /// its zero point to within `f64::EPSILON`), which leaves importance-sampled plots down to
 /// 1e-300 unlabelled; so the points are given here: a labelled decade every `step` decades
 /// (at most 12 labels), light lines at the decades in between, or at 2..9 × each decade
 /// when every decade is labelled.
-fn log_axis(lo: f64) -> plotters::coord::combinators::WithKeyPoints<LogCoord<f64>> {
+fn log_axis(lo: f64, hi: f64) -> plotters::coord::combinators::WithKeyPoints<LogCoord<f64>> {
     let decades = (-lo.log10().ceil()).max(1.0) as i32;
     let step = [1, 2, 3, 5, 10, 20, 25, 50, 100]
         .into_iter()
@@ -532,7 +537,7 @@ fn log_axis(lo: f64) -> plotters::coord::combinators::WithKeyPoints<LogCoord<f64
             .map(decade)
             .collect()
     };
-    (lo..1.0)
+    (lo..hi)
         .log_scale()
         .with_key_points(bold)
         .with_light_points(light)
@@ -580,7 +585,7 @@ mod tests {
         // plotters' own log axis drops every point below 2.2e-16.
         let own: LogCoord<f64> = (1e-23..1.0).log_scale().into();
         assert!(own.key_points(BoldPoints(100)).iter().all(|&v| v > 2e-16));
-        let ours = log_axis(1e-23 * (1.0 - 1e-9));
+        let ours = log_axis(1e-23 * (1.0 - 1e-9), 1.0);
         let bold = ours.key_points(BoldPoints(100));
         assert!(bold.iter().any(|&v| v < 1e-20), "{bold:?}");
         assert!(bold.len() <= 13 && bold.contains(&1.0), "{bold:?}");

@@ -4,8 +4,9 @@
 use plotters::prelude::*;
 
 use super::legend::{Entry, Glyph, Legend, draw_legend};
-use super::lines::{chart_and_legend, dot_style, right_below_top};
-use super::{Area, PlotRow, colour, group, hollow, q_label, subtitle, titled};
+use super::lines::{chart_and_legend, right_below_top};
+use super::style::{draw_marker, series_style};
+use super::{Area, PlotRow, group, q_label, subtitle, titled};
 
 pub(super) fn blocks(root: &Area<'_>, name: &str, rows: &[PlotRow]) -> anyhow::Result<()> {
     let rows: Vec<&PlotRow> = rows.iter().filter(|r| r.mean_blocks.is_some()).collect();
@@ -65,7 +66,8 @@ pub(super) fn blocks(root: &Area<'_>, name: &str, rows: &[PlotRow]) -> anyhow::R
         ],
     };
     for (i, (q, rs)) in group(&owned, |r| r.q).into_iter().enumerate() {
-        let col = colour(i);
+        let style = series_style(i);
+        let col = style.colour;
         let mean: Vec<(f64, f64)> = rs
             .iter()
             .filter_map(|r| Some((f64::from(r.z), r.mean_blocks?)))
@@ -76,13 +78,12 @@ pub(super) fn blocks(root: &Area<'_>, name: &str, rows: &[PlotRow]) -> anyhow::R
             .collect();
         chart.draw_series(DashedLineSeries::new(p99, 7, 5, col.stroke_width(2)))?;
         chart.draw_series(LineSeries::new(mean.clone(), col.stroke_width(2)))?;
-        let (r, inside, edge) = dot_style(i);
-        chart.draw_series(mean.iter().map(|&p| {
-            EmptyElement::at(p) + Circle::new((0, 0), r, inside) + Circle::new((0, 0), r, edge)
-        }))?;
+        for &p in &mean {
+            draw_marker(chart.plotting_area(), p, 0, style)?;
+        }
         legend
             .series
-            .push(Entry::new(Glyph::Series(col, hollow(i)), q_label(q)));
+            .push(Entry::new(Glyph::Series(style), q_label(q)));
     }
     draw_legend(&right_below_top(&right), &legend)?;
     Ok(())

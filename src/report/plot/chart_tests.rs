@@ -3,7 +3,12 @@
 
 use super::legend::PixelRect;
 use super::lines::{line_png_geometry, reversal_chart, sweep_chart};
-use super::{HEIGHT, WIDTH, colour, read_rows};
+use super::style::series_style;
+use super::{HEIGHT, WIDTH, read_rows};
+
+fn colour(i: usize) -> plotters::style::RGBColor {
+    series_style(i).colour
+}
 
 const HEADER: &str = "attack,q,z,trials,probability,ci_low,ci_high,exact\n";
 
@@ -103,9 +108,12 @@ fn sweep_axes_carry_the_unit_and_categories_still_plot() {
         }
         read_rows(&csv).unwrap()
     };
-    let rows = sweep_csv("race.replace_after", &["10", "60", "600"]);
+    let rows = sweep_csv("race.replace_after", &["10", "60", "100"]);
     let chart = sweep_chart("t", &rows).unwrap();
     assert_eq!(chart.x_desc(), "race.replace_after (seconds)");
+    let rows = sweep_csv("race.replace_after", &["10", "60", "600"]);
+    let chart = sweep_chart("t", &rows).unwrap();
+    assert_eq!(chart.x_desc(), "race.replace_after (seconds, log scale)");
     let rows = sweep_csv("merchant.incoming", &["allow", "deny"]);
     let chart = sweep_chart("t", &rows).unwrap();
     assert_eq!(chart.x_desc(), "merchant.incoming");
@@ -210,4 +218,123 @@ fn the_closed_form_is_in_the_legend_only_when_drawn() {
             assert_eq!(g.closed_form_in_legend, drawn, "{g:?}");
         }
     }
+}
+
+/// `series` series over z = 0..`zs`, every cell at P = 1 (a majority attacker), closed form 1.
+fn all_at_one(series: usize, zs: u32) -> Vec<super::PlotRow> {
+    let mut csv = String::from(HEADER);
+    for i in 0..series {
+        for z in 0..zs {
+            let q = 0.55 + 0.05 * i as f64;
+            csv.push_str(&format!("majority,{q},{z},1000000,1.0,0.9999962,1.0,1.0\n"));
+        }
+    }
+    read_rows(&csv).unwrap()
+}
+
+#[test]
+fn series_that_coincide_each_show_their_dots() {
+    let rows = all_at_one(4, 5);
+    let (png, g) = line_png_geometry(&reversal_chart("t", &rows)).unwrap();
+    for z in 0..5 {
+        // The four dots of one z: four different pixels, each in its series' colour.
+        let mut at: Vec<(usize, (i32, i32))> = g.dots[z..].iter().step_by(5).copied().collect();
+        assert_eq!(at.len(), 4);
+        at.sort_by_key(|d| d.1.0);
+        let series: Vec<usize> = at.iter().map(|d| d.0).collect();
+        assert_eq!(series, [0, 1, 2, 3], "left to right in series order");
+        assert!(at.windows(2).all(|w| w[1].1.0 - w[0].1.0 >= 6), "{at:?}");
+        for (s, p) in at {
+            assert_eq!(pixel(&png, p), rgb(colour(s)), "series {s}, z = {z}");
+        }
+    }
+}
+
+#[test]
+fn the_legend_lists_only_what_is_drawn() {
+    let text = |rows: &[super::PlotRow]| {
+        let (_, g) = line_png_geometry(&reversal_chart("t", rows)).unwrap();
+        g.legend_text.join(" | ")
+    };
+    // All at P = 1: no ▼, no visible interval, the closed form hidden under the line.
+    let t = text(&all_at_one(4, 5));
+    assert!(!t.contains("no reversal seen"), "{t}");
+    assert!(!t.contains("confidence interval"), "{t}");
+    assert!(t.contains("closed form | (under the simulated line"), "{t}");
+    assert!(t.contains("set side by side"), "{t}");
+    // Wide intervals, one bound alone, nothing coinciding.
+    let mut csv = String::from(HEADER);
+    for z in 0..4 {
+        let row = match z {
+            3 => "majority,0.1,3,2000,0,0,1.9e-3,\n".to_string(),
+            _ => {
+                let p = 0.1 / f64::from(z + 1);
+                format!("majority,0.1,{z},2000,{p},{},{},\n", p / 2.0, p * 2.0)
+            }
+        };
+        csv.push_str(&row);
+    }
+    let t = text(&read_rows(&csv).unwrap());
+    assert!(t.contains("its confidence interval"), "{t}");
+    assert!(t.contains("no reversal seen: P is"), "{t}");
+    assert!(
+        !t.contains("closed form") && !t.contains("several series"),
+        "{t}"
+    );
+    assert!(!t.contains("side by side"), "{t}");
+}
+
+#[test]
+fn crowded_bounds_become_one_shared_marker_and_the_legend_says_so() {
+    // 40 z, three series with no reversal from z = 10 on, all with the same bound: far
+    // too little room between neighbouring z for three triangles side by side.
+    let mut csv = String::from(HEADER);
+    for q in ["0.1", "0.15", "0.2"] {
+        for z in 0..40 {
+            let row = if z < 10 {
+                format!("majority,{q},{z},20000000,0.01,0.009,0.011,\n")
+            } else {
+                format!("majority,{q},{z},20000000,0,0,1.9e-7,\n")
+            };
+            csv.push_str(&row);
+        }
+    }
+    let rows = read_rows(&csv).unwrap();
+    let (png, g) = line_png_geometry(&reversal_chart("t", &rows)).unwrap();
+    assert_eq!(g.bounds.len(), 30, "one ▼ per z: {:?}", g.bounds);
+    for &(s, at) in &g.bounds {
+        assert_eq!(s, usize::MAX, "shared");
+        assert_eq!(
+            pixel(&png, at),
+            [40, 40, 40],
+            "full-size neutral ▼ at {at:?}"
+        );
+    }
+    let t = g.legend_text.join(" | ");
+    assert!(t.contains("none seen in several series"), "{t}");
+    assert!(
+        !t.contains("no reversal seen: P is"),
+        "no ▼ in a series' colour: {t}"
+    );
+}
+
+#[test]
+fn a_sweep_over_a_wide_range_spreads_its_values_on_a_log_axis() {
+    let rows = sweep_rows("race.replace_after", &["10", "30", "60", "300", "600"], "");
+    let (_, g) = line_png_geometry(&sweep_chart("t", &rows).unwrap()).unwrap();
+    assert_labels_apart(&g.x_labels);
+    let labels: Vec<&str> = g.x_labels.iter().map(|l| l.0.as_str()).collect();
+    assert!(
+        labels.contains(&"10") && labels.contains(&"100"),
+        "{labels:?}"
+    );
+    // Dots of one series at 10, 30 and 60 s: at least 60 px apart (on the linear axis of
+    // 0..600 they were 20 to 30 px apart and their ▼ collided).
+    let mut xs: Vec<i32> = g.dots.iter().filter(|d| d.0 == 0).map(|d| d.1.0).collect();
+    xs.sort_unstable();
+    assert_eq!(xs.len(), 5);
+    assert!(xs.windows(2).all(|w| w[1] - w[0] >= 60), "{xs:?}");
+    // Equal ratios get equal room: 10→30 and 100→300 would match; check 30→60 vs 300→600.
+    let (d1, d2) = (xs[2] - xs[1], xs[4] - xs[3]);
+    assert!((d1 - d2).abs() <= 2, "{xs:?}");
 }

@@ -3,6 +3,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::ticks::{TickedAxis, Ticks};
 use super::units::sweep_axis_label;
 use super::{
     Area, PlotRow, WIDTH, capitalised, group, log_axis, log_floor, power_label, subtitle, titled,
@@ -54,11 +55,10 @@ pub(super) fn heatmap(root: &Area<'_>, name: &str, rows: &[PlotRow]) -> anyhow::
         "{} attack: P(reversal) over q and z ({name})",
         capitalised(&rows[0].attack)
     );
-    let mut sub = subtitle(rows);
-    sub[1] = "Colour: simulated P(reversal), log scale; grey: no reversal seen, the number \
-              is the interval's upper bound"
-        .into();
-    let area = titled(root, &title, &sub)?;
+    // The second subtitle line says what grey cells show, which depends on the cells'
+    // size: its room is kept (an empty line is as tall as any) and it is written last.
+    let above = titled(root, &title, &subtitle(rows)[..1])?;
+    let area = above.titled("", subtitle_font())?;
     let (main, bar) = area.split_horizontally(WIDTH as i32 - 120);
     let zs: Vec<u32> = group(rows, |r| r.z).into_iter().map(|(z, _)| z).collect();
     let series = group(rows, |r| (r.q, r.sweep().map(|(p, v)| (p.to_string(), v))));
@@ -73,8 +73,9 @@ pub(super) fn heatmap(root: &Area<'_>, name: &str, rows: &[PlotRow]) -> anyhow::
         .margin(12)
         .x_label_area_size(48)
         .y_label_area_size(90)
-        // A segmented 0..n has n + 1 segments (0..=n), hence n - 1.
-        .build_cartesian_2d((0..nx - 1).into_segmented(), (0..ny - 1).into_segmented())?;
+        // Cell (i, j) spans i..i + 1 and j..j + 1, labelled at its centre (plotters'
+        // segmented axis over 0..0 collapses: a single q or z drew no cell at all).
+        .build_cartesian_2d(cell_axis(nx, 21), cell_axis(ny, ny as usize))?;
     let y_desc = match rows.iter().find_map(|r| r.sweep()) {
         Some((p, _)) => format!("attacker share q, {}", sweep_axis_label(p)),
         None => "attacker share q (fraction of hash rate)".into(),
@@ -82,10 +83,8 @@ pub(super) fn heatmap(root: &Area<'_>, name: &str, rows: &[PlotRow]) -> anyhow::
     chart
         .configure_mesh()
         .disable_mesh()
-        .x_labels(zs.len().min(21))
-        .y_labels(series.len())
-        .x_label_formatter(&|v| seg_label(v, |i| zs.get(i as usize).map(u32::to_string)))
-        .y_label_formatter(&|v| seg_label(v, |j| Some(row_label(j))))
+        .x_label_formatter(&|v| centre_label(*v, |i| zs.get(i).map(u32::to_string)))
+        .y_label_formatter(&|v| centre_label(*v, |j| Some(row_label(j as i32))))
         .x_desc("confirmations z (blocks)")
         .y_desc(y_desc)
         .label_style(("sans-serif", 14))
@@ -94,27 +93,142 @@ pub(super) fn heatmap(root: &Area<'_>, name: &str, rows: &[PlotRow]) -> anyhow::
     let (cell_w, cell_h) = cell_size(&chart, nx, ny);
     let label_cells = cell_w >= 42 && cell_h >= 16;
     let idx = |z: u32| zs.iter().position(|&x| x == z).unwrap_or(0) as i32;
+    // Grey cells' bounds, row by row in z order (for the run labels of narrow cells).
+    let mut grid = vec![vec![None; zs.len()]; series.len()];
     for (j, (_, rs)) in series.iter().enumerate() {
         let j = j as i32;
         for r in rs {
             let i = idx(r.z);
             let (fill, text, ink) = look(r, lo);
-            let cell = [
-                (SegmentValue::Exact(i), SegmentValue::Exact(j)),
-                (SegmentValue::Exact(i + 1), SegmentValue::Exact(j + 1)),
-            ];
+            if r.is_zero() {
+                grid[j as usize][i as usize] = Some(short(r.ci_high));
+            }
+            let (x, y) = (f64::from(i), f64::from(j));
+            let cell = [(x, y), (x + 1.0, y + 1.0)];
             chart.draw_series(std::iter::once(Rectangle::new(cell, fill.filled())))?;
             if label_cells {
                 let style = ("sans-serif", 12)
                     .into_font()
                     .color(&ink)
                     .pos(Pos::new(HPos::Center, VPos::Center));
-                let at = (SegmentValue::CenterOf(i), SegmentValue::CenterOf(j));
+                let at = (x + 0.5, y + 0.5);
                 chart.draw_series(std::iter::once(Text::new(text, at, style)))?;
             }
         }
     }
+    let grey_cells = grid.iter().flatten().filter(|c| c.is_some()).count();
+    let unlabelled = if label_cells {
+        0
+    } else {
+        let font = ("sans-serif", GREY_FONT)
+            .into_font()
+            .color(&RGBColor(50, 50, 50))
+            .pos(Pos::new(HPos::Center, VPos::Center));
+        let width = |t: &str| {
+            root.estimate_text_size(t, &font)
+                .map_or(i32::MAX, |s| s.0 as i32)
+        };
+        let (texts, unlabelled) = grey_plan(&grid, cell_w, cell_h, width);
+        for g in texts {
+            let (x0, y) = chart.backend_coord(&(g.first as f64, g.row as f64 + 0.5));
+            let x1 = chart.backend_coord(&(g.last as f64 + 1.0, 0.5)).0;
+            root.draw(&Text::new(g.text, ((x0 + x1) / 2, y), font.clone()))?;
+        }
+        unlabelled
+    };
+    // Drawn where the empty line above kept room for it.
+    above.titled(&colour_line(grey_cells, unlabelled), subtitle_font())?;
     colour_bar(&bar, lo)
+}
+
+fn subtitle_font() -> TextStyle<'static> {
+    ("sans-serif", 15).into_font().color(&RGBColor(70, 70, 70))
+}
+
+/// Font size of the bounds printed over runs of grey cells.
+const GREY_FONT: u32 = 12;
+
+/// The subtitle's second line: what colour and grey mean, promising only what is drawn
+/// (`grey` grey cells, of which `unlabelled` have no bound printed).
+pub(super) fn colour_line(grey: usize, unlabelled: usize) -> String {
+    let colour = "Colour: simulated P(reversal), log scale";
+    match (grey, unlabelled) {
+        (0, _) => colour.into(),
+        (_, 0) => {
+            format!("{colour}; grey: no reversal seen, P is below the upper bound printed on it")
+        }
+        (g, u) if u >= g => format!(
+            "{colour}; grey: no reversal seen (cells too narrow to print the upper bound: it \
+             is in reversal.csv)"
+        ),
+        _ => format!(
+            "{colour}; grey: no reversal seen, P is below the upper bound printed on it \
+             (in reversal.csv where too narrow)"
+        ),
+    }
+}
+
+/// A bound printed over grey cells `first..=last` of heat-map row `row`.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct GreyText {
+    /// Row, bottom up.
+    pub row: usize,
+    /// First cell (z index) of the run.
+    pub first: usize,
+    /// Last cell of the run.
+    pub last: usize,
+    /// The text.
+    pub text: String,
+}
+
+/// What to print over grey cells too narrow for a number each: each run of neighbouring
+/// grey cells with the same bound (`grid[row][z index]`, `None` for other cells) gets the
+/// longest of a few wordings that fits its width, `width` measuring text in pixels. Returns
+/// the texts and the number of grey cells left without one (runs too narrow for even
+/// `<bound`, or rows too low for text).
+pub(super) fn grey_plan(
+    grid: &[Vec<Option<String>>],
+    cell_w: i32,
+    cell_h: i32,
+    width: impl Fn(&str) -> i32,
+) -> (Vec<GreyText>, usize) {
+    let (mut out, mut unlabelled) = (Vec::new(), 0);
+    for (row, cells) in grid.iter().enumerate() {
+        let mut i = 0;
+        while i < cells.len() {
+            let Some(b) = &cells[i] else {
+                i += 1;
+                continue;
+            };
+            let mut last = i;
+            while cells.get(last + 1).is_some_and(|c| c.as_ref() == Some(b)) {
+                last += 1;
+            }
+            let n = last - i + 1;
+            let room = n as i32 * cell_w - 6;
+            let wordings = if n > 1 {
+                vec![
+                    format!("no reversal seen: P < {b} in each cell"),
+                    format!("P < {b} in each cell"),
+                    format!("P < {b} each"),
+                    format!("<{b}"),
+                ]
+            } else {
+                vec![format!("P < {b}"), format!("<{b}")]
+            };
+            match wordings.into_iter().find(|t| width(t) <= room) {
+                Some(text) if cell_h >= 14 => out.push(GreyText {
+                    row,
+                    first: i,
+                    last,
+                    text,
+                }),
+                _ => unlabelled += n,
+            }
+            i = last + 1;
+        }
+    }
+    (out, unlabelled)
 }
 
 /// The heat map's row labels, bottom to top: `q`, or `q, value` with the swept value as the
@@ -141,10 +255,31 @@ fn look(r: &PlotRow, lo: f64) -> (RGBColor, String, RGBColor) {
     (viridis(t), short(r.probability), ink)
 }
 
-fn seg_label(v: &SegmentValue<i32>, f: impl Fn(i32) -> Option<String>) -> String {
-    match v {
-        SegmentValue::CenterOf(i) => f(*i).unwrap_or_default(),
-        _ => String::new(),
+/// An axis of `n` cells (0..n), with labelled points at the centres of at most `labels`
+/// of them (every k-th cell from the first).
+fn cell_axis(n: i32, labels: usize) -> TickedAxis {
+    let every = (n.max(1) as usize).div_ceil(labels.max(1));
+    let bold = (0..n.max(1))
+        .step_by(every)
+        .map(|i| f64::from(i) + 0.5)
+        .collect();
+    TickedAxis::new(
+        0.0..f64::from(n.max(1)),
+        Ticks {
+            bold,
+            light: Vec::new(),
+            step: every as f64,
+        },
+    )
+}
+
+/// The label of the cell whose centre is at `v`.
+fn centre_label(v: f64, f: impl Fn(usize) -> Option<String>) -> String {
+    let i = v - 0.5;
+    if i >= 0.0 && (i - i.round()).abs() < 1e-9 {
+        f(i.round() as usize).unwrap_or_default()
+    } else {
+        String::new()
     }
 }
 
@@ -164,7 +299,7 @@ fn colour_bar(area: &Area<'_>, lo: f64) -> anyhow::Result<()> {
         .margin_bottom(60)
         .margin_right(8)
         .right_y_label_area_size(62)
-        .build_cartesian_2d(0.0..1.0, log_axis(lo))?;
+        .build_cartesian_2d(0.0..1.0, log_axis(lo, 1.0))?;
     chart
         .configure_mesh()
         .disable_mesh()
@@ -208,6 +343,89 @@ mod tests {
         let csv = csv.replace("allow", "0.25").replace("deny", "1e-3");
         let rows = crate::report::plot::read_rows(&csv).unwrap();
         assert_eq!(row_labels(&rows)[3], "0.3, 1e-3");
+    }
+
+    fn grid(rows: &[&[Option<&str>]]) -> Vec<Vec<Option<String>>> {
+        rows.iter()
+            .map(|r| r.iter().map(|c| c.map(String::from)).collect())
+            .collect()
+    }
+
+    #[test]
+    fn runs_of_grey_cells_print_their_shared_bound_in_the_longest_wording_that_fits() {
+        let b = Some("1.8e-7");
+        let c = Some("3.0e-6");
+        // Row 0: a long run; row 1: a run of two, a lone cell with another bound.
+        let g = grid(&[
+            &[None, b, b, b, b, b, b, b, b],
+            &[None, None, b, b, c, None],
+        ]);
+        let seven = |t: &str| 7 * t.chars().count() as i32;
+        // 7 px per character, cells 40 px wide.
+        let (texts, unlabelled) = grey_plan(&g, 40, 40, seven);
+        assert_eq!(texts.len(), 2, "{texts:?}");
+        assert_eq!((texts[0].row, texts[0].first, texts[0].last), (0, 1, 8));
+        // 8 cells, 314 px of room: the whole sentence (41 characters, 287 px) fits.
+        assert_eq!(texts[0].text, "no reversal seen: P < 1.8e-7 in each cell");
+        // 2 cells, 74 px: only the bare bound.
+        assert_eq!((texts[1].row, texts[1].first, texts[1].last), (1, 2, 3));
+        assert_eq!(texts[1].text, "<1.8e-7");
+        // One cell, 34 px, is too narrow even for "<3.0e-6" (49 px): counted.
+        assert_eq!(unlabelled, 1);
+        // Narrower cells (24 px): the long run takes a shorter wording (186 px of room).
+        let (texts, _) = grey_plan(&g, 24, 40, seven);
+        assert_eq!(texts[0].text, "P < 1.8e-7 in each cell");
+        // Wide cells: the lone cell gets its bound too.
+        let (texts, unlabelled) = grey_plan(&g, 80, 40, seven);
+        assert_eq!(unlabelled, 0);
+        assert_eq!(texts[2].text, "P < 3.0e-6");
+    }
+
+    #[test]
+    fn grey_cells_without_room_are_counted_and_the_subtitle_says_so() {
+        let b = Some("1.8e-7");
+        let g = grid(&[&[None, b], &[b, b]]);
+        let (texts, unlabelled) = grey_plan(&g, 10, 40, |t| 7 * t.chars().count() as i32);
+        assert!(texts.is_empty() && unlabelled == 3, "{texts:?}");
+        // Rows too low for text.
+        let (_, unlabelled) = grey_plan(&g, 400, 10, |_| 1);
+        assert_eq!(unlabelled, 3);
+        assert!(colour_line(3, 3).contains("in reversal.csv"));
+        assert!(!colour_line(3, 3).contains("printed on it"));
+        assert!(colour_line(3, 0).contains("the upper bound printed on it"));
+        assert!(colour_line(3, 1).contains("where too narrow"));
+        assert!(
+            !colour_line(0, 0).contains("grey"),
+            "no grey cell, no promise"
+        );
+    }
+
+    #[test]
+    fn a_run_of_narrow_grey_cells_shows_its_bound_in_ink() {
+        // One q over z = 0..40 (cells about 25 px wide), no reversal from z = 16 on.
+        let mut csv = String::from("attack,q,z,trials,probability,ci_low,ci_high,exact\n");
+        for z in 0..41 {
+            let (p, hi) = if z < 16 {
+                (0.5f64.powi(z), 0.5f64.powi(z) * 1.1)
+            } else {
+                (0.0, 1.9e-7)
+            };
+            csv.push_str(&format!(
+                "majority,0.1,{z},20000000,{p},{},{hi},\n",
+                p * 0.9
+            ));
+        }
+        let rows = crate::report::plot::read_rows(&csv).unwrap();
+        let png = crate::report::plot::render(|a| heatmap(a, "t", &rows)).unwrap();
+        let img = image::load_from_memory(&png).unwrap().to_rgb8();
+        // Dark text pixels on the grey (228) right half of the single row, around its
+        // middle height; without the label the grey run is one flat colour.
+        let (w, h) = img.dimensions();
+        let ink = (w * 6 / 10..w * 88 / 100)
+            .flat_map(|x| (h / 2 - 20..h / 2 + 20).map(move |y| (x, y)))
+            .filter(|&(x, y)| img.get_pixel(x, y).0.iter().all(|&c| c < 120))
+            .count();
+        assert!(ink > 50, "{ink} dark pixels");
     }
 
     #[test]

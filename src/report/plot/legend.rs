@@ -11,6 +11,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::Area;
+use super::style::{SeriesStyle, draw_marker};
 
 /// Width of the legend column in pixels.
 pub const LEGEND_WIDTH: u32 = 250;
@@ -23,16 +24,18 @@ const GLYPH: i32 = 30;
 /// What an entry's glyph looks like.
 #[derive(Clone, Copy, Debug)]
 pub(super) enum Glyph {
-    /// A solid line with a dot (hollow if `true`): one series.
-    Series(RGBColor, bool),
+    /// A solid line with the series' marker: one series.
+    Series(SeriesStyle),
     /// A grey shaded box: the interval band.
     Band,
     /// A grey solid line with a dot: a simulated estimate.
     Solid,
     /// A grey dashed line: closed form (or a percentile).
     Dashed,
-    /// A grey ▼: upper bound where nothing was seen.
-    Bound,
+    /// A ▼ in the given colour: upper bound where nothing was seen.
+    Bound(RGBColor),
+    /// Two grey dots side by side: marks that coincide are set apart.
+    Pair,
     /// No glyph: a continuation line of the entry above.
     None,
 }
@@ -239,14 +242,9 @@ fn draw_entry(
     let grey = RGBColor(60, 60, 60);
     let line = |col: RGBColor| PathElement::new(vec![(x, y), (x + 22, y)], col.stroke_width(3));
     match e.glyph {
-        Glyph::Series(col, hollow) => {
-            area.draw(&line(col))?;
-            if hollow {
-                area.draw(&Circle::new((x + 11, y), 4, WHITE.filled()))?;
-                area.draw(&Circle::new((x + 11, y), 4, col.stroke_width(2)))?;
-            } else {
-                area.draw(&Circle::new((x + 11, y), 3, col.filled()))?;
-            }
+        Glyph::Series(style) => {
+            area.draw(&line(style.colour))?;
+            draw_marker(area, (x + 11, y), 0, style)?;
         }
         Glyph::Solid => {
             area.draw(&line(grey))?;
@@ -264,9 +262,14 @@ fn draw_entry(
                 area.draw(&PathElement::new(dash, grey.stroke_width(2)))?;
             }
         }
-        Glyph::Bound => {
+        Glyph::Bound(col) => {
             let tri = vec![(x + 5, y - 5), (x + 17, y - 5), (x + 11, y + 6)];
-            area.draw(&Polygon::new(tri, grey.filled()))?;
+            area.draw(&Polygon::new(tri, col.filled()))?;
+        }
+        Glyph::Pair => {
+            for dx in [6, 16] {
+                area.draw(&Circle::new((x + dx, y), 3, grey.filled()))?;
+            }
         }
         Glyph::None => {}
     }

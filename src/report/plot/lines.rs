@@ -2,13 +2,14 @@
 
 use plotters::prelude::*;
 
-use super::bounds::{ABOVE, BELOW, dodge};
+use super::bounds::{ABOVE, BELOW, dodge, dodge_dots};
 use super::legend::{Entry, Glyph, LEGEND_WIDTH, Legend, PixelRect, draw_legend};
-use super::ticks::{TickedAxis, Ticks, linear_ticks, tick_label};
+use super::style::{draw_marker, series_style};
+use super::ticks::{TickedAxis, Ticks, from_log, linear_ticks, log_ticks, log_x_axis, tick_label};
 use super::units::sweep_axis_label;
 use super::{
-    Area, PlotRow, capitalised, colour, group, hollow, log_axis, log_floor, power_label, q_label,
-    render, subtitle, titled,
+    Area, PlotRow, capitalised, group, log_axis, log_floor, power_label, q_label, render, subtitle,
+    titled,
 };
 
 /// One point of a probability line.
@@ -36,6 +37,8 @@ pub(super) struct LineChart {
     x_desc: String,
     /// Every x is a whole number (z, a count, a category's index): whole ticks only.
     integer_x: bool,
+    /// The x coordinates are log10 of the values (see `ticks::log_x_axis`).
+    log_x: bool,
     /// Category names of the x positions 0, 1, … (a sweep over words such as allow/deny).
     x_labels: Option<Vec<String>>,
     /// What tells the series apart (legend heading lines).
@@ -53,8 +56,12 @@ pub(super) struct Geometry {
     pub plot: PixelRect,
     /// The legend box.
     pub legend: PixelRect,
-    /// Each ▼ drawn: series index and a pixel inside the triangle.
+    /// Each ▼ drawn: series index (`usize::MAX` for a shared ▼) and a pixel inside it.
     pub bounds: Vec<(usize, (i32, i32))>,
+    /// Each dot drawn: series index and its centre.
+    pub dots: Vec<(usize, (i32, i32))>,
+    /// Every text of the legend's series and key entries.
+    pub legend_text: Vec<String>,
     /// The x axis's range.
     pub x_range: std::ops::Range<f64>,
     /// Each x tick label drawn and the pixel columns it covers.
@@ -108,6 +115,7 @@ pub(super) fn reversal_chart(name: &str, rows: &[PlotRow]) -> LineChart {
         subtitle: subtitle(rows),
         x_desc: "confirmations z (blocks)".into(),
         integer_x: true,
+        log_x: false,
         x_labels: None,
         legend_heading,
         series,
@@ -124,16 +132,18 @@ pub(super) fn sweep_chart(name: &str, rows: &[PlotRow]) -> Option<LineChart> {
         .filter(|r| r.sweep().is_some())
         .cloned()
         .collect();
-    let integer_x = swept
-        .iter()
-        .all(|r| r.sweep_x.is_none_or(|x| x.fract() == 0.0));
+    let labels = super::sweep_labels(rows);
+    let values: Vec<f64> = swept.iter().filter_map(|r| r.sweep_x).collect();
+    let log_x = labels.is_none() && log_x_axis(&values);
+    let integer_x = !log_x && values.iter().all(|x| x.fract() == 0.0);
+    let x_of = |v: f64| if log_x { v.log10() } else { v };
     let series = group(&swept, |r| (r.q, r.z))
         .into_iter()
         .map(|((q, z), rs)| Series {
             label: format!("{}, z = {z}", q_label(q)),
             points: rs
                 .iter()
-                .map(|r| point(r.sweep_x.unwrap_or(0.0), r))
+                .map(|r| point(x_of(r.sweep_x.unwrap_or(0.0)), r))
                 .collect(),
         })
         .collect();
@@ -143,13 +153,26 @@ pub(super) fn sweep_chart(name: &str, rows: &[PlotRow]) -> Option<LineChart> {
             capitalised(&rows[0].attack)
         ),
         subtitle: subtitle(rows),
-        x_desc: sweep_axis_label(&param),
+        x_desc: if log_x {
+            log_scale_label(&sweep_axis_label(&param))
+        } else {
+            sweep_axis_label(&param)
+        },
         integer_x,
-        x_labels: super::sweep_labels(rows),
+        log_x,
+        x_labels: labels,
         legend_heading: vec!["attacker share q,".into(), "confirmations z".into()],
         series,
         networked: networked(rows),
     })
+}
+
+/// `key (unit)` → `key (unit, log scale)`; `key` → `key (log scale)`.
+fn log_scale_label(label: &str) -> String {
+    match label.strip_suffix(')') {
+        Some(head) => format!("{head}, log scale)"),
+        None => format!("{label} (log scale)"),
+    }
 }
 
 /// Consecutive runs of points satisfying `keep`, as (x, y) lists (gaps break the line).
@@ -198,6 +221,7 @@ fn x_label(c: &LineChart, x: f64) -> String {
                 .flatten()
                 .unwrap_or_default()
         }
+        None if c.log_x => tick_label(from_log(x)),
         None => tick_label(x),
     }
 }
@@ -214,6 +238,9 @@ fn x_ticks(
     plot_w: i32,
 ) -> anyhow::Result<Ticks> {
     let font = ("sans-serif", X_LABEL_FONT).into_font().color(&BLACK);
+    if c.log_x {
+        return log_x_ticks(area, c, range, plot_w);
+    }
     let mut ticks = linear_ticks(range.start, range.end, 2, c.integer_x);
     for max in (2..=12).rev() {
         let t = linear_ticks(range.start, range.end, max, c.integer_x);
@@ -228,6 +255,32 @@ fn x_ticks(
         }
     }
     Ok(ticks)
+}
+
+/// The ticks of a log x axis: 1, 2, 5 × 10^k if their labels stand clear of each other,
+/// else 1, 3 × 10^k, else the powers of ten alone.
+fn log_x_ticks(
+    area: &Area<'_>,
+    c: &LineChart,
+    range: &std::ops::Range<f64>,
+    plot_w: i32,
+) -> anyhow::Result<Ticks> {
+    let font = ("sans-serif", X_LABEL_FONT).into_font().color(&BLACK);
+    let px = |x: f64| f64::from(plot_w) * (x - range.start) / (range.end - range.start);
+    for mantissas in [&[1, 2, 5][..], &[1, 3], &[1]] {
+        let t = log_ticks(range.start, range.end, mantissas);
+        let mut fits = true;
+        for w in t.bold.windows(2) {
+            let wa = area.estimate_text_size(&x_label(c, w[0]), &font)?.0;
+            let wb = area.estimate_text_size(&x_label(c, w[1]), &font)?.0;
+            let need = f64::from(wa + wb) / 2.0 + f64::from(LABEL_GAP);
+            fits &= px(w[1]) - px(w[0]) >= need;
+        }
+        if fits {
+            return Ok(t);
+        }
+    }
+    Ok(log_ticks(range.start, range.end, &[1]))
 }
 
 /// Font size of the axes' tick labels.
@@ -267,7 +320,7 @@ fn line_chart(root: &Area<'_>, c: &LineChart) -> anyhow::Result<Geometry> {
         .margin_right(margin_right)
         .x_label_area_size(48)
         .y_label_area_size(y_labels)
-        .build_cartesian_2d(x_axis, log_axis(y_lo))?;
+        .build_cartesian_2d(x_axis, log_axis(y_lo, headroom(y_lo)))?;
     chart
         .configure_mesh()
         .x_desc(c.x_desc.as_str())
@@ -280,9 +333,21 @@ fn line_chart(root: &Area<'_>, c: &LineChart) -> anyhow::Result<Geometry> {
         .bold_line_style(RGBColor(215, 215, 215))
         .draw()?;
     let in_range = |v: f64| (v >= y_lo && v <= 1.0).then_some(v);
-    let closed_form = points().any(|p| p.exact.and_then(in_range).is_some());
+    let py = |v: f64| chart.backend_coord(&(0.0, v.clamp(y_lo, 1.0))).1;
+    let mut drawn = Drawn {
+        closed_form: points().any(|p| p.exact.and_then(in_range).is_some()),
+        // Apart from the simulated value somewhere (by 3 px or more), or where none was seen.
+        closed_form_apart: points().any(|p| {
+            p.exact.and_then(in_range).is_some_and(|e| {
+                in_range(p.p).is_none_or(|v| p.p <= 0.0 || (py(e) - py(v)).abs() >= 3)
+            })
+        }),
+        // A band at least 3 px tall somewhere.
+        band: points().any(|p| p.p > 0.0 && py(p.lo) - py(p.hi) >= 3),
+        ..Drawn::default()
+    };
     for (i, s) in c.series.iter().enumerate() {
-        let col = colour(i);
+        let col = series_style(i).colour;
         draw_band(&mut chart, s, col, y_lo)?;
         for run in runs(&s.points, |p| p.exact.and_then(in_range)) {
             chart.draw_series(DashedLineSeries::new(run, 7, 5, col.stroke_width(2)))?;
@@ -290,19 +355,11 @@ fn line_chart(root: &Area<'_>, c: &LineChart) -> anyhow::Result<Geometry> {
         for run in runs(&s.points, |p| (p.p > 0.0).then_some(p.p).and_then(in_range)) {
             chart.draw_series(LineSeries::new(run, col.stroke_width(2)))?;
         }
-        let pts = s
-            .points
-            .iter()
-            .filter(|p| p.p > 0.0 && in_range(p.p).is_some());
-        let (r, inside, edge) = dot_style(i);
-        chart.draw_series(pts.map(|p| {
-            EmptyElement::at((p.x, p.p))
-                + Circle::new((0, 0), r, inside)
-                + Circle::new((0, 0), r, edge)
-        }))?;
     }
-    let bounds = draw_bounds(&mut chart, c, y_lo)?;
-    let legend = draw_legend(&right_below_top(&right), &line_legend(c, closed_form))?;
+    draw_dots(&mut chart, c, y_lo, &mut drawn)?;
+    let bounds = draw_bounds(&mut chart, c, y_lo, &mut drawn)?;
+    let legend_spec = line_legend(c, &drawn);
+    let legend = draw_legend(&right_below_top(&right), &legend_spec)?;
     let font = ("sans-serif", X_LABEL_FONT).into_font().color(&BLACK);
     let mut x_labels = Vec::new();
     for &x in &ticks.bold {
@@ -317,52 +374,136 @@ fn line_chart(root: &Area<'_>, c: &LineChart) -> anyhow::Result<Geometry> {
         bounds,
         x_range: xr,
         x_labels,
-        closed_form_in_legend: closed_form,
+        closed_form_in_legend: drawn.closed_form,
+        dots: drawn.dots,
+        legend_text: legend_spec
+            .series
+            .iter()
+            .chain(&legend_spec.key)
+            .map(|e| e.text.clone())
+            .collect(),
     })
 }
 
-/// Radius, fill and edge of series `i`'s dots: filled, or hollow for the palette's second
-/// round of colours (see `hollow`).
-pub(super) fn dot_style(i: usize) -> (i32, ShapeStyle, ShapeStyle) {
-    let col = colour(i);
-    if hollow(i) {
-        (4, WHITE.filled(), col.stroke_width(2))
-    } else {
-        (3, col.filled(), col.filled())
-    }
+/// Top of the probability axis: a little above 1 (3 % of the axis), so that points at
+/// P = 1 are not drawn on the frame. No tick is above 1.
+fn headroom(y_lo: f64) -> f64 {
+    10f64.powf(-y_lo.log10() * 0.03)
 }
+
+/// What a line chart drew, for its legend (which lists only what is drawn).
+#[derive(Debug, Default)]
+struct Drawn {
+    /// A closed form inside the axis.
+    closed_form: bool,
+    /// The closed form is visibly apart from the simulated line somewhere.
+    closed_form_apart: bool,
+    /// An interval band or bar at least 3 px tall.
+    band: bool,
+    /// Each dot drawn: series and its centre in image pixels.
+    dots: Vec<(usize, (i32, i32))>,
+    /// Some dots were set side by side.
+    dots_moved: bool,
+    /// Series with a ▼ in their own colour.
+    own_bounds: Vec<usize>,
+    /// Some ▼ were set side by side.
+    bounds_moved: bool,
+    /// Shared (neutral) ▼ drawn.
+    shared_bounds: usize,
+}
+
+/// The dots of every series (cells that saw reversals), coinciding ones side by side.
+fn draw_dots<'a, 'b: 'a>(
+    chart: &mut LogChart<'a, 'b>,
+    c: &LineChart,
+    y_lo: f64,
+    drawn: &mut Drawn,
+) -> anyhow::Result<()> {
+    let dots: Vec<(usize, &Point)> = c
+        .series
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| s.points.iter().map(move |p| (i, p)))
+        .filter(|(_, p)| p.p > 0.0 && p.p >= y_lo && p.p <= 1.0)
+        .collect();
+    let at: Vec<(usize, i32, i32)> = dots
+        .iter()
+        .map(|&(i, p)| {
+            let (x, y) = chart.backend_coord(&(p.x, p.p));
+            (i, x, y)
+        })
+        .collect();
+    let lone = chart.plotting_area().dim_in_pixel().0 as i32 / 2;
+    let offsets = dodge_dots(&at, &columns(chart, c), lone, DOT_SIZE);
+    for ((&(i, p), &dx), &(_, x, y)) in dots.iter().zip(&offsets).zip(&at) {
+        draw_marker(chart.plotting_area(), (p.x, p.p), dx, series_style(i))?;
+        drawn.dots.push((i, (x + dx, y)));
+        drawn.dots_moved |= dx != 0;
+    }
+    Ok(())
+}
+
+/// Width of a dot (the largest marker), pixels: dots closer than this overlap.
+const DOT_SIZE: i32 = 9;
 
 /// The legend column from the height of the plotting area's top edge down.
 pub(super) fn right_below_top<'a>(right: &Area<'a>) -> Area<'a> {
     right.margin(12, 12, 0, 0)
 }
 
-/// Series entries, then the key to the styles (the closed form's entry only when one is
-/// drawn).
-fn line_legend(c: &LineChart, closed_form: bool) -> Legend {
+/// Colour of a ▼ that stands for several series.
+const SHARED: RGBColor = RGBColor(40, 40, 40);
+
+/// Series entries, then the key to what was drawn, and only that.
+fn line_legend(c: &LineChart, d: &Drawn) -> Legend {
+    let shows = |i: usize| d.dots.iter().any(|&(s, _)| s == i) || d.own_bounds.contains(&i);
     let series = c
         .series
         .iter()
         .enumerate()
-        .map(|(i, s)| Entry::new(Glyph::Series(colour(i), hollow(i)), s.label.as_str()))
+        .map(|(i, s)| {
+            let mut text = s.label.clone();
+            if !shows(i) && d.shared_bounds > 0 {
+                text.push_str(" (grey ▼ only)");
+            }
+            Entry::new(Glyph::Series(series_style(i)), text)
+        })
         .collect();
     let closed = if c.networked {
         "zero-latency closed form"
     } else {
         "closed form"
     };
-    let mut key = vec![
-        Entry::new(Glyph::Solid, "simulated"),
-        Entry::new(Glyph::Band, "its confidence interval"),
-    ];
-    if closed_form {
-        key.push(Entry::new(Glyph::Dashed, closed));
+    let mut key = vec![Entry::new(Glyph::Solid, "simulated")];
+    if d.band {
+        key.push(Entry::new(Glyph::Band, "its confidence interval"));
     }
-    key.extend([
-        Entry::new(Glyph::Bound, "no reversal seen: P is"),
-        Entry::new(Glyph::None, "below this upper bound"),
-        Entry::new(Glyph::None, "(side by side if shared)"),
-    ]);
+    if d.closed_form {
+        key.push(Entry::new(Glyph::Dashed, closed));
+        if !d.closed_form_apart {
+            key.push(Entry::new(Glyph::None, "(under the simulated line:"));
+            key.push(Entry::new(Glyph::None, "equal at this scale)"));
+        }
+    }
+    if let Some(&first) = d.own_bounds.first() {
+        key.extend([
+            Entry::new(
+                Glyph::Bound(series_style(first).colour),
+                "no reversal seen: P is",
+            ),
+            Entry::new(Glyph::None, "below this upper bound"),
+        ]);
+    }
+    if d.shared_bounds > 0 {
+        key.extend([
+            Entry::new(Glyph::Bound(SHARED), "none seen in several series:"),
+            Entry::new(Glyph::None, "the highest of their bounds"),
+        ]);
+    }
+    if d.dots_moved || d.bounds_moved {
+        key.push(Entry::new(Glyph::Pair, "marks that coincide are"));
+        key.push(Entry::new(Glyph::None, "set side by side"));
+    }
     Legend {
         heading: c.legend_heading.clone(),
         series,
@@ -371,12 +512,14 @@ fn line_legend(c: &LineChart, closed_form: bool) -> Legend {
 }
 
 /// A ▼ at the interval's upper end of every cell with no reversal ("none seen; P is at
-/// most this"), in the series' colour; markers that would coincide are set side by side
-/// (see `bounds`). Returns each marker's series and a pixel inside it.
+/// most this"), in the series' colour; markers that would coincide are set side by side,
+/// or drawn as one neutral ▼ when there is no room (see `bounds`). Returns each marker's
+/// series and a pixel inside it.
 fn draw_bounds<'a, 'b: 'a>(
     chart: &mut LogChart<'a, 'b>,
     c: &LineChart,
     y_lo: f64,
+    drawn: &mut Drawn,
 ) -> anyhow::Result<Vec<(usize, (i32, i32))>> {
     let marks: Vec<(usize, &Point)> = c
         .series
@@ -394,25 +537,37 @@ fn draw_bounds<'a, 'b: 'a>(
         .collect();
     let lone = chart.plotting_area().dim_in_pixel().0 as i32 / 2;
     let offsets = dodge(&at, &columns(chart, c), lone);
-    let mut drawn = Vec::new();
+    let mut out = Vec::new();
     for (&(i, p), d) in marks.iter().zip(&offsets) {
+        if !d.lead {
+            continue;
+        }
         let (dx, h) = (d.dx, d.half);
         let tri = vec![(dx - h, -ABOVE), (dx + h, -ABOVE), (dx, BELOW)];
         let at = EmptyElement::at((p.x, p.hi));
-        if hollow(i) {
+        let style = series_style(i);
+        if d.shared {
+            let fill = Polygon::new(tri, SHARED.filled());
+            chart.draw_series(std::iter::once(at + fill))?;
+            drawn.shared_bounds += 1;
+        } else if style.hollow {
             let mut outline = tri.clone();
             outline.push(tri[0]);
             let inside = Polygon::new(tri, WHITE.filled());
-            let edge = PathElement::new(outline, colour(i).stroke_width(2));
+            let edge = PathElement::new(outline, style.colour.stroke_width(2));
             chart.draw_series(std::iter::once(at + inside + edge))?;
         } else {
-            let fill = Polygon::new(tri, colour(i).filled());
+            let fill = Polygon::new(tri, style.colour.filled());
             chart.draw_series(std::iter::once(at + fill))?;
         }
+        if !d.shared && !drawn.own_bounds.contains(&i) {
+            drawn.own_bounds.push(i);
+        }
+        drawn.bounds_moved |= d.dx != 0;
         let (x, y) = chart.backend_coord(&(p.x, p.hi));
-        drawn.push((i, (x + dx, y - 1)));
+        out.push((if d.shared { usize::MAX } else { i }, (x + dx, y - 1)));
     }
-    Ok(drawn)
+    Ok(out)
 }
 
 /// Pixel x of every distinct x value with data.

@@ -71,6 +71,53 @@ pub(super) fn linear_ticks(lo: f64, hi: f64, max: usize, integer: bool) -> Ticks
     }
 }
 
+/// Ticks of a logarithmic axis whose coordinates are log10 of the values (`lo..hi` in
+/// decades): labelled points at the multiples `mantissas` (e.g. 1, 2, 5) of every power of
+/// ten in the range, light grid lines at its other whole multiples (2 to 9).
+pub(super) fn log_ticks(lo: f64, hi: f64, mantissas: &[i64]) -> Ticks {
+    let (mut bold, mut light) = (Vec::new(), Vec::new());
+    for e in (lo.floor() as i32 - 1)..=(hi.ceil() as i32) {
+        for m in 1..=9 {
+            let x = decimal(1, m, e).log10();
+            if x < lo - 1e-12 || x > hi + 1e-12 {
+                continue;
+            }
+            if mantissas.contains(&m) {
+                bold.push(x);
+            } else {
+                light.push(x);
+            }
+        }
+    }
+    Ticks {
+        bold,
+        light,
+        step: 0.0,
+    }
+}
+
+/// The value at position `x` (log10 of it) of a logarithmic axis, rounded to six
+/// significant digits so that it prints as the decimal it stands for (20, not
+/// 19.999999999999996).
+pub(super) fn from_log(x: f64) -> f64 {
+    let e = x.floor() as i32 - 5;
+    let n = (10f64.powf(x - f64::from(e))).round() as i64;
+    decimal(n, 1, e)
+}
+
+/// Whether a sweep over the numbers `values` is drawn on a logarithmic x axis: when every
+/// value is positive and the largest is more than 10 times the smallest. On a linear axis
+/// such values crowd together at its left end (10, 30 and 60 s beside 600 s); a log axis
+/// gives each ratio the same room. Sweeps that include 0 or negative values stay linear.
+pub(super) fn log_x_axis(values: &[f64]) -> bool {
+    let (lo, hi) = values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    lo > 0.0 && hi.is_finite() && hi > 10.0 * lo
+}
+
 /// A linear f64 axis with the given ticks (plotters' own picks `0.19999999999996`; its
 /// `WithKeyPoints` wrapper over a linear axis cannot take a label formatter).
 pub(super) struct TickedAxis {
@@ -171,6 +218,38 @@ mod tests {
         assert!(t.light.iter().all(|v| v.fract() == 0.0), "{t:?}");
         let t = linear_ticks(-19.5, 629.5, 10, true);
         assert_eq!(labels(&t), ["0", "100", "200", "300", "400", "500", "600"]);
+    }
+
+    #[test]
+    fn a_log_axis_is_used_when_positive_values_span_more_than_ten_times() {
+        assert!(log_x_axis(&[10.0, 30.0, 60.0, 300.0, 600.0]));
+        assert!(log_x_axis(&[0.001, 0.02]));
+        assert!(
+            !log_x_axis(&[1.0, 5.0, 10.0]),
+            "exactly 10 times stays linear"
+        );
+        assert!(
+            !log_x_axis(&[0.0, 10.0, 1000.0]),
+            "0 has no place on a log axis"
+        );
+        assert!(!log_x_axis(&[-1.0, 100.0]));
+        assert!(!log_x_axis(&[5.0]));
+        assert!(!log_x_axis(&[]));
+    }
+
+    #[test]
+    fn log_ticks_are_round_values_that_print_cleanly() {
+        let (lo, hi) = (10f64.log10() - 0.05, 600f64.log10() + 0.05);
+        let t = log_ticks(lo, hi, &[1, 2, 5]);
+        let l: Vec<String> = t.bold.iter().map(|&x| tick_label(from_log(x))).collect();
+        assert_eq!(l, ["10", "20", "50", "100", "200", "500"]);
+        // Light lines at the other multiples in range (9 and 30 … 600; 700 is above 673).
+        let light: Vec<String> = t.light.iter().map(|&x| tick_label(from_log(x))).collect();
+        assert!(light.contains(&"30".to_string()) && light.contains(&"600".to_string()));
+        assert!(!light.contains(&"700".to_string()), "{light:?}");
+        let t = log_ticks((1e-3f64).log10(), (0.5f64).log10(), &[1]);
+        let l: Vec<String> = t.bold.iter().map(|&x| tick_label(from_log(x))).collect();
+        assert_eq!(l, ["0.001", "0.01", "0.1"]);
     }
 
     #[test]
