@@ -313,7 +313,8 @@ impl Balancing {
                 z0_open = true;
             } else if mining == next_adv {
                 run.attacker_blocks += 1;
-                let (rx, ry) = (s.ax - s.x, s.ay - s.y);
+                // Reserves (only meaningful in the split; after it every block goes to Y).
+                let (rx, ry) = (s.ax.saturating_sub(s.x), s.ay.saturating_sub(s.y));
                 if s.phase == Phase::Split && rx < ry {
                     s.ax += 1;
                 } else {
