@@ -71,7 +71,8 @@ pub struct NetArgs {
     /// Rental: seconds of mining before the payment is broadcast [default: 0].
     #[arg(long, value_name = "SECONDS")]
     pub premine_time: Option<f64>,
-    /// Delay-private: every honest block's delay Δ in seconds [default: 10].
+    /// Delay-private: every honest block's delay Δ; balancing: the cross-group delay Δ
+    /// (seconds) [default: 10].
     #[arg(long, value_name = "SECONDS")]
     pub delta: Option<f64>,
     /// Attacker helper nodes injecting the conflicting transaction [default: 0].
