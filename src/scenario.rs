@@ -76,6 +76,14 @@ pub const BUILTIN: &[BuiltinScenario] = &[
         name: "vector76",
         text: include_str!("../attacks/vector76.toml"),
     },
+    BuiltinScenario {
+        name: "delay-private",
+        text: include_str!("../attacks/delay-private.toml"),
+    },
+    BuiltinScenario {
+        name: "balancing",
+        text: include_str!("../attacks/balancing.toml"),
+    },
 ];
 
 /// Defaults of the optional top-level keys (documented in `attacks/README.md`; the same as

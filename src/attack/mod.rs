@@ -10,6 +10,7 @@
 //! The majority attack also runs on the zero-latency block race (`crate::blockrace`), its
 //! default engine; that path is chosen in `crate::experiment` by engine, not by name.
 
+pub mod balancing;
 pub mod delay_private;
 pub mod finney;
 pub mod majority;
@@ -213,6 +214,8 @@ attacks! {
     DelayPrivate(delay_private::DelayPrivateSpec),
     /// Opportunistic attacker (head start from the stationary pre-mining lead).
     Opportunistic(opportunistic::OpportunisticSpec),
+    /// Δ-bounded balancing attacker.
+    Balancing(balancing::BalancingSpec),
 }
 
 /// The registered names, in registry order.

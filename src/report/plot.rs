@@ -38,6 +38,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use serde::Deserialize;
 
+mod band;
 mod blocks;
 mod bounds;
 #[cfg(test)]
@@ -230,6 +231,12 @@ pub fn render_plan(name: &str, rows: &[PlotRow]) -> Vec<(&'static str, String)> 
             format!("{name}: P(reversal) against the swept parameter"),
         ));
     }
+    if band::applies(rows) {
+        plan.push((
+            "bounds-band.png",
+            format!("{name}: inside the Guo–Ren band"),
+        ));
+    }
     plan
 }
 
@@ -243,6 +250,7 @@ pub fn render_all(name: &str, rows: &[PlotRow]) -> anyhow::Result<Vec<Figure>> {
                 "reversal.png" => line_png(&reversal_chart(name, rows))?,
                 "heatmap.png" => render(|a| heatmap(a, name, rows))?,
                 "blocks.png" => render(|a| blocks(a, name, rows))?,
+                "bounds-band.png" => band::band_png(name, rows)?,
                 _ => match sweep_chart(name, rows) {
                     Some(c) => line_png(&c)?,
                     None => anyhow::bail!("no sweep columns to plot"),

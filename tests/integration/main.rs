@@ -5,6 +5,8 @@ mod util;
 
 /// Closed forms against published tables and independent evaluators.
 mod analytic;
+/// The Δ-bounded balancing attack against an exact chain at Δ = 0 and its large-Δ limit.
+mod balancing;
 /// `dslab bounds`, `confirmations --model delta`: Guo–Ren bounds, GKR threshold.
 mod bounds;
 /// Network attacks' intervals over many seeds: coverage and z-scores.

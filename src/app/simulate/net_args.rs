@@ -73,7 +73,8 @@ pub struct NetArgs {
     /// Rental: seconds of mining before the payment is broadcast [default: 0].
     #[arg(long, value_name = "SECONDS")]
     pub premine_time: Option<f64>,
-    /// Delay-private: every honest block's delay Δ in seconds [default: 10].
+    /// Delay-private: every honest block's delay Δ; balancing: the cross-group delay Δ
+    /// (seconds) [default: 10].
     #[arg(long, value_name = "SECONDS")]
     pub delta: Option<f64>,
     /// Attacker helper nodes injecting the conflicting transaction [default: 0].
@@ -181,7 +182,7 @@ impl NetArgs {
 
 impl NetArgs {
     /// The file keys the network flags set, with the flag and whether it was given.
-    fn flag_keys(&self) -> [(&'static str, &'static str, bool); 16] {
+    fn flag_keys(&self) -> [(&'static str, &'static str, bool); 17] {
         [
             ("network.rbf_share", "--rbf-share", self.rbf_share.is_some()),
             (
@@ -230,6 +231,7 @@ impl NetArgs {
             ("race.helpers", "--helpers", self.helpers.is_some()),
             ("vector76.helpers", "--helpers", self.helpers.is_some()),
             ("delay-private.delta", "--delta", self.delta.is_some()),
+            ("balancing.delta", "--delta", self.delta.is_some()),
             (
                 "rental.premine_time",
                 "--premine-time",
@@ -336,8 +338,9 @@ pub(super) fn check_net_flags(args: &SimulateArgs, on_network: bool) -> anyhow::
             "network and merchant flags need a network: add --network default (or none, or a file)",
         ));
     }
-    // The delay-private attack reads --premined and --tie into its own table.
-    let own_table = args.attack == "delay-private" && !args.convention.classical;
+    // The Δ-model attacks read --premined and --tie into their own tables.
+    let own_table =
+        matches!(args.attack.as_str(), "delay-private" | "balancing") && !args.convention.classical;
     if args.attack != "majority" && args.convention.is_explicit() && !own_table {
         return Err(usage(
             "--premined/--tie/--classical",

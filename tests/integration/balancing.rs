@@ -1,0 +1,263 @@
+//! The balancing attack of the Δ-bounded model (`dslab simulate --attack balancing`): at
+//! Δ = 0 against an exact dynamic programme of the same rules written here (a discrete
+//! Markov chain of the jump events, no time and no simulation), against the zero-latency
+//! private attack it cannot beat there, for large Δ against its limit (success → 1), and
+//! monotone in Δ where the differences are resolved.
+
+use std::collections::HashMap;
+
+use dslab::analytic;
+use dslab::params::{Convention, TieRule};
+
+use crate::util::{column, dslab, parse_csv, stdout_of};
+
+/// (z, probability, trials) of `--attack balancing` at share `q`, z = 1..=`z_max`.
+fn rows(q: &str, z_max: u32, trials: &str, extra: &[&str]) -> Vec<(u32, f64, f64)> {
+    let z = format!("1..{z_max}");
+    let mut args = vec![
+        "simulate",
+        "--attack",
+        "balancing",
+        "--listening-period",
+        "0",
+        "--q",
+        q,
+        "--z",
+        &z,
+        "--trials",
+        trials,
+        "--seed",
+        "17",
+        "--format",
+        "csv",
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    let (h, r) = parse_csv(&stdout_of(&args));
+    let zs = column(&h, &r, "z");
+    let p = column(&h, &r, "probability");
+    let n = column(&h, &r, "trials");
+    zs.iter()
+        .zip(&p)
+        .zip(&n)
+        .map(|((&z, &p), &n)| (z as u32, p, n))
+        .collect()
+}
+
+/// Standard error of a proportion from n trials at x, floored at 1/n.
+fn se(x: f64, n: f64) -> f64 {
+    (x * (1.0 - x) / n).sqrt().max(1.0 / n)
+}
+
+/// The attack at Δ = 0 as a discrete chain. Every delivery is instantaneous, so between
+/// events the split state has x = y and is (x, r_X, r_Y) (the adversary's reserves on
+/// each side); after a collapse onto X it is the zero-latency private race (x, a_Y).
+/// Each event is the adversary's (probability q), group A's or group B's ((1 − q)/2 each).
+struct ZeroDelay {
+    q: f64,
+    z: u64,
+    ties: bool,
+    split: HashMap<(u64, u64, u64), f64>,
+    race: HashMap<(u64, u64), f64>,
+}
+
+/// Reserve total beyond which further adversary blocks are ignored (their probability
+/// q^60 is below 1e-31 at q = 0.3).
+const CAP: u64 = 60;
+
+impl ZeroDelay {
+    fn new(q: f64, z: u32, ties: bool) -> Self {
+        ZeroDelay {
+            q,
+            z: u64::from(z),
+            ties,
+            split: HashMap::new(),
+            race: HashMap::new(),
+        }
+    }
+
+    fn wins(&self, a: u64, x: u64) -> bool {
+        x >= self.z && (a > x || (self.ties && a == x))
+    }
+
+    /// Everyone on X, honest height x, adversary's Y branch a.
+    fn race(&mut self, x: u64, a: u64) -> f64 {
+        let rho = self.q / (1.0 - self.q);
+        if self.wins(a, x) {
+            return 1.0;
+        }
+        if x >= self.z {
+            // Gambler's ruin: from a − x = −d up to +1 (ties: to 0), ρ per step.
+            let steps = x - a + u64::from(!self.ties);
+            return rho.powi(steps as i32);
+        }
+        // a never falls and x reaches z: a branch already past z wins at acceptance.
+        if self.wins(a, self.z) {
+            return 1.0;
+        }
+        if let Some(&v) = self.race.get(&(x, a)) {
+            return v;
+        }
+        let v = (1.0 - self.q) * self.race(x + 1, a) + self.q * self.race(x, a + 1);
+        self.race.insert((x, a), v);
+        v
+    }
+
+    /// Split, x = y, reserves rx = a_X − x and ry = a_Y − y.
+    fn split(&mut self, x: u64, rx: u64, ry: u64) -> f64 {
+        if self.wins(x + ry, x) {
+            return 1.0;
+        }
+        if let Some(&v) = self.split.get(&(x, rx, ry)) {
+            return v;
+        }
+        // A: x + 1; B sees it and is held by one Y block, or switches to X.
+        let a = if ry >= 1 {
+            self.split(x + 1, rx.saturating_sub(1), ry - 1)
+        } else {
+            self.race(x + 1, x)
+        };
+        // B: y + 1 beats X; after acceptance that is the reversal, before it A is held by
+        // one X block or switches to Y (the merchant never accepts).
+        let b = if x >= self.z {
+            1.0
+        } else if rx >= 1 {
+            self.split(x + 1, rx - 1, ry.saturating_sub(1))
+        } else {
+            0.0
+        };
+        let honest = 0.5 * a + 0.5 * b;
+        let v = if rx + ry < CAP {
+            // The adversary's block goes to the smaller reserve, Y on a tie.
+            let adv = if rx < ry {
+                self.split(x, rx + 1, ry)
+            } else {
+                self.split(x, rx, ry + 1)
+            };
+            self.q * adv + (1.0 - self.q) * honest
+        } else {
+            honest
+        };
+        self.split.insert((x, rx, ry), v);
+        v
+    }
+}
+
+fn zero_delay(q: f64, z: u32, premined: u32, ties: bool) -> f64 {
+    ZeroDelay::new(q, z, ties).split(0, 0, u64::from(premined))
+}
+
+#[test]
+fn zero_delay_matches_the_exact_chain() {
+    let cases: [(&[&str], u32, bool); 3] = [
+        (&[], 0, false),
+        (&["--premined", "2"], 2, false),
+        (&["--tie", "adversary"], 0, true),
+    ];
+    for (extra, k, ties) in cases {
+        for q in [0.1, 0.3] {
+            let mut args = vec!["--delta", "0"];
+            args.extend_from_slice(extra);
+            let got = rows(&q.to_string(), 5, "200000", &args);
+            assert_eq!(got.len(), 5);
+            for (z, p, n) in got {
+                let want = zero_delay(q, z, k, ties);
+                // 4.5 standard errors at the reference (1 in 150 000 per cell).
+                assert!(
+                    (p - want).abs() <= 4.5 * se(want, n),
+                    "q={q} z={z} k={k} ties={ties}: simulated {p} vs chain {want}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn zero_delay_chain_is_right_where_it_can_be_done_by_hand() {
+    // z = 1, first-seen, q = 0.1 (ρ = q/(1 − q) = 1/9). After acceptance with no Y
+    // reserve: W = q + (1 − q)/2 + (1 − q)/2 · ρ² (an adversary block or a B block
+    // reverses; an A block collapses the split onto X one block behind, and the private
+    // race must then gain two blocks), whatever the X reserve; with a Y reserve it is won.
+    let (q, rho) = (0.1_f64, 1.0 / 9.0);
+    let w = q + 0.45 + 0.45 * rho * rho;
+    let mut c = ZeroDelay::new(q, 1, false);
+    assert!((c.split(1, 0, 0) - w).abs() < 1e-15);
+    assert!((c.split(1, 3, 0) - w).abs() < 1e-15);
+    assert_eq!(c.split(1, 0, 1), 1.0);
+}
+
+#[test]
+fn at_zero_delay_it_does_not_beat_the_private_attack() {
+    // Dembo et al. (2020): the private attack is the worst attack on longest-chain PoW, for
+    // an adversary that also decides ties by the order of delivery, as this one does when
+    // it holds B on its branch. So at Δ = 0 the balancing attack (no head start) must stay
+    // below the zero-latency private attack with ties won (γ = 1, closed form). (It can
+    // beat the first-seen private attack: half of the honest miners mine on its branch
+    // while the split lasts; q = 0.1, z = 1: 0.0366 against 0.0311.)
+    for q in [0.1, 0.2, 0.3, 0.4] {
+        let got = rows(&q.to_string(), 6, "100000", &["--delta", "0"]);
+        for (z, p, n) in got {
+            let private = analytic::exact(
+                q,
+                z,
+                Convention {
+                    premined: 0,
+                    tie: TieRule::Gamma(1.0),
+                },
+            )
+            .value;
+            // The estimate less 4 standard errors must not exceed the private attack.
+            assert!(
+                p - 4.0 * se(p, n) <= private,
+                "q={q} z={z}: balancing {p} above the private attack {private}"
+            );
+            assert!(zero_delay(q, z, 0, false) <= private, "q={q} z={z}");
+        }
+    }
+}
+
+#[test]
+fn with_delta_far_above_the_block_interval_it_almost_always_wins() {
+    // Δ = 10⁷ s: the groups never see each other within a trial, so X grows by A's
+    // blocks alone (rate (1 − q)/2T) and the adversary's Y branch by B's and half of the
+    // adversary's: a_Y − x drifts upwards and exceeds 0 with probability 1. Below 1 only
+    // through the event cap; 0.99 leaves room for it.
+    for (z, p, _) in rows("0.1,0.3", 6, "5000", &["--delta", "1e7"]) {
+        assert!(p > 0.99, "z={z}: {p}");
+    }
+}
+
+#[test]
+fn success_grows_with_delta() {
+    // Δ = 0, T, 5T: each step must raise every z's estimate by more than 4 standard
+    // errors of both (same seed, same trials). (Between Δ = 10 s and 60 s at z = 6 the
+    // differences are within the noise; no claim is made there.)
+    for q in ["0.1", "0.3"] {
+        let by_delta: Vec<_> = ["0", "600", "3000"]
+            .iter()
+            .map(|d| rows(q, 3, "100000", &["--delta", d]))
+            .collect();
+        for pair in by_delta.windows(2) {
+            for ((z, lo, n), (_, hi, _)) in pair[0].iter().zip(&pair[1]) {
+                assert!(
+                    hi - 4.0 * se(*hi, *n) > lo + 4.0 * se(*lo, *n),
+                    "q={q} z={z}: {hi} not above {lo}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn bad_balancing_delta_names_the_flag() {
+    for bad in ["-1", "inf"] {
+        let out = dslab()
+            .args(["simulate", "--attack", "balancing", "--delta", bad])
+            .output()
+            .expect("dslab runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("--delta"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
