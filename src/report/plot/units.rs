@@ -9,6 +9,8 @@ pub fn sweep_unit(key: &str) -> Option<&'static str> {
         "network.block_interval"
         | "network.link_latency"
         | "network.block_hop_delay"
+        | "network.pool_hop_delay"
+        | "network.backbone_latency"
         | "network.tx_delay_outbound"
         | "network.tx_delay_inbound"
         | "network.tx_request_delay"
@@ -22,6 +24,8 @@ pub fn sweep_unit(key: &str) -> Option<&'static str> {
         "network.outbound" => "outbound connections per node",
         "network.miners" => "honest mining nodes",
         "network.attacker_peers" => "attacker's outbound connections",
+        "network.hb_peers" => "high-bandwidth peers per node",
+        "network.block_relay_only" => "block-relay-only connections per node",
         "network.topologies" => "generated topologies",
         "network.max_deficit" | "finney.give_up" => "blocks behind",
         "network.rbf_share" => "fraction of honest hash rate, 0 to 1",
@@ -52,10 +56,12 @@ mod tests {
 
     /// The keys that have no unit (categories, booleans, ratios of logs, lists). Listed so
     /// that a test can tell a key someone forgot from a key that needs none.
-    const UNITLESS_KEYS: [&str; 6] = [
+    const UNITLESS_KEYS: [&str; 8] = [
         "network.model",
         "network.miner_shares",
         "network.link_latency_sigma",
+        "network.block_hop_sigma",
+        "network.backbone",
         "network.alerts",
         "merchant.incoming",
         "race.variant",
