@@ -122,6 +122,10 @@ impl TimedAttack for BalancingSpec {
         0.0
     }
 
+    fn tie_label(&self) -> &'static str {
+        self.tie.label()
+    }
+
     fn row_labels(&self) -> (u32, Option<u32>) {
         (self.premined, None)
     }

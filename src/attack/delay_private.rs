@@ -64,6 +64,16 @@ pub enum DelayTie {
     Adversary,
 }
 
+impl DelayTie {
+    /// The `tie` column of the rows: `first-seen`, or `adversary` (ties won).
+    pub fn label(self) -> &'static str {
+        match self {
+            DelayTie::FirstSeen => "first-seen",
+            DelayTie::Adversary => "adversary",
+        }
+    }
+}
+
 /// Δ-bounded private attacker parameters (`[delay-private]`).
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -173,6 +183,10 @@ impl TimedAttack for DelayPrivateSpec {
 
     fn blocks_before_attempt(&self) -> f64 {
         0.0
+    }
+
+    fn tie_label(&self) -> &'static str {
+        self.tie.label()
     }
 
     fn row_labels(&self) -> (u32, Option<u32>) {

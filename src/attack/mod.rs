@@ -109,6 +109,11 @@ pub trait TimedAttack: std::fmt::Debug + Sync {
     fn blocks_before_attempt(&self) -> f64;
     /// Head start and give-up as the rows state them.
     fn row_labels(&self) -> (u32, Option<u32>);
+    /// The tie rule as the rows' `tie` column states it. Default `first-seen` (on a network
+    /// every node keeps the first block it saw).
+    fn tie_label(&self) -> &'static str {
+        "first-seen"
+    }
     /// Costs are kept per largest reversed z (private-branch attacks) rather than in total.
     fn cost_by_top(&self) -> bool {
         false

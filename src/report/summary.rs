@@ -63,9 +63,15 @@ P < 0.1 %* is the smallest confirmation count in the grid whose interval's upper
 - `reversal.png`: P(reversal) against confirmations z on a logarithmic axis, one colour \
 per attacker share q. Dots and solid lines are the simulation, the shaded band its \
 confidence interval, the dashed line the closed form. Where no reversal was seen, a ▼ marks \
-the interval's upper bound: the true value is below it (it is not zero).\n\
+the interval's upper bound: the true value is below it (it is not zero). Where several \
+series saw none at the same z and their ▼ would not fit side by side, one dark-grey ▼ at \
+the highest of their bounds stands for all of them. Dots of series that coincide (e.g. at \
+P = 1) are set side by side a few pixels apart; the lines pass through the true values.\n\
+- `sweep.png` (defence sweeps): the same against the swept value; the axis is logarithmic \
+when the swept values are positive and span more than 10×.\n\
 - `heatmap.png`: the same numbers as colours over q × z; grey cells saw no reversal and \
-show the upper bound.\n\
+carry the upper bound (one text over a run of narrow grey cells with the same bound; \
+reversal.csv has every cell's).\n\
 - `blocks.png` (majority attacker, q > 1/2): mean (solid) and 99th percentile (dashed) \
 number of blocks until the attack succeeds.\n\
 - `bounds-band.png` (the Δ-model scenarios `delay-private`, `balancing`): one panel per \

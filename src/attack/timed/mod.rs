@@ -273,7 +273,7 @@ impl NetExperiment {
             .collect();
         ResultSet {
             attack: self.name().into(),
-            tie: "first-seen".into(),
+            tie: self.attack.get().tie_label().into(),
             premined,
             give_up,
             ci: grid.ci,

@@ -10,7 +10,8 @@
 
 use plotters::prelude::*;
 
-use super::{Area, DATA_FLOOR, PlotRow, colour, group, q_label, render, titled};
+use super::style::series_style;
+use super::{Area, DATA_FLOOR, PlotRow, group, q_label, render, titled};
 use crate::bounds::guo_ren;
 
 /// Block interval the band assumes (seconds).
@@ -111,7 +112,7 @@ fn panel_chart(
         .label_style(("sans-serif", 13))
         .draw()?;
     for (i, &q) in qs.iter().enumerate() {
-        let c = colour(i);
+        let c = series_style(i).colour;
         let mut series: Vec<&&PlotRow> = rows.iter().filter(|r| r.q == q).collect();
         series.sort_by_key(|r| r.z);
         draw_band(&mut chart, &series, q, delta, c, y_lo)?;
