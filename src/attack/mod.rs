@@ -12,6 +12,7 @@
 
 pub mod delay_private;
 pub mod finney;
+pub mod game;
 pub mod majority;
 pub mod opportunistic;
 pub mod race;
@@ -156,6 +157,13 @@ macro_rules! attacks {
             /// The attack named `name` with its table (`None`: every default). Errors name
             /// the table's key.
             pub fn from_table(name: &str, table: Option<toml::Value>) -> anyhow::Result<NetAttack> {
+                if is_game(name) {
+                    return Err(crate::error::usage("attack", name, &format!(
+                        "the {name} attack plays the selfish-mining game of the attacker MDP, \
+                         not a lab scenario; run it with `dslab simulate --attack {name}` \
+                         (docs/replay.md)"
+                    )));
+                }
                 $(
                     if name == <$spec as Registered>::INFO.name {
                         let spec: $spec = match table {
@@ -220,9 +228,24 @@ pub fn names() -> Vec<&'static str> {
     ALL.iter().map(|i| i.name).collect()
 }
 
-/// The entry of the attack named `name`.
+/// The attacks of the MDP's mining game (`game`, `crate::blockrace::game`): `dslab
+/// simulate` only, never a scenario or a report row. Kept apart from [`ALL`] because they
+/// have no timed-engine behaviour; [`info`] and [`simulate_names`] cover both lists.
+pub const GAME: &[&Info] = &[&game::selfish::INFO, &game::policy::INFO];
+
+/// Whether `name` is an attack of the mining game.
+pub fn is_game(name: &str) -> bool {
+    GAME.iter().any(|i| i.name == name)
+}
+
+/// Every `dslab simulate --attack` value: the timed registry, then the game attacks.
+pub fn simulate_names() -> Vec<&'static str> {
+    ALL.iter().chain(GAME).map(|i| i.name).collect()
+}
+
+/// The entry of the attack named `name` (timed or game).
 pub fn info(name: &str) -> Option<&'static Info> {
-    ALL.iter().copied().find(|i| i.name == name)
+    ALL.iter().chain(GAME).copied().find(|i| i.name == name)
 }
 
 /// Whether the attack named `name` has a give-up rule (unknown names: yes, so nothing is
