@@ -216,9 +216,9 @@ impl Moments {
         let dot = |w: [f64; 4]| (0..4).map(|i| w[i] * self.sum[i] as f64).sum::<f64>();
         let quad = |x: [f64; 4], y: [f64; 4]| {
             let mut s = 0.0;
-            for i in 0..4 {
-                for j in 0..4 {
-                    s += x[i] * y[j] * self.second(i, j);
+            for (i, xi) in x.iter().enumerate() {
+                for (j, yj) in y.iter().enumerate() {
+                    s += xi * yj * self.second(i, j);
                 }
             }
             s

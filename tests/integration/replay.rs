@@ -100,6 +100,12 @@ fn replaying_optimal_revenue_policies_gives_the_solver_values() {
             "{r:?} vs {solver}"
         );
         assert_eq!(num(r, "fallback_decisions"), 0.0, "{r:?}");
+        if gamma == "1" {
+            // γ = 1: the attacker wins every race, so the optimum is α/(1−α) (derived
+            // independently: docs/references.md, Optimal attackers).
+            let a: f64 = alpha.parse().unwrap();
+            assert!((m - a / (1.0 - a)).abs() <= 4.0 * se, "{m} ± {se}");
+        }
     }
 }
 
