@@ -53,13 +53,15 @@ pub struct Exact {
     pub reward: f64,
 }
 
-/// Evaluate strategy `s` at (α, γ) in the box of side `n`; `ds` = Some((value, z)) for the
-/// double-spend figures (else they are NaN).
+/// Evaluate strategy `s` at (α, γ) in the box of side `n`: the revenue if `revenue` (else
+/// NaN: a closed form stands in for it), the double-spend figures if `ds` = Some((value, z))
+/// (else NaN).
 pub fn exact<S: GameStrategy>(
     s: &S,
     alpha: f64,
     gamma: f64,
     n: u32,
+    revenue: bool,
     ds: Option<(f64, u32)>,
 ) -> Exact {
     let model = |goal| Model {
@@ -68,7 +70,11 @@ pub fn exact<S: GameStrategy>(
     };
     let m = model(Goal::Revenue);
     let policy = to_policy(s, &m);
-    let (att, blocks) = evaluate(&m, &policy);
+    let (att, blocks) = if revenue {
+        evaluate(&m, &policy)
+    } else {
+        (f64::NAN, f64::NAN)
+    };
     let (reversal_rate, reward) = match ds {
         None => (f64::NAN, f64::NAN),
         Some((value, z)) => {

@@ -50,17 +50,25 @@ pub fn closed_form(alpha: f64, gamma: f64) -> f64 {
     crate::mdp::sm1::revenue(alpha, gamma)
 }
 
-/// Box side for evaluating SM1 exactly: its private lead reaches L with probability below
-/// (α/(1−α))^(L−1), so at this side the truncation moves the values by less than about
-/// 1e-15 (capped at 400: about 1e-7 at α = 0.49).
+/// Largest box for evaluating SM1 (evaluation time grows about as the cube of the side).
+pub const MAX_BOX: u32 = 250;
+
+/// Box side for evaluating SM1's double-spend figures: its private lead reaches L with
+/// probability below (α/(1−α))^(L−1), so at this side the truncation moves the values by
+/// less than about 1e-15, up to [`MAX_BOX`] (then [`truncation_bound`] says how much).
 pub fn box_side(alpha: f64) -> u32 {
     let r = alpha / (1.0 - alpha);
     let n = (1e-15f64.ln() / r.ln()).ceil() + 4.0;
     if n.is_finite() {
-        (n as u32).clamp(8, 400)
+        (n as u32).clamp(8, MAX_BOX)
     } else {
-        400
+        MAX_BOX
     }
+}
+
+/// Bound (α/(1−α))^(n−1) on the probability that SM1's lead leaves the box of side n.
+pub fn truncation_bound(alpha: f64, n: u32) -> f64 {
+    (alpha / (1.0 - alpha)).powi(n as i32 - 1)
 }
 
 #[cfg(test)]
