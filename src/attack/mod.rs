@@ -230,12 +230,19 @@ pub fn names() -> Vec<&'static str> {
 
 /// The attacks of the MDP's mining game (`game`, `crate::blockrace::game`): `dslab
 /// simulate` only, never a scenario or a report row. Kept apart from [`ALL`] because they
-/// have no timed-engine behaviour; [`info`] and [`simulate_names`] cover both lists.
+/// have no timed-engine behaviour: [`names`] and [`info`] (scenarios, reports) list the
+/// timed attacks, so a scenario naming a game attack gets the located "use one of"
+/// error; [`simulate_names`] and [`game_info`] add the game attacks.
 pub const GAME: &[&Info] = &[&game::selfish::INFO, &game::policy::INFO];
+
+/// The entry of the mining-game attack named `name`.
+pub fn game_info(name: &str) -> Option<&'static Info> {
+    GAME.iter().copied().find(|i| i.name == name)
+}
 
 /// Whether `name` is an attack of the mining game.
 pub fn is_game(name: &str) -> bool {
-    GAME.iter().any(|i| i.name == name)
+    game_info(name).is_some()
 }
 
 /// Every `dslab simulate --attack` value: the timed registry, then the game attacks.
@@ -243,9 +250,9 @@ pub fn simulate_names() -> Vec<&'static str> {
     ALL.iter().chain(GAME).map(|i| i.name).collect()
 }
 
-/// The entry of the attack named `name` (timed or game).
+/// The entry of the timed attack named `name`.
 pub fn info(name: &str) -> Option<&'static Info> {
-    ALL.iter().chain(GAME).copied().find(|i| i.name == name)
+    ALL.iter().copied().find(|i| i.name == name)
 }
 
 /// Whether the attack named `name` has a give-up rule (unknown names: yes, so nothing is

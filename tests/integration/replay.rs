@@ -269,11 +269,12 @@ fn bad_policy_files_and_flags_exit_2() {
         &["simulate", "--attack", "majority", "--gamma", "0.5"],
         &["--gamma", "--tie"],
     );
-    // A scenario naming a game attack: not a lab scenario.
+    // A scenario naming a game attack: not a lab scenario; the error names the file's
+    // line and lists the scenario attacks.
     let scenario = write("s.toml", "attack = \"selfish\"\nq = \"0.3\"\nz = \"1\"\n");
     let out = dir.path().join("out").display().to_string();
     refused(
         &["run", &scenario, "--out", &out, "--quiet"],
-        &["selfish", "dslab simulate"],
+        &["s.toml, line 1", "selfish", "use one of majority"],
     );
 }
