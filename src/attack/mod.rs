@@ -13,6 +13,7 @@
 pub mod balancing;
 pub mod delay_private;
 pub mod finney;
+pub mod game;
 pub mod majority;
 pub mod opportunistic;
 pub mod race;
@@ -162,6 +163,13 @@ macro_rules! attacks {
             /// The attack named `name` with its table (`None`: every default). Errors name
             /// the table's key.
             pub fn from_table(name: &str, table: Option<toml::Value>) -> anyhow::Result<NetAttack> {
+                if is_game(name) {
+                    return Err(crate::error::usage("attack", name, &format!(
+                        "the {name} attack plays the selfish-mining game of the attacker MDP, \
+                         not a lab scenario; run it with `dslab simulate --attack {name}` \
+                         (docs/replay.md)"
+                    )));
+                }
                 $(
                     if name == <$spec as Registered>::INFO.name {
                         let spec: $spec = match table {
@@ -228,7 +236,29 @@ pub fn names() -> Vec<&'static str> {
     ALL.iter().map(|i| i.name).collect()
 }
 
-/// The entry of the attack named `name`.
+/// The attacks of the MDP's mining game (`game`, `crate::blockrace::game`): `dslab
+/// simulate` only, never a scenario or a report row. Kept apart from [`ALL`] because they
+/// have no timed-engine behaviour: [`names`] and [`info`] (scenarios, reports) list the
+/// timed attacks, so a scenario naming a game attack gets the located "use one of"
+/// error; [`simulate_names`] and [`game_info`] add the game attacks.
+pub const GAME: &[&Info] = &[&game::selfish::INFO, &game::policy::INFO];
+
+/// The entry of the mining-game attack named `name`.
+pub fn game_info(name: &str) -> Option<&'static Info> {
+    GAME.iter().copied().find(|i| i.name == name)
+}
+
+/// Whether `name` is an attack of the mining game.
+pub fn is_game(name: &str) -> bool {
+    game_info(name).is_some()
+}
+
+/// Every `dslab simulate --attack` value: the timed registry, then the game attacks.
+pub fn simulate_names() -> Vec<&'static str> {
+    ALL.iter().chain(GAME).map(|i| i.name).collect()
+}
+
+/// The entry of the timed attack named `name`.
 pub fn info(name: &str) -> Option<&'static Info> {
     ALL.iter().copied().find(|i| i.name == name)
 }

@@ -5,6 +5,7 @@
 //! Depends on `estimate` (generator, tallies), `analytic` (exact tails), `params` and
 //! `pow`; never on attacks, reports, clap, files or stdout.
 
+pub mod game;
 pub mod is;
 pub mod majority;
 pub mod pow_source;

@@ -5,6 +5,7 @@
 
 pub mod model;
 pub mod policy;
+pub mod read;
 pub mod sm1;
 pub mod solve;
 

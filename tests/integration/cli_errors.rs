@@ -33,8 +33,8 @@ fn malformed_lists_and_ranges() {
 fn zero_trials_unknown_attack_bad_risk() {
     fails_with_2(&["simulate", "--trials", "0"], &["--trials", "0"]);
     fails_with_2(
-        &["simulate", "--attack", "selfish"],
-        &["--attack", "selfish"],
+        &["simulate", "--attack", "selfish-mining"],
+        &["--attack", "selfish-mining"],
     );
     fails_with_2(
         &["confirmations", "--q", "0.1", "--risk", "1.5"],

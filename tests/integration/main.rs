@@ -44,6 +44,8 @@ mod pow;
 mod rental;
 /// The rented-hash attacker's exact law against independent references and a Monte Carlo.
 mod rental_exact;
+/// The replay: SM1 and exported optimal policies in the MDP's mining game.
+mod replay;
 /// Bad files and bad moments: edited shards and CSVs, busy output folders, huge tables.
 mod robust;
 /// Rare events and scale: importance sampling, target precision, shards, resume.

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+mod game;
 mod net_args;
 mod render;
 
@@ -28,9 +29,9 @@ use net_args::{attack_from_flags, check_net_flags};
 use render::ci_note;
 pub use render::render_table;
 
-/// `--attack`: a registered attack's name (`crate::attack::names`).
+/// `--attack`: a registered attack's name (`crate::attack::simulate_names`).
 fn attack_name(s: &str) -> Result<String, String> {
-    let names = crate::attack::names();
+    let names = crate::attack::simulate_names();
     if names.contains(&s) {
         Ok(s.to_string())
     } else {
@@ -45,7 +46,8 @@ fn attack_name(s: &str) -> Result<String, String> {
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
     /// The attack to simulate: majority, finney, race, vector76, rental or delay-private
-    /// (every attack of the registry, `crate::attack`; a wrong name lists them).
+    /// (every attack of the registry, `crate::attack`; a wrong name lists them), or the
+    /// mining-game attacks selfish and policy (docs/replay.md).
     #[arg(long, default_value = "majority", value_parser = attack_name)]
     pub attack: String,
     /// Attacker hash shares: a list (0.1,0.3) or start:stop:step.
@@ -136,6 +138,18 @@ pub struct SimulateArgs {
     /// [default: 8].
     #[arg(long, value_name = "B")]
     pub bits: Option<u32>,
+    /// Tie parameters γ of the selfish and policy attacks (the share of honest hash rate
+    /// that mines on the attacker's branch during a tie): a list or start:stop:step
+    /// [default: 0; `--tie gamma=G` also works].
+    #[arg(long, value_name = "G", allow_hyphen_values = true)]
+    pub gamma: Option<String>,
+    /// The policy file `--attack policy` replays (from `dslab optimize --policy-out`).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Selfish and policy attacks: reward per reversal in block rewards; adds the reversal
+    /// rate and the reward per block interval for reversals of at least --z blocks.
+    #[arg(long, value_name = "V")]
+    pub value: Option<f64>,
 }
 
 /// Where a simulation's blocks come from.
@@ -281,6 +295,10 @@ fn experiment(args: &SimulateArgs) -> anyhow::Result<Experiment> {
 
 /// Run `dslab simulate`.
 pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
+    if crate::attack::is_game(&args.attack) {
+        return game::run(&args);
+    }
+    game::reject_game_flags(&args)?;
     let args = super::chains::apply_to_simulate(args)?;
     let exp = experiment(&args)?;
     let threads = common::threads(args.threads)?;
