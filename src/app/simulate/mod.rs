@@ -45,9 +45,9 @@ fn attack_name(s: &str) -> Result<String, String> {
 /// Arguments of `dslab simulate`.
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
-    /// The attack to simulate: majority, finney, race, vector76, rental or delay-private
-    /// (every attack of the registry, `crate::attack`; a wrong name lists them), or the
-    /// mining-game attacks selfish and policy (docs/replay.md).
+    /// The attack to simulate: majority, finney, race, vector76, rental, delay-private,
+    /// opportunistic or balancing (every attack of the registry, `crate::attack`; a wrong
+    /// name lists them), or the mining-game attacks selfish and policy (docs/replay.md).
     #[arg(long, default_value = "majority", value_parser = attack_name)]
     pub attack: String,
     /// Attacker hash shares: a list (0.1,0.3) or start:stop:step.
