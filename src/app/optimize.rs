@@ -200,8 +200,7 @@ fn row(objective: Objective, a: &Answer) -> Row {
         z,
         value: a.value,
         lower: a.lower,
-        // No proven upper bound yet (docs/optimize.md): left empty rather than guessed.
-        upper: None,
+        upper: Some(a.upper),
         honest: a.honest,
         previous_truncation_value: a.previous,
         sm1: a.sm1,
@@ -234,7 +233,9 @@ fn render(rows: &[Row], objective: Objective, decimals: u32) -> String {
              confirmations that beats honest mining"
         ),
     };
-    let mut header = vec!["alpha", "gamma", "optimum", "at n/1.5", "honest"];
+    let mut header = vec![
+        "alpha", "gamma", "optimum", "lower", "upper", "at n/1.5", "honest",
+    ];
     if objective == Objective::Revenue {
         header.push("SM1");
     }
@@ -246,6 +247,8 @@ fn render(rows: &[Row], objective: Objective, decimals: u32) -> String {
                 r.alpha.to_string(),
                 r.gamma.to_string(),
                 f(r.value),
+                f(r.lower),
+                r.upper.map_or_else(String::new, f),
                 f(r.previous_truncation_value),
                 f(r.honest),
             ];

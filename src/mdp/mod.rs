@@ -7,6 +7,7 @@ pub mod model;
 pub mod policy;
 pub mod sm1;
 pub mod solve;
+pub mod upper;
 
 use model::{Goal, Model, Params};
 use rayon::prelude::*;
@@ -60,8 +61,12 @@ pub struct Answer {
     /// bounty: the smallest value at which that model's optimum beats honest mining).
     pub value: f64,
     /// Lower bound on the full model's optimum (equal to `value`: the restricted model's
-    /// policies are policies of the full model; for the bounty, an upper bound instead).
+    /// policies are policies of the full model). For the bounty: the optimistic model's
+    /// bounty, a lower bound on the full model's.
     pub lower: f64,
+    /// Upper bound on the full model's optimum (the optimistic model, [`upper`]). For the
+    /// bounty: the truncated model's bounty (equal to `value`), an upper bound.
+    pub upper: f64,
     /// The same figure at the previous (smaller) truncation.
     pub previous: f64,
     /// The same figure for honest mining (α).
@@ -123,6 +128,7 @@ pub fn optimum(alpha: f64, gamma: f64, goal: Goal, prec: Precision) -> Answer {
                 gamma,
                 value: cur.ratio,
                 lower: cur.ratio,
+                upper: upper::upper(params, next),
                 previous: prev.ratio,
                 honest: alpha,
                 sm1: (goal == Goal::Revenue).then(|| sm1::revenue(alpha, gamma)),
