@@ -135,6 +135,7 @@ pub fn bounty(alpha: f64, gamma: f64, z: u32, prec: Precision) -> Answer {
         let next = next_n(n, max_n);
         let at_max = next == n;
         let (cur, policy) = if at_max {
+            // The first truncation is already the largest allowed: nothing to compare.
             (prev, prev_policy.clone())
         } else {
             bounty_in(alpha, gamma, z, next)
@@ -142,7 +143,7 @@ pub fn bounty(alpha: f64, gamma: f64, z: u32, prec: Precision) -> Answer {
         // Relative to the bounty's size: it ranges over orders of magnitude.
         let scale = cur.abs().max(1.0);
         let done = !at_max && cur.is_finite() && settled(prev / scale, cur / scale, prec.decimals);
-        if done || at_max {
+        if done || next == max_n {
             let model = Model {
                 params: Params {
                     alpha,

@@ -16,7 +16,7 @@
 //! Φ¹ to the denominator, and the ordinary ratio solver finds the optimistic optimum.
 
 use super::model::{Action, Branch, Branches, Fork, Goal, Mdp, Model, Next, Params};
-use super::solve::solve;
+use super::solve::{Policy, honest_policy, solve_from};
 
 /// The optimistic model: the box of `base`, whose edge pays [`phi`].
 #[derive(Clone, Copy, Debug)]
@@ -185,7 +185,14 @@ pub fn trivial(params: Params) -> f64 {
 /// a supersolution for 0 ≤ λ ≤ 1 only; an optimistic ratio above 1 is replaced by the
 /// trivial bound, which is below 1.)
 pub fn upper(params: Params, n: u32) -> f64 {
-    let ratio = solve(&Optimistic::new(Model { params, n })).ratio;
+    let m = Model { params, n };
+    upper_from(params, n, honest_policy(&m))
+}
+
+/// [`upper`], with policy iteration started from `start` (a policy of the truncated box,
+/// e.g. its optimum: a policy that never leaves the box is one of the optimistic model).
+pub fn upper_from(params: Params, n: u32, start: Policy) -> f64 {
+    let ratio = solve_from(&Optimistic::new(Model { params, n }), start).ratio;
     let trivial = trivial(params);
     let valid = match params.goal {
         Goal::Revenue => ratio <= 1.0,
