@@ -56,10 +56,13 @@ fn bounty_in(alpha: f64, gamma: f64, z: u32, n: u32) -> (f64, Option<Policy>) {
 /// mining by more than the bounty's threshold. 0 if even V = 0 fails that test.
 pub fn lower_bound(alpha: f64, gamma: f64, z: u32, n: u32) -> f64 {
     let build = |m: Model| Optimistic::new(m);
-    let (mut v, _) = bounty_of(build, alpha, gamma, z, n);
+    let (v, _) = bounty_of(build, alpha, gamma, z, n);
     if !v.is_finite() {
         return v;
     }
+    // Newton's crossing is negative when the optimistic model beats honest mining even at
+    // V = 0; the check below then ends at 0.
+    let mut v = v.max(0.0);
     // Newton's last step may stop a hair above the crossing: step down until the test
     // holds, so that the returned V is one where it was checked.
     let params = |value| Params {
