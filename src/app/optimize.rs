@@ -297,7 +297,8 @@ const REPORT_COMMAND: &str = "dslab optimize --report reports/optimal";
 fn report(dir: &std::path::Path) -> anyhow::Result<()> {
     use crate::report::optimal::{BountyRow, RevenueRow, write};
     let prec = Precision::default();
-    let alphas: Vec<f64> = (1..=9).map(|i| f64::from(i) * 0.05).collect();
+    // i / 20, not i × 0.05: the shortest decimal of each share prints as 0.35, not 0.35000000000000003.
+    let alphas: Vec<f64> = (1..=9).map(|i| f64::from(i) / 20.0).collect();
     let revenue: Vec<RevenueRow> = mdp::grid(&alphas, &[0.0, 0.5, 1.0], Objective::Revenue, prec)
         .into_iter()
         .map(|a| RevenueRow {
