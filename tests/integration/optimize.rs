@@ -268,6 +268,11 @@ fn bad_input_exits_2_naming_the_flag() {
             vec!["--objective", "bounty", "--alpha", "0.3", "--z", "0"],
             "--z",
         ),
+        (vec!["--alpha", "0.3"], "--objective"),
+        (
+            vec!["--report", "somewhere", "--objective", "revenue"],
+            "--report",
+        ),
     ] {
         let out = dslab().arg("optimize").args(&args).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
