@@ -328,3 +328,63 @@ pub fn write(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rev(alpha: f64, gamma: f64, optimal: f64) -> RevenueRow {
+        RevenueRow {
+            alpha,
+            gamma,
+            optimal,
+            upper: optimal,
+            sm1: alpha * 0.9,
+            honest: alpha,
+            truncation: 24,
+        }
+    }
+
+    #[test]
+    fn folder_has_every_file_and_the_threshold_sentence() {
+        // Synthetic rows: γ = 0 gains from α = 0.3, γ = 1 from α = 0.2; the page must say so.
+        let revenue = vec![
+            rev(0.2, 0.0, 0.2),
+            rev(0.3, 0.0, 0.31),
+            rev(0.2, 1.0, 0.25),
+            rev(0.3, 1.0, 0.43),
+        ];
+        let bounty = vec![
+            BountyRow {
+                alpha: 0.2,
+                gamma: 0.0,
+                z: 1,
+                bounty: 1.7,
+                lower: 1.7,
+                truncation: 24,
+            },
+            BountyRow {
+                alpha: 0.3,
+                gamma: 0.0,
+                z: 1,
+                bounty: f64::INFINITY,
+                lower: 0.0,
+                truncation: 24,
+            },
+        ];
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), &revenue, &bounty, "cmd").unwrap();
+        for f in ["revenue.png", "bounty.png"] {
+            let b = std::fs::read(d.path().join(f)).unwrap();
+            assert_eq!(&b[..8], b"\x89PNG\r\n\x1a\n", "{f}");
+        }
+        let csv = std::fs::read_to_string(d.path().join("revenue.csv")).unwrap();
+        assert!(csv.starts_with("alpha,gamma,optimal,upper,sm1,honest,truncation\n"));
+        let page = std::fs::read_to_string(d.path().join("README.md")).unwrap();
+        assert!(
+            page.contains("α ≥ 0.3 at γ = 0, α ≥ 0.2 at γ = 1"),
+            "{page}"
+        );
+        assert!(page.contains("| 0.3 | 1 | never | 0.000 |"), "{page}");
+    }
+}
