@@ -28,11 +28,11 @@ pub enum ObjectiveArg {
 #[derive(Debug, Args)]
 pub struct OptimizeArgs {
     /// What the attacker maximises.
-    #[arg(long, value_enum)]
-    pub objective: ObjectiveArg,
+    #[arg(long, value_enum, required_unless_present = "report")]
+    pub objective: Option<ObjectiveArg>,
     /// Attacker hash shares α, each in (0, 0.5): a list (0.1,0.3) or start:stop:step.
-    #[arg(long, allow_hyphen_values = true)]
-    pub alpha: String,
+    #[arg(long, allow_hyphen_values = true, required_unless_present = "report")]
+    pub alpha: Option<String>,
     /// Tie parameters γ in [0, 1]: the fraction of honest hash rate that mines on the
     /// attacker's branch during a tie.
     #[arg(long, allow_hyphen_values = true, default_value = "0")]
@@ -55,6 +55,11 @@ pub struct OptimizeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
+    /// Write the lab report (optimal revenue beside SM1 and honest mining, the double-spend
+    /// bounty for z = 1, 3, 6; CSV, PNG, README.md) into this folder and print its page;
+    /// the other flags are then ignored.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["objective", "alpha", "policy_out"])]
+    pub report: Option<PathBuf>,
 }
 
 /// One output row.
@@ -92,7 +97,14 @@ fn objective(args: &OptimizeArgs) -> anyhow::Result<Objective> {
             Some(z) => Ok(z),
         }
     };
-    Ok(match args.objective {
+    let Some(objective) = args.objective else {
+        return Err(usage(
+            "--objective",
+            "(missing)",
+            "give revenue, double-spend or bounty",
+        ));
+    };
+    Ok(match objective {
         ObjectiveArg::Revenue => Objective::Revenue,
         ObjectiveArg::DoubleSpend => {
             let value = match args.value {
@@ -116,11 +128,18 @@ fn objective(args: &OptimizeArgs) -> anyhow::Result<Objective> {
 }
 
 fn shares(args: &OptimizeArgs) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
-    let alphas = parse_share_list("--alpha", &args.alpha)?;
+    let Some(alpha) = &args.alpha else {
+        return Err(usage(
+            "--alpha",
+            "(missing)",
+            "give attacker shares, e.g. --alpha 0.3",
+        ));
+    };
+    let alphas = parse_share_list("--alpha", alpha)?;
     if let Some(a) = alphas.iter().find(|&&a| !(a > 0.0 && a < 0.5)) {
         return Err(usage(
             "--alpha",
-            &args.alpha,
+            alpha,
             &format!(
                 "{a} is outside (0, 0.5); the model needs an attacker with some but less than \
                  half of the hash rate (at 0.5 or more it always wins)"
@@ -133,6 +152,9 @@ fn shares(args: &OptimizeArgs) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
 
 /// Run `dslab optimize`.
 pub fn run(args: OptimizeArgs) -> anyhow::Result<()> {
+    if let Some(dir) = &args.report {
+        return report(dir);
+    }
     let objective = objective(&args)?;
     let (alphas, gammas) = shares(&args)?;
     if !(1..=9).contains(&args.decimals) {
@@ -200,8 +222,7 @@ fn row(objective: Objective, a: &Answer) -> Row {
         z,
         value: a.value,
         lower: a.lower,
-        // No proven upper bound yet (docs/optimize.md): left empty rather than guessed.
-        upper: None,
+        upper: Some(a.upper),
         honest: a.honest,
         previous_truncation_value: a.previous,
         sm1: a.sm1,
@@ -234,7 +255,9 @@ fn render(rows: &[Row], objective: Objective, decimals: u32) -> String {
              confirmations that beats honest mining"
         ),
     };
-    let mut header = vec!["alpha", "gamma", "optimum", "at n/1.5", "honest"];
+    let mut header = vec![
+        "alpha", "gamma", "optimum", "lower", "upper", "at n/1.5", "honest",
+    ];
     if objective == Objective::Revenue {
         header.push("SM1");
     }
@@ -246,6 +269,8 @@ fn render(rows: &[Row], objective: Objective, decimals: u32) -> String {
                 r.alpha.to_string(),
                 r.gamma.to_string(),
                 f(r.value),
+                f(r.lower),
+                r.upper.map_or_else(String::new, f),
                 f(r.previous_truncation_value),
                 f(r.honest),
             ];
@@ -261,4 +286,60 @@ fn render(rows: &[Row], objective: Objective, decimals: u32) -> String {
         })
         .collect();
     format!("{title}\n{}", table::render(&header, &body))
+}
+
+/// The report's grid: α = 0.05…0.45 step 0.05 for the revenue (γ = 0, 0.5, 1), and
+/// α = 0.1…0.45 for the bounty (γ = 0, z = 1, 3, 6; below α = 0.1 it runs to thousands of
+/// block rewards).
+const REPORT_COMMAND: &str = "dslab optimize --report reports/optimal";
+
+/// `dslab optimize --report DIR`: solve the report's grids, write the folder, print its page.
+fn report(dir: &std::path::Path) -> anyhow::Result<()> {
+    use crate::report::optimal::{BountyRow, RevenueRow, write};
+    let prec = Precision::default();
+    // i / 20, not i × 0.05: the shortest decimal of each share prints as 0.35, not 0.35000000000000003.
+    let alphas: Vec<f64> = (1..=9).map(|i| f64::from(i) / 20.0).collect();
+    let revenue: Vec<RevenueRow> = mdp::grid(&alphas, &[0.0, 0.5, 1.0], Objective::Revenue, prec)
+        .into_iter()
+        .map(|a| RevenueRow {
+            alpha: a.alpha,
+            gamma: a.gamma,
+            optimal: a.value,
+            upper: a.upper,
+            sm1: a.sm1.unwrap_or(f64::NAN),
+            honest: a.honest,
+            truncation: a.n,
+        })
+        .collect();
+    // The bounty is printed to 3 decimals: it ranges over orders of magnitude.
+    let bounty_prec = Precision {
+        decimals: 3,
+        ..prec
+    };
+    let mut bounty = Vec::new();
+    for z in [1, 3, 6] {
+        for a in mdp::grid(&alphas[1..], &[0.0], Objective::Bounty { z }, bounty_prec) {
+            bounty.push(BountyRow {
+                alpha: a.alpha,
+                gamma: a.gamma,
+                z,
+                bounty: a.value,
+                lower: a.lower,
+                truncation: a.n,
+            });
+        }
+    }
+    std::fs::create_dir_all(dir).map_err(|e| {
+        usage(
+            "--report",
+            dir.display(),
+            &format!("cannot create it ({e}); give a writable folder"),
+        )
+    })?;
+    write(dir, &revenue, &bounty, REPORT_COMMAND)?;
+    print!(
+        "{}",
+        crate::report::optimal::readme(&revenue, &bounty, REPORT_COMMAND)
+    );
+    Ok(())
 }

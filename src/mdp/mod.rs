@@ -8,6 +8,7 @@ pub mod policy;
 pub mod read;
 pub mod sm1;
 pub mod solve;
+pub mod upper;
 
 use model::{Goal, Model, Params};
 use rayon::prelude::*;
@@ -61,8 +62,12 @@ pub struct Answer {
     /// bounty: the smallest value at which that model's optimum beats honest mining).
     pub value: f64,
     /// Lower bound on the full model's optimum (equal to `value`: the restricted model's
-    /// policies are policies of the full model; for the bounty, an upper bound instead).
+    /// policies are policies of the full model). For the bounty: the optimistic model's
+    /// bounty, a lower bound on the full model's.
     pub lower: f64,
+    /// Upper bound on the full model's optimum (the optimistic model, [`upper`]). For the
+    /// bounty: the truncated model's bounty (equal to `value`), an upper bound.
+    pub upper: f64,
     /// The same figure at the previous (smaller) truncation.
     pub previous: f64,
     /// The same figure for honest mining (α).
@@ -106,24 +111,27 @@ pub fn optimum(alpha: f64, gamma: f64, goal: Goal, prec: Precision) -> Answer {
         Goal::DoubleSpend { z, .. } => z,
         Goal::Revenue => 0,
     };
-    let mut n = first_n(alpha, z).min(prec.max_n.max(z + 4));
+    let max_n = prec.max_n.max(z + 4);
+    let mut n = first_n(alpha, z).min(max_n);
     let mut prev = solve(&Model { params, n });
     loop {
-        let next = next_n(n, prec.max_n.max(z + 4));
-        let converged = next == n;
+        let next = next_n(n, max_n);
         let model = Model { params, n: next };
-        let cur = if converged {
+        let cur = if next == n {
+            // The first truncation is already the largest allowed: nothing to compare.
             prev.clone()
         } else {
             solve_from(&model, extend(&Model { params, n }, &prev.policy, &model))
         };
-        let done = !converged && settled(prev.ratio, cur.ratio, prec.decimals);
-        if done || converged {
+        let done = next != n && settled(prev.ratio, cur.ratio, prec.decimals);
+        if done || next == max_n {
             return Answer {
                 alpha,
                 gamma,
                 value: cur.ratio,
                 lower: cur.ratio,
+                // Warm start: the truncated optimum never leaves the box.
+                upper: upper::upper_from(params, next, cur.policy.clone()),
                 previous: prev.ratio,
                 honest: alpha,
                 sm1: (goal == Goal::Revenue).then(|| sm1::revenue(alpha, gamma)),

@@ -291,3 +291,23 @@ impl Model {
         Some((out, k))
     }
 }
+
+/// What the solver needs of a model: the box's geometry (a plain truncated [`Model`]) and the
+/// branches of each action. The truncated model is one; the optimistic model of
+/// [`super::upper`] is the other (same box, different edge).
+pub trait Mdp {
+    /// The box: its size, indexing, reachable states, fresh start and parameters.
+    fn base(&self) -> &Model;
+    /// The branches of `action` at (a, h, fork), or `None` if not allowed there.
+    fn branches(&self, a: u32, h: u32, fork: Fork, action: Action) -> Option<Branches>;
+}
+
+impl Mdp for Model {
+    fn base(&self) -> &Model {
+        self
+    }
+
+    fn branches(&self, a: u32, h: u32, fork: Fork, action: Action) -> Option<Branches> {
+        Model::branches(self, a, h, fork, action)
+    }
+}

@@ -10,7 +10,7 @@
 //! (Howard's policy improvement for the average reward, here at gain 0). Repeat until no
 //! state changes action.
 
-use super::model::{Action, Branch, Fork, Goal, Model, Next};
+use super::model::{Action, Branch, Fork, Goal, Mdp, Model, Next};
 
 /// Stop an evaluation when no total moves by more than this times max(1, largest total).
 const TOL: f64 = 1e-13;
@@ -66,10 +66,10 @@ impl Totals {
     }
 
     /// Value at λ of the successors of an action: Σ p (r − λ d + V(next)).
-    fn q(&self, m: &Model, bs: &[Branch], lambda: f64) -> f64 {
+    fn q(&self, goal: Goal, bs: &[Branch], lambda: f64) -> f64 {
         bs.iter()
             .map(|b| {
-                let (r, d) = pays(m.params.goal, b);
+                let (r, d) = pays(goal, b);
                 let (cn, cd) = self.of(b.next);
                 b.p * (r + cn - lambda * (d + cd))
             })
@@ -100,8 +100,8 @@ fn order(m: &Model) -> Vec<(u32, u32, Fork, usize)> {
 }
 
 /// Evaluate a fixed policy in place (warm start from `t`); returns the sweeps used.
-fn evaluate_into(
-    m: &Model,
+fn evaluate_into<M: Mdp>(
+    m: &M,
     policy: &Policy,
     states: &[(u32, u32, Fork, usize)],
     t: &mut Totals,
@@ -116,7 +116,7 @@ fn evaluate_into(
             };
             let (mut n_i, mut d_i) = (0.0, 0.0);
             for b in &bs[..k] {
-                let (r, d) = pays(m.params.goal, b);
+                let (r, d) = pays(m.base().params.goal, b);
                 let (cn, cd) = t.of(b.next);
                 n_i += b.p * (r + cn);
                 d_i += b.p * (d + cd);
@@ -137,11 +137,11 @@ fn evaluate_into(
 
 /// Cycle totals (numerator, denominator) of a fixed policy from the fresh start; their
 /// ratio is the policy's long-run ratio.
-pub fn evaluate(m: &Model, policy: &Policy) -> (f64, f64) {
-    let states = order(m);
-    let mut t = Totals::new(m.len());
+pub fn evaluate<M: Mdp>(m: &M, policy: &Policy) -> (f64, f64) {
+    let states = order(m.base());
+    let mut t = Totals::new(m.base().len());
     evaluate_into(m, policy, &states, &mut t);
-    t.fresh(m)
+    t.fresh(m.base())
 }
 
 /// Honest mining as a policy: publish at once (override when ahead), else adopt.
@@ -161,8 +161,8 @@ pub fn honest_policy(m: &Model) -> Policy {
 }
 
 /// Greedy improvement at λ; returns whether any state changed action.
-fn improve(
-    m: &Model,
+fn improve<M: Mdp>(
+    m: &M,
     policy: &mut Policy,
     states: &[(u32, u32, Fork, usize)],
     t: &Totals,
@@ -172,12 +172,12 @@ fn improve(
     for &(a, h, f, i) in states {
         let current = policy[i].and_then(|act| {
             m.branches(a, h, f, act)
-                .map(|(bs, k)| t.q(m, &bs[..k], lambda))
+                .map(|(bs, k)| t.q(m.base().params.goal, &bs[..k], lambda))
         });
         let mut best = (current.unwrap_or(f64::NEG_INFINITY), policy[i]);
         for act in Action::ALL {
             if let Some((bs, k)) = m.branches(a, h, f, act) {
-                let q = t.q(m, &bs[..k], lambda);
+                let q = t.q(m.base().params.goal, &bs[..k], lambda);
                 // Switch only for a clear gain, so rounding cannot make it cycle.
                 if q > best.0 + 1e-11 * best.0.abs().max(1.0) {
                     best = (q, Some(act));
@@ -193,20 +193,20 @@ fn improve(
 }
 
 /// Optimise a truncated model by policy iteration from honest mining.
-pub fn solve(m: &Model) -> Solution {
-    solve_from(m, honest_policy(m))
+pub fn solve<M: Mdp>(m: &M) -> Solution {
+    solve_from(m, honest_policy(m.base()))
 }
 
 /// Optimise a truncated model by policy iteration from a given policy (it must end cycles
 /// with probability one, as every policy of a truncated model does).
-pub fn solve_from(m: &Model, mut policy: Policy) -> Solution {
-    let states = order(m);
-    let mut t = Totals::new(m.len());
+pub fn solve_from<M: Mdp>(m: &M, mut policy: Policy) -> Solution {
+    let states = order(m.base());
+    let mut t = Totals::new(m.base().len());
     let mut sweeps = 0;
     let mut lambda = f64::NAN;
     for round in 1..=MAX_ROUNDS {
         sweeps += evaluate_into(m, &policy, &states, &mut t);
-        let (n, d) = t.fresh(m);
+        let (n, d) = t.fresh(m.base());
         lambda = n / d;
         if !improve(m, &mut policy, &states, &t, lambda) {
             return Solution {

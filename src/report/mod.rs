@@ -4,6 +4,7 @@
 
 pub mod lock;
 pub mod manifest;
+pub mod optimal;
 pub mod plot;
 pub mod rows;
 pub mod shard;
