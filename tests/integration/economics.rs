@@ -338,8 +338,12 @@ fn unknown_or_bad_preset_values_exit_2_naming_the_key() {
         "--z",
         "2",
     ];
-    // The LTC preset has no rental price: the key and the --set fix are named.
-    fails_with_2(&base, &["rental_price", "--set rental_price="]);
+    // A preset without a rental price (LTC's, set back to unknown): the key
+    // and the --set fix are named.
+    let mut unknown = base.to_vec();
+    unknown.extend(["--set", "rental_price=unknown"]);
+    fails_with_2(&unknown, &["rental_price", "--set rental_price="]);
+
     let mut bad = base.to_vec();
     bad.extend(["--set", "rental_price=-1"]);
     fails_with_2(&bad, &["--set rental_price", "-1"]);
@@ -594,5 +598,60 @@ fn the_readme_examples_answer_on_the_sha256_presets() {
             .and_then(|t| t.parse().ok())
             .unwrap_or_else(|| panic!("no answer in {out}"));
         assert!(z >= zc.max(zd), "{chain}: {z} below {zc} / {zd}: {out}");
+    }
+}
+
+#[test]
+fn ltc_and_doge_presets_price_the_scrypt_rental_market() {
+    // chains/ltc.toml: 691 TH/s (2023-01-28), Scrypt rented at 0.652 BTC per TH/s per day
+    // (crypto51, 2018-07-07), 0.001059 BTC per LTC; chains/doge.toml: 815 TH/s, the same
+    // Scrypt price, 2.33e-6 BTC per DOGE. Hand formula: renting H = q/(1 - q)·N for s
+    // seconds costs 0.652·H·s/86400 BTC, that over the coin's price in the coin. 1e-9
+    // relative: the same arithmetic in another order, f64 rounding only.
+    for (chain, n, coin_price) in [("LTC", 691.0, 0.001059), ("DOGE", 815.0, 2.33e-6)] {
+        let out = crate::util::stdout_of(&[
+            "economics",
+            "--chain",
+            chain,
+            "--value",
+            "100",
+            "--q",
+            "0.1",
+            "--z",
+            "1,3",
+            "--window",
+            "3600",
+            "--format",
+            "csv",
+        ]);
+        let mut lines = out.lines();
+        let head: Vec<&str> = lines.next().expect("header").split(',').collect();
+        let col = |name: &str| head.iter().position(|h| *h == name).expect(name);
+        let mut rows = 0;
+        for line in lines {
+            let r: Vec<f64> = line
+                .split(',')
+                .map(|v| v.parse().unwrap_or(f64::NAN))
+                .collect();
+            let h = 0.1 / 0.9 * n;
+            let secs = r[col("rented_seconds")];
+            let cost_btc = 0.652 * h * secs / 86_400.0;
+            assert!(
+                (r[col("rented_hashrate")] - h).abs() <= 1e-9 * h,
+                "{chain}: {line}"
+            );
+            assert!(secs > 0.0 && secs <= 3600.0, "{chain}: {line}");
+            assert!(
+                (r[col("cost_btc")] - cost_btc).abs() <= 1e-9 * cost_btc,
+                "{chain}: {line}"
+            );
+            let cost = cost_btc / coin_price;
+            assert!(
+                (r[col("cost")] - cost).abs() <= 1e-9 * cost,
+                "{chain}: {line}"
+            );
+            rows += 1;
+        }
+        assert_eq!(rows, 2, "{chain}: {out}");
     }
 }
