@@ -37,6 +37,9 @@ pub struct MajoritySpec {
 }
 
 /// Which attack, on which engine, with its parameters.
+// One value per experiment, built once and never stored in bulk: the size of the network
+// variant costs nothing, and boxing it would only add indirection at every match.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum AttackSpec {
     /// Private-chain double spend in the zero-latency block race.

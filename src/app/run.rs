@@ -138,10 +138,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         let outcome = common::with_pool(threads, || exp.run_with(&opts, &bar))?
             .map_err(|e| interrupted_context(e, &finished, &scenarios[i..], &command))?;
         bar.finish();
-        // A warning prints whatever --quiet says.
+        // A warning prints whatever --quiet says, except the cap a `--quick` run imposed
+        // itself: its summary page already says the numbers are rough.
         let raise = "max_trials in the scenario file or pass --trials N";
         let outcome_rows = outcome.rows();
-        if let Some(w) = warnings::trial_cap(exp, &outcome_rows, raise) {
+        let own_cap = args.quick && args.trials.is_none();
+        if let Some(w) = warnings::trial_cap(exp, &outcome_rows, raise).filter(|_| !own_cap) {
             eprintln!("warning: {label}: {w}");
         }
         if outcome.resumed_trials > 0 {

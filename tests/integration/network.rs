@@ -564,7 +564,9 @@ fn defence_sweeps_add_the_swept_column_and_reject_unknown_keys() {
         .position(|h| h == "probability")
         .expect("column");
     let p: Vec<f64> = rows.iter().map(|r| r[i].parse().expect("number")).collect();
-    assert!(p[0] > 0.1 && p[1] < 0.01, "{p:?}");
+    // Without alerts the first-seen race succeeds on this small network (7.7 % with these
+    // 4 graphs of 300 nodes on the calibrated network); alerts must cut it by more than 10×.
+    assert!(p[0] > 0.02 && p[1] < p[0] / 10.0, "{p:?}");
     fails_naming(
         &[
             "simulate",
@@ -595,7 +597,7 @@ fn value_stability_of_a_small_network_run() {
         5000,
     );
     let got: Vec<u64> = rows.iter().map(|r| r.successes).collect();
-    assert_eq!(got, vec![0, 1921, 1115, 694]);
+    assert_eq!(got, vec![0, 609, 349, 212]);
 }
 
 #[test]
