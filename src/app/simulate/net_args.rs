@@ -51,7 +51,7 @@ pub struct NetArgs {
     /// Median link latency, seconds [default: 0.05].
     #[arg(long, value_name = "SECONDS")]
     pub link_latency: Option<f64>,
-    /// Mean per-hop block validation/relay delay, seconds [default: 0.25].
+    /// Median block validation delay of a relay node (log-normal), seconds [default: 0.27].
     #[arg(long, value_name = "SECONDS")]
     pub block_hop_delay: Option<f64>,
     /// Topologies generated per sweep point [default: 32].
