@@ -10,12 +10,13 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use dslab::attack::majority::{BlockRace, RaceMajority};
 use dslab::blockrace::MajorityCell;
 use dslab::blockrace::is::{IsCell, Tilt};
 use dslab::blockrace::race::{BlockSource, Plain, Race, Thresholds};
 use dslab::estimate::rng::{SimRng, batch_rng};
 use dslab::estimate::{CellSim, NoProgress};
-use dslab::experiment::{AttackSpec, Experiment, MajoritySpec};
+use dslab::experiment::{AttackSpec, Experiment};
 use dslab::params::Convention;
 use dslab::stats::CiMethod;
 
@@ -24,10 +25,13 @@ const TRIALS: u64 = 2_000_000;
 fn table(convention: Convention) -> Experiment {
     Experiment {
         name: "bench".into(),
-        attack: AttackSpec::Majority(MajoritySpec {
-            convention,
-            give_up: None,
-            walk: false,
+        attack: AttackSpec::BlockRace(BlockRace {
+            attack: RaceMajority {
+                convention,
+                give_up: None,
+                walk: false,
+            },
+            pow_bits: None,
         }),
         qs: vec![0.3],
         zs: (0..=10).collect(),

@@ -7,7 +7,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dslab::attack::NetAttack;
 use dslab::attack::NetExperiment;
 use dslab::attack::finney::FinneySpec;
-use dslab::attack::majority::MajorityNetSpec;
+use dslab::attack::majority::MajoritySpec;
 use dslab::attack::race::{RaceSpec, RaceVariant};
 use dslab::attack::timed::NetCell;
 use dslab::attack::vector76::Vector76Spec;
@@ -40,13 +40,7 @@ fn attacks() -> Vec<(&'static str, NetAttack)> {
             }),
         ),
         ("vector76", NetAttack::Vector76(Vector76Spec::default())),
-        (
-            "majority",
-            NetAttack::Majority(MajorityNetSpec {
-                premined: 0,
-                give_up: None,
-            }),
-        ),
+        ("majority", NetAttack::Majority(MajoritySpec::default())),
     ]
 }
 

@@ -11,8 +11,9 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dslab::attack::NetAttack;
 use dslab::attack::NetExperiment;
 use dslab::attack::finney::FinneySpec;
+use dslab::attack::majority::{BlockRace, RaceMajority};
 use dslab::estimate::NoProgress;
-use dslab::experiment::{AttackSpec, Experiment, MajoritySpec, Method, Sampling};
+use dslab::experiment::{AttackSpec, Experiment, Method, Sampling};
 use dslab::net::spec::{MerchantSpec, NetworkModel, NetworkSpec};
 use dslab::params::Convention;
 use dslab::stats::CiMethod;
@@ -22,10 +23,13 @@ const TRIALS: u64 = 1 << 17;
 fn cell(q: f64, z: u32, method: Method) -> Experiment {
     Experiment {
         name: "bench".into(),
-        attack: AttackSpec::Majority(MajoritySpec {
-            convention: Convention::CLASSICAL,
-            give_up: None,
-            walk: false,
+        attack: AttackSpec::BlockRace(BlockRace {
+            attack: RaceMajority {
+                convention: Convention::CLASSICAL,
+                give_up: None,
+                walk: false,
+            },
+            pow_bits: None,
         }),
         qs: vec![q],
         zs: vec![z],

@@ -9,32 +9,17 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::analytic;
 use crate::attack::NetExperiment;
+use crate::attack::majority::BlockRace;
+use crate::attack::majority::race::RaceGrid;
 use crate::attack::timed::Grid;
-use crate::blockrace::MajorityCell;
-use crate::blockrace::is::{IsCell, RaceCell};
-use crate::blockrace::pow_source::PowMajorityCell;
 use crate::estimate::checkpoint::{self, Checkpoint};
-use crate::estimate::results::{CellResult, ResultSet};
+use crate::estimate::results::ResultSet;
 use crate::estimate::schedule::{self, RunState, StopRatio};
 use crate::estimate::tally::Tally;
 use crate::estimate::weighted::Tilt;
 use crate::estimate::{BATCH_SIZE, CellSim, Plan, Progress};
-use crate::params::Convention;
-use crate::pow::Target;
 use crate::stats::CiMethod;
-
-/// The majority attack's parameters.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct MajoritySpec {
-    /// Head start and tie rule.
-    pub convention: Convention,
-    /// Deficit at which the attacker abandons (`None`: never).
-    pub give_up: Option<u32>,
-    /// Walk every trial to its end instead of resolving the tail exactly.
-    pub walk: bool,
-}
 
 /// Which attack, on which engine, with its parameters.
 // One value per experiment, built once and never stored in bulk: the size of the network
@@ -42,15 +27,8 @@ pub struct MajoritySpec {
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum AttackSpec {
-    /// Private-chain double spend in the zero-latency block race.
-    Majority(MajoritySpec),
-    /// The same attack with every block found by real SHA-256d mining (`--mining pow`).
-    MajorityPow {
-        /// The attack's parameters.
-        majority: MajoritySpec,
-        /// Difficulty in leading zero bits: 2^bits hashes per block on average.
-        bits: u32,
-    },
+    /// An attack on the zero-latency block race (see `crate::attack::TimedAttack::block_race`).
+    BlockRace(BlockRace),
     /// Any registered attack on the timed engine (zero latency or a network; see
     /// `crate::attack`).
     Timed(NetExperiment),
@@ -67,25 +45,8 @@ impl Serialize for AttackSpec {
             #[serde(flatten)]
             inner: &'a T,
         }
-        #[derive(Serialize)]
-        struct Pow<'a> {
-            majority: &'a MajoritySpec,
-            bits: u32,
-        }
         match self {
-            AttackSpec::Majority(m) => Tagged {
-                kind: "majority",
-                inner: m,
-            }
-            .serialize(ser),
-            AttackSpec::MajorityPow { majority, bits } => Tagged {
-                kind: "majority-pow",
-                inner: &Pow {
-                    majority,
-                    bits: *bits,
-                },
-            }
-            .serialize(ser),
+            AttackSpec::BlockRace(b) => b.serialize(ser),
             AttackSpec::Timed(n) => Tagged {
                 kind: n.attack.get().experiment_kind(),
                 inner: n,
@@ -99,7 +60,7 @@ impl AttackSpec {
     /// The attack's name in output files.
     pub fn name(&self) -> &'static str {
         match self {
-            AttackSpec::Majority(_) | AttackSpec::MajorityPow { .. } => "majority",
+            AttackSpec::BlockRace(b) => b.name(),
             AttackSpec::Timed(n) => n.name(),
         }
     }
@@ -107,20 +68,7 @@ impl AttackSpec {
     /// One line describing the model and convention, for table headers and plots.
     pub fn describe(&self) -> String {
         match self {
-            AttackSpec::MajorityPow { majority, bits } => format!(
-                "{}; blocks from real SHA-256d mining at {bits} bits (2^{bits} hashes per block)",
-                AttackSpec::Majority(majority.clone()).describe()
-            ),
-            AttackSpec::Majority(m) => {
-                let give_up = m.give_up.map_or(
-                    "never gives up (rest of race resolved exactly)".to_string(),
-                    |d| format!("gives up {d} blocks behind"),
-                );
-                format!(
-                    "majority attack, zero-latency block race; {}; attacker {give_up}",
-                    m.convention
-                )
-            }
+            AttackSpec::BlockRace(b) => b.describe(),
             AttackSpec::Timed(n) => n.describe(),
         }
     }
@@ -223,6 +171,92 @@ pub struct Sampling {
     pub tilt: Option<f64>,
 }
 
+/// Where an experiment's settings came from, so that a message names a setting the way
+/// the user wrote it: `--method is` on the command line, `method = "is"` in a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// `dslab simulate` flags.
+    Flags,
+    /// A scenario file's keys.
+    File,
+}
+
+impl Source {
+    /// The setting `key` = `value` as this source writes it.
+    fn setting(self, key: &str, value: &str) -> String {
+        match self {
+            Source::Flags => format!("--{} {value}", key.replace('_', "-")),
+            Source::File => format!("{key} = \"{value}\""),
+        }
+    }
+
+    /// The name of `key` in this source (`--tilt`, `tilt`).
+    pub fn key(self, key: &str) -> String {
+        match self {
+            Source::Flags => format!("--{}", key.replace('_', "-")),
+            Source::File => key.to_string(),
+        }
+    }
+}
+
+/// A cross-field rule of sampling that an experiment's settings break. Checked once, by
+/// [`Experiment::sampling_conflict`], for flags and scenario files alike; each caller
+/// places the error at its flag or at the file's line.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Conflict {
+    /// A tilt given while the method is plain Monte Carlo.
+    TiltWithoutIs {
+        /// The tilt given.
+        tilt: f64,
+    },
+    /// Importance sampling asked of an attack it does not apply to.
+    NotTiltable {
+        /// The attack.
+        attack: &'static str,
+    },
+    /// Importance sampling asked of real mining, whose blocks come from hashes.
+    PowTilted,
+}
+
+impl Conflict {
+    /// The setting at fault (`tilt` or `method`).
+    pub fn key(&self) -> &'static str {
+        match self {
+            Conflict::TiltWithoutIs { .. } => "tilt",
+            Conflict::NotTiltable { .. } | Conflict::PowTilted => "method",
+        }
+    }
+
+    /// Its value.
+    pub fn value(&self) -> String {
+        match self {
+            Conflict::TiltWithoutIs { tilt } => tilt.to_string(),
+            Conflict::NotTiltable { .. } | Conflict::PowTilted => "is".into(),
+        }
+    }
+
+    /// How to fix it, naming the settings as `source` writes them.
+    pub fn fix(&self, source: Source) -> String {
+        let method = |m: &str| source.setting("method", m);
+        match self {
+            Conflict::TiltWithoutIs { .. } => format!(
+                "the tilt is importance sampling's: add {} (or auto), or drop {}",
+                method("is"),
+                source.key("tilt")
+            ),
+            Conflict::NotTiltable { attack } => format!(
+                "importance sampling applies to the private-branch attacks (majority, finney, \
+                 opportunistic); use {} or auto for {attack}",
+                method("mc")
+            ),
+            Conflict::PowTilted => format!(
+                "real mining cannot be tilted; use {} or Poisson mining",
+                method("mc")
+            ),
+        }
+    }
+}
+
 /// Where and how a run keeps a checkpoint.
 #[derive(Clone, Copy, Debug)]
 pub struct CheckpointAt<'a> {
@@ -280,7 +314,25 @@ impl Experiment {
     pub fn network(&self) -> Option<&NetExperiment> {
         match &self.attack {
             AttackSpec::Timed(n) => Some(n),
-            AttackSpec::Majority(_) | AttackSpec::MajorityPow { .. } => None,
+            AttackSpec::BlockRace(_) => None,
+        }
+    }
+
+    /// The first cross-field rule of sampling the settings break, if any.
+    pub fn sampling_conflict(&self) -> Option<Conflict> {
+        let s = &self.sampling;
+        if let Some(tilt) = s.tilt.filter(|_| s.method == Method::Mc) {
+            return Some(Conflict::TiltWithoutIs { tilt });
+        }
+        if s.method != Method::Is {
+            return None;
+        }
+        match &self.attack {
+            AttackSpec::BlockRace(b) if b.pow_bits.is_some() => Some(Conflict::PowTilted),
+            AttackSpec::Timed(n) if !n.can_tilt() => {
+                Some(Conflict::NotTiltable { attack: n.name() })
+            }
+            _ => None,
         }
     }
 
@@ -352,10 +404,7 @@ impl Experiment {
         };
         let start = Instant::now();
         let (results, resumed_trials, total_trials) = match &self.attack {
-            AttackSpec::Majority(m) => self.run_majority(m, &plan, opts, progress, None)?,
-            AttackSpec::MajorityPow { majority, bits } => {
-                self.run_majority(majority, &plan, opts, progress, Some(*bits))?
-            }
+            AttackSpec::BlockRace(b) => self.run_block_race(b, &plan, opts, progress)?,
             AttackSpec::Timed(n) => self.run_network(n, &plan, opts, progress)?,
         };
         Ok(Outcome {
@@ -367,66 +416,22 @@ impl Experiment {
         })
     }
 
-    fn run_majority(
+    /// Block-race attacks: one cell per q, from the attack's own cell builder.
+    fn run_block_race(
         &self,
-        m: &MajoritySpec,
+        b: &BlockRace,
         plan: &Plan,
         opts: &RunOptions<'_>,
         progress: &dyn Progress,
-        pow_bits: Option<u32>,
     ) -> anyhow::Result<(ResultSet, u64, u64)> {
-        let gamma = m.convention.tie.gamma();
-        // Real mining draws each block from hashes: it cannot be tilted, so it is plain MC.
-        let pow = pow_bits.and_then(Target::from_leading_zero_bits);
-        let closed = |q: f64, z: u32| match m.give_up {
-            Some(d) => analytic::exact_with_give_up(q, z, m.convention, d),
-            None => analytic::exact(q, z, m.convention).value,
-        };
-        // Its log10 from the log-space sum where there is one (right below 1e-308 too).
-        let closed_log10 = |q: f64, z: u32| {
-            let l = match m.give_up {
-                Some(_) => closed(q, z).log10(),
-                None => analytic::exact(q, z, m.convention).log10,
-            };
-            l.is_finite().then_some(l)
-        };
-        let mut set = ResultSet {
-            attack: "majority".into(),
-            tie: m.convention.tie.to_string(),
-            premined: m.convention.premined,
-            give_up: m.give_up.map_or("never".into(), |d| d.to_string()),
+        let grid = RaceGrid {
+            qs: &self.qs,
+            zs: &self.zs,
             ci: self.ci,
             confidence: self.confidence,
-            zs: self.zs.clone(),
             rel_error: self.sampling.rel_error,
-            cells: Vec::new(),
         };
-        let cells: Vec<RaceCell> = self
-            .qs
-            .iter()
-            .map(|&q| {
-                let mut c =
-                    MajorityCell::new(q, m.convention.premined, gamma, m.give_up, self.z_max());
-                c.strategy.exact_tail = !m.walk;
-                let probs: Vec<f64> = self.zs.iter().map(|&z| closed(q, z)).collect();
-                let tilt = pow.is_none().then(|| self.choose_tilt(q, &probs)).flatten();
-                set.cells.push(CellResult {
-                    q,
-                    tilt: tilt.map(|t| t.accept),
-                    exact: probs.into_iter().map(Some).collect(),
-                    exact_log10: self.zs.iter().map(|&z| closed_log10(q, z)).collect(),
-                    tally: Tally::default(),
-                    net: None,
-                });
-                if let Some(tilt) = tilt {
-                    RaceCell::Is(IsCell::new(c.strategy, c.setup, tilt))
-                } else if let Some(target) = pow {
-                    RaceCell::Pow(PowMajorityCell { cell: c, target })
-                } else {
-                    RaceCell::Mc(c)
-                }
-            })
-            .collect();
+        let (set, cells) = b.cells(&grid, &|q, probs| self.choose_tilt(q, probs));
         let (state, resumed) = self.run_cells(&cells, &set, plan, opts, progress)?;
         Ok(fill(set, state, resumed))
     }

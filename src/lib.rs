@@ -34,6 +34,7 @@ pub mod files;
 pub mod mdp;
 pub mod net;
 pub mod params;
+pub mod policy;
 pub mod pow;
 pub mod report;
 pub mod scenario;

@@ -190,7 +190,9 @@ pub fn apply_to_simulate(
     let Some(chain) = args.chain.resolve()? else {
         return Ok(args);
     };
-    if args.attack == "majority" && args.net.network.is_none() {
+    let block_race = crate::attack::NetAttack::from_table(&args.attack, None)
+        .is_ok_and(|a| a.get().block_race().is_some());
+    if block_race && args.net.network.is_none() {
         if args.quiet {
             return Ok(args);
         }

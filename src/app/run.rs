@@ -335,30 +335,17 @@ fn apply_overrides(args: &RunArgs, exp: &mut Experiment) -> anyhow::Result<()> {
 // ---------------------------------------------------------------------------------------
 // How long it will take (said up front)
 
-/// Single-thread cost of one trial in nanoseconds, from CPU-time measurements of the
-/// built-in lab on the reference machine (2.45 GHz EPYC): about 10 ns per trial plus 3.8 ns
-/// per block walked. A trial walks
-/// until the honest chain has z_max blocks ((z_max + 1) / p blocks in all) and, for q > 1/2,
-/// on until the attacker wins (about (z_max + 1) / (q − p) more).
-fn trial_cost_ns(q: f64, z_max: u32) -> f64 {
-    let p = 1.0 - q;
-    let reach = f64::from(z_max + 1) / p.max(0.01);
-    let win = if q > 0.5 {
-        f64::from(z_max + 1) / (q - p)
-    } else {
-        0.0
-    };
-    10.0 + 3.8 * (reach + win)
-}
-
 /// Estimated wall time in seconds of an experiment on `threads` threads.
 pub fn estimate_seconds(exp: &Experiment, threads: usize) -> f64 {
     // Two threads give about 1.8× one thread on the reference machine.
     let parallel = (threads as f64 * 0.9).max(1.0);
     let (ns, prepare): (f64, f64) = match &exp.attack {
-        AttackSpec::Majority(m) | AttackSpec::MajorityPow { majority: m, .. } => {
-            let z_max = exp.z_max() + m.convention.premined;
-            let ns = exp.qs.iter().map(|&q| trial_cost_ns(q, z_max)).sum();
+        AttackSpec::BlockRace(b) => {
+            let ns = exp
+                .qs
+                .iter()
+                .map(|&q| b.attack.trial_ns(q, exp.z_max()))
+                .sum();
             (ns, 0.0)
         }
         AttackSpec::Timed(n) => {
@@ -572,17 +559,4 @@ fn entry(dir: &Path) -> anyhow::Result<Entry> {
         images,
         files,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cost_model_grows_with_z_and_near_one_half() {
-        assert!(trial_cost_ns(0.1, 12) < trial_cost_ns(0.1, 40));
-        assert!(trial_cost_ns(0.45, 12) > trial_cost_ns(0.1, 12));
-        assert!(trial_cost_ns(0.55, 12) > trial_cost_ns(0.7, 12));
-        assert!(trial_cost_ns(0.5, 12).is_finite());
-    }
 }

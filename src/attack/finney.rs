@@ -13,6 +13,7 @@ use crate::net::Strategy;
 use crate::net::private::Private;
 use crate::net::spec::NetworkModel;
 use crate::params::{Convention, TieRule};
+use crate::policy::PrivateBranch;
 
 /// Finney attack parameters (`[finney]`).
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
@@ -122,11 +123,14 @@ pub fn attacker(
     max_deficit: u32,
 ) -> Private {
     Private {
-        q,
-        premined: 1,
+        branch: PrivateBranch {
+            q,
+            premined: 1,
+            give_up: spec.give_up,
+            exact_tail,
+            ..PrivateBranch::default()
+        },
         one_shot_zero: true,
-        give_up: spec.give_up,
-        exact_tail,
         max_deficit,
         listening,
         ..Private::default()

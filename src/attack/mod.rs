@@ -7,8 +7,9 @@
 //! A new attack is one file plus one line in that list (docs/architecture.md walks through
 //! it with [`rental`]).
 //!
-//! The majority attack also runs on the zero-latency block race (`crate::blockrace`), its
-//! default engine; that path is chosen in `crate::experiment` by engine, not by name.
+//! An attack that also runs on the zero-latency block race (`crate::blockrace`; today the
+//! majority attack, whose default engine it is) says so through
+//! [`TimedAttack::block_race`]: without a network, scenarios and flags run it there.
 
 pub mod balancing;
 pub mod delay_private;
@@ -134,6 +135,11 @@ pub trait TimedAttack: std::fmt::Debug + Sync {
     }
     /// Rough single-thread cost of one trial in ns (for `dslab run`'s time estimate).
     fn trial_ns(&self, q: f64, z_max: u32, network: &NetworkSpec) -> f64;
+    /// The attack on the zero-latency block race, validated, if it runs there (its engine
+    /// when no network is given); None: the attack runs on the timed engine only.
+    fn block_race(&self) -> Option<anyhow::Result<majority::RaceMajority>> {
+        None
+    }
     /// The `kind` this attack's experiment serialises under (fingerprints of earlier
     /// builds stay valid).
     fn experiment_kind(&self) -> &'static str {
@@ -174,12 +180,8 @@ macro_rules! attacks {
                     if name == <$spec as Registered>::INFO.name {
                         let spec: $spec = match table {
                             None => <$spec>::default(),
-                            Some(t) => t.try_into().map_err(|e: toml::de::Error| {
-                                crate::error::usage(
-                                    &format!("[{name}]"),
-                                    e.message().trim(),
-                                    "see attacks/README.md for this table's keys",
-                                )
+                            Some(t) => t.clone().try_into().map_err(|e: toml::de::Error| {
+                                table_error(name, &e, |one| toml::Value::Table(one).try_into::<$spec>().is_err(), &t)
                             })?,
                         };
                         return Ok(NetAttack::$variant(spec));
@@ -206,6 +208,35 @@ macro_rules! attacks {
     };
 }
 
+/// A table that does not deserialise, with its key named as `table.key` (so a scenario
+/// file's error gives its line): an unknown key, or the first key whose value alone does
+/// not deserialise (`fails` tries a one-key table; every key of a table has a default).
+fn table_error(
+    name: &str,
+    e: &toml::de::Error,
+    fails: impl Fn(toml::Table) -> bool,
+    table: &toml::Value,
+) -> anyhow::Error {
+    let msg = e.message().trim();
+    let fix = format!("see attacks/README.md for the [{name}] table's keys");
+    if let Some(key) = msg
+        .strip_prefix("unknown field `")
+        .and_then(|r| r.split('`').next())
+    {
+        return crate::error::usage(&format!("{name}.{key}"), "unknown key", &fix);
+    }
+    let bad = table.as_table().and_then(|t| {
+        t.iter()
+            .find(|(k, v)| fails(toml::Table::from_iter([((*k).clone(), (*v).clone())])))
+    });
+    match bad {
+        Some((key, value)) => {
+            crate::error::usage(&format!("{name}.{key}"), value, &format!("{msg}; {fix}"))
+        }
+        None => crate::error::usage(&format!("[{name}]"), msg, &fix),
+    }
+}
+
 /// A parameter table in the registry: its entry.
 pub trait Registered {
     /// The registry entry.
@@ -213,8 +244,8 @@ pub trait Registered {
 }
 
 attacks! {
-    /// Majority (private-chain) attack on the timed engine.
-    Majority(majority::MajorityNetSpec),
+    /// Majority (private-chain) attack (block race without a network, else timed).
+    Majority(majority::MajoritySpec),
     /// Finney attack.
     Finney(finney::FinneySpec),
     /// Race attack.
@@ -261,6 +292,20 @@ pub fn simulate_names() -> Vec<&'static str> {
 /// The entry of the timed attack named `name`.
 pub fn info(name: &str) -> Option<&'static Info> {
     ALL.iter().copied().find(|i| i.name == name)
+}
+
+/// Whether the attack named `name` has a closed form that does not depend on a network
+/// (its rows' convention is the block race's: head start and tie rule; see
+/// [`Info::convention_closed_form`]). Unknown names: no.
+pub fn convention_closed_form(name: &str) -> bool {
+    info(name).is_some_and(|i| i.convention_closed_form)
+}
+
+/// Whether the attack named `name` plays the Δ-bounded model: it sets the delays itself,
+/// so its default network is the zero-latency one (see [`TimedAttack::default_network`]);
+/// its rows get the latency–security bounds beside them.
+pub fn delta_model(name: &str) -> bool {
+    NetAttack::from_table(name, None).is_ok_and(|a| a.get().default_network() == NetworkModel::None)
 }
 
 /// Whether the attack named `name` has a give-up rule (unknown names: yes, so nothing is

@@ -19,6 +19,7 @@ use crate::net::Strategy;
 use crate::net::private::Private;
 use crate::net::spec::NetworkSpec;
 use crate::params::{Convention, TieRule};
+use crate::policy::PrivateBranch;
 
 /// The opportunistic attacker's parameters (`[opportunistic]`): none besides q and z.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
@@ -46,11 +47,12 @@ impl TimedAttack for OpportunisticSpec {
 
     fn strategy(&self, c: &CellSetting) -> Strategy {
         Strategy::Private(Private {
-            q: c.q,
-            premined: 0,
+            branch: PrivateBranch {
+                q: c.q,
+                exact_tail: c.exact_tail,
+                ..PrivateBranch::default()
+            },
             one_shot_zero: false,
-            give_up: None,
-            exact_tail: c.exact_tail,
             max_deficit: c.max_deficit,
             listening: c.listening,
             stationary_lead: true,

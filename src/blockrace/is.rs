@@ -29,12 +29,12 @@
 
 use rand::Rng;
 
-use super::majority::Majority;
 use super::race::{BlockSource, Race, RaceSetup, Sampling};
 use crate::estimate::CellSim;
 use crate::estimate::rng::{SimRng, cell_key};
 use crate::estimate::tally::Tally;
 use crate::estimate::weighted::{BatchSums, WeightedTally};
+use crate::policy::PrivateBranch;
 
 pub use crate::estimate::weighted::{Tilt, ln_scale_step};
 
@@ -42,7 +42,7 @@ pub use crate::estimate::weighted::{Tilt, ln_scale_step};
 #[derive(Clone, Copy, Debug)]
 pub struct IsCell {
     /// The attacker (with its true share q).
-    pub strategy: Majority,
+    pub strategy: PrivateBranch,
     /// The network (true q, tie rule, z_max).
     pub setup: RaceSetup,
     /// The sampling measure.
@@ -126,7 +126,7 @@ impl Sampling for Weighted<'_> {
 
 impl IsCell {
     /// The cell for `strategy` in `setup`, sampled under `tilt`.
-    pub fn new(strategy: Majority, setup: RaceSetup, tilt: Tilt) -> IsCell {
+    pub fn new(strategy: PrivateBranch, setup: RaceSetup, tilt: Tilt) -> IsCell {
         IsCell {
             strategy,
             setup,
@@ -135,7 +135,7 @@ impl IsCell {
     }
 
     /// The race engine drawing blocks under this cell's tilt.
-    fn race(&self) -> Race<'_, Majority> {
+    fn race(&self) -> Race<'_, PrivateBranch> {
         Race::tilted(
             &self.strategy,
             &self.setup,

@@ -7,19 +7,20 @@
 
 pub mod game;
 pub mod is;
-pub mod majority;
 pub mod pow_source;
+pub mod private;
 pub mod race;
 
 use crate::estimate::rng::{self, SimRng};
 use crate::estimate::tally::Tally;
+use crate::policy::PrivateBranch;
 use race::{Plain, Race, RaceSetup};
 
 /// A majority-attack cell: the strategy plus the network side of the race.
 #[derive(Clone, Copy, Debug)]
 pub struct MajorityCell {
     /// The attacker.
-    pub strategy: majority::Majority,
+    pub strategy: PrivateBranch,
     /// The network.
     pub setup: RaceSetup,
     /// Record blocks until success per z (used for q > 1/2).
@@ -36,7 +37,7 @@ impl MajorityCell {
         z_max: u32,
     ) -> MajorityCell {
         MajorityCell {
-            strategy: majority::Majority {
+            strategy: PrivateBranch {
                 q,
                 premined,
                 gamma,

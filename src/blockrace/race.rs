@@ -428,11 +428,11 @@ impl<S: RaceStrategy> RaceStrategy for AskEveryBlock<S> {
 mod tests {
     use super::*;
     use crate::analytic;
-    use crate::blockrace::majority::Majority;
     use crate::blockrace::{MAX_BLOCKS, MajorityCell};
     use crate::estimate::CellSim;
     use crate::estimate::rng::batch_rng;
     use crate::params::{Convention, TieRule};
+    use crate::policy::PrivateBranch;
 
     /// (q, premined, gamma, give_up, exact tail): first-seen and γ ties, head starts,
     /// give-ups, walked tails, and q > ½ (no exact tail: the race is walked to the end).
@@ -446,7 +446,7 @@ mod tests {
         (0.6, 0, 0.2, None, true),
     ];
 
-    fn majority(case: (f64, u32, f64, Option<u32>, bool)) -> (Majority, RaceSetup) {
+    fn majority(case: (f64, u32, f64, Option<u32>, bool)) -> (PrivateBranch, RaceSetup) {
         let (q, premined, gamma, give_up, exact_tail) = case;
         let mut cell = MajorityCell::new(q, premined, gamma, give_up, 8);
         cell.strategy.exact_tail = exact_tail;

@@ -8,28 +8,27 @@
 //! and is reversed iff at some moment at or after that the branch is ahead. Merchant
 //! z = 0 accepts a listening period after first seeing V: the Finney attack releases right
 //! then (one shot: success iff ahead at that moment), the majority attack keeps going.
-//! Played by the private-branch attacks of `crate::attack` (majority, Finney, rental).
+//! Played by the private-branch attacks of `crate::attack` (majority, Finney, rental,
+//! opportunistic); when to publish, when to give up and the exact tail are the rule of
+//! `crate::policy::PrivateBranch`, the one the block race plays too. On a network its tie
+//! parameter is 0: nodes keep the first block they saw.
 
 use rand::Rng;
 
 use super::Outcome;
 use super::engine::{Acceptance, Finder, Watch, World};
-use crate::analytic;
 use crate::estimate::rng::unit_f64;
+use crate::policy::PrivateBranch;
 
 /// The attacker's parameters.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Private {
-    /// Attacker's hash share.
-    pub q: f64,
-    /// Blocks already withheld at the start.
-    pub premined: u32,
+    /// The rule: share q, blocks already withheld at the start, give-up line, and whether
+    /// the rest of the race is resolved exactly once every merchant has accepted (zero
+    /// latency only). Its γ must be 0 (first-seen).
+    pub branch: PrivateBranch,
     /// z = 0 is a one-shot release at acceptance (Finney) rather than a standing merchant.
     pub one_shot_zero: bool,
-    /// Abandon when this many blocks behind.
-    pub give_up: Option<u32>,
-    /// Zero-latency network: resolve the race exactly once every merchant has accepted.
-    pub exact_tail: bool,
     /// Truncation deficit when walking.
     pub max_deficit: u32,
     /// Merchant's listening period (seconds).
@@ -50,23 +49,24 @@ pub struct Private {
 
 /// The head start of a trial: `premined` plus, with pre-mining, the reflected walk's lead.
 fn head_start<R: Rng + ?Sized>(s: &Private, rng: &mut R) -> u32 {
+    let (q, premined) = (s.branch.q, s.branch.premined);
     if s.stationary_lead {
-        return s.premined + geometric_lead(s.q, rng);
+        return premined + geometric_lead(q, rng);
     }
     if s.premine_blocks <= 0.0 {
-        return s.premined;
+        return premined;
     }
     use rand_distr::{Distribution, Poisson};
     let n = Poisson::new(s.premine_blocks).map_or(0.0, |d| d.sample(rng)) as u64;
     let mut lead = 0u32;
     for _ in 0..n {
-        if unit_f64(rng.next_u64()) < s.q {
+        if unit_f64(rng.next_u64()) < q {
             lead += 1;
         } else {
             lead = lead.saturating_sub(1);
         }
     }
-    s.premined + lead
+    premined + lead
 }
 
 /// A draw of the stationary lead: P[lead ≥ l] = ρ^l with ρ = q/p, by inversion
@@ -94,7 +94,7 @@ struct State {
 
 impl State {
     fn ahead(&self, w: &World) -> bool {
-        self.a > w.h_max
+        PrivateBranch::wins_outright(i64::from(self.a) - i64::from(w.h_max))
     }
 
     /// Record every standing merchant as reversed if the branch is ahead now.
@@ -196,11 +196,10 @@ pub fn trial<R: Rng + ?Sized, S: Sampler>(
             // matter.
             w.watch_merchant = false;
             tail = true;
-            if s.exact_tail {
+            let deficit = i64::from(w.h_max) - i64::from(st.a);
+            if let Some(win) = s.branch.exact_tail_win(-deficit) {
                 // The rest of the race from this state, exactly; the drawn block is never
                 // found (it is the future the win probability already accounts for).
-                let deficit = i64::from(w.h_max) - i64::from(st.a);
-                let win = analytic::tail_win(s.q, 0.0, s.give_up, -deficit);
                 let z0 = st.z0_accepted && st.z0.is_none();
                 if sampler.tail(st.top, i64::from(z_max), z0, win, rng) {
                     st.top = i64::from(z_max);
@@ -225,7 +224,7 @@ pub fn trial<R: Rng + ?Sized, S: Sampler>(
             break;
         }
         let deficit = i64::from(w.h_max) - i64::from(st.a);
-        if s.give_up.is_some_and(|d| deficit >= i64::from(d)) {
+        if s.branch.gives_up(-deficit) {
             break;
         }
         if tail && deficit >= i64::from(s.max_deficit) {

@@ -297,8 +297,9 @@ pub fn subtitle(rows: &[PlotRow]) -> Vec<String> {
     if let Some(k) = r.premined {
         conv.push(format!("head start k = {k}"));
     }
-    let classical =
-        r.attack == "majority" && r.tie.as_deref() == Some("first-seen") && r.premined == Some(1);
+    let classical = crate::attack::convention_closed_form(&r.attack)
+        && r.tie.as_deref() == Some("first-seen")
+        && r.premined == Some(1);
     let networked = r.network.as_deref().filter(|n| *n != "none");
     if let Some(n) = networked {
         conv.push(format!("network {n}"));

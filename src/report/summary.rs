@@ -109,10 +109,9 @@ fn z_needed(rows: &[&PlotRow], value: impl Fn(&PlotRow) -> Option<f64>) -> Strin
     if rows.iter().all(|r| value(r).is_none()) {
         return String::new();
     }
-    if rows
-        .iter()
-        .all(|r| r.attack == "majority" && r.q >= 0.5 && r.sweep_value.is_none())
-    {
+    if rows.iter().all(|r| {
+        crate::attack::convention_closed_form(&r.attack) && r.q >= 0.5 && r.sweep_value.is_none()
+    }) {
         // A majority attacker succeeds with certainty: no z is safe.
         return "never".into();
     }
@@ -176,7 +175,11 @@ fn by_series(rows: &[PlotRow]) -> Vec<(String, Vec<&PlotRow>)> {
 
 fn convention_short(rows: &[PlotRow]) -> String {
     let r = &rows[0];
-    if let Some(n) = r.network.as_deref().filter(|_| r.attack != "majority") {
+    if let Some(n) = r
+        .network
+        .as_deref()
+        .filter(|_| !crate::attack::convention_closed_form(&r.attack))
+    {
         // Network attacks: the convention is the network's (arrival order settles ties);
         // the number of graphs is what the interval rests on.
         return match r.units {

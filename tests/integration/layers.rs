@@ -12,7 +12,7 @@ const LAYERS: &[&[&str]] = &[
     &["error", "files", "stats", "pow"],
     &["params", "chain"],
     &["analytic"],
-    &["estimate", "bounds", "mdp"],
+    &["estimate", "bounds", "mdp", "policy"],
     &["blockrace", "net"],
     &["attack"],
     &["economics"],

@@ -2,17 +2,21 @@
 //! convention, and reproducibility of the output bytes.
 
 use dslab::analytic;
+use dslab::attack::majority::{BlockRace, RaceMajority};
 use dslab::estimate::NoProgress;
-use dslab::experiment::{AttackSpec, Experiment, MajoritySpec};
+use dslab::experiment::{AttackSpec, Experiment};
 use dslab::params::{Convention, TieRule};
 use dslab::stats::CiMethod;
 
 use crate::util::{assert_log10_columns_match_values, dslab, parse_csv, stdout_of};
 
-fn experiment(qs: &[f64], z_max: u32, trials: u64, seed: u64, spec: MajoritySpec) -> Experiment {
+fn experiment(qs: &[f64], z_max: u32, trials: u64, seed: u64, spec: RaceMajority) -> Experiment {
     Experiment {
         name: "test".into(),
-        attack: AttackSpec::Majority(spec),
+        attack: AttackSpec::BlockRace(BlockRace {
+            attack: spec,
+            pow_bits: None,
+        }),
         qs: qs.to_vec(),
         zs: (0..=z_max).collect(),
         trials,
@@ -48,7 +52,7 @@ const GRID: [f64; 6] = [0.1, 0.2, 0.3, 0.4, 0.45, 0.5];
 
 #[test]
 fn default_convention_agrees_with_exact() {
-    let spec = MajoritySpec {
+    let spec = RaceMajority {
         convention: Convention::DEFAULT,
         give_up: None,
         walk: false,
@@ -61,7 +65,7 @@ fn default_convention_agrees_with_exact() {
 
 #[test]
 fn classical_convention_agrees_with_rosenfeld() {
-    let spec = MajoritySpec {
+    let spec = RaceMajority {
         convention: Convention::CLASSICAL,
         give_up: None,
         walk: false,
@@ -78,7 +82,7 @@ fn gamma_tie_rule_and_head_start_agree_with_exact() {
         premined: 2,
         tie: TieRule::Gamma(0.5),
     };
-    let spec = MajoritySpec {
+    let spec = RaceMajority {
         convention,
         give_up: None,
         walk: false,
@@ -92,7 +96,7 @@ fn walking_every_block_agrees_with_the_give_up_closed_form() {
     // Walk the whole race (no exact tail), attacker gives up 12 behind: compare with the
     // give-up dynamic program; and the exact-tail engine with the same give-up too.
     for walk in [true, false] {
-        let spec = MajoritySpec {
+        let spec = RaceMajority {
             convention: Convention::CLASSICAL,
             give_up: Some(12),
             walk,
@@ -108,7 +112,7 @@ fn walking_every_block_agrees_with_the_give_up_closed_form() {
 fn majority_attacker_reports_blocks_to_success() {
     // q = 0.6 from a tie at z = 0 needs one net block: E = 1/(q − p) = 5 blocks, variance
     // (1 − μ²)/μ³ = 120 for drift μ = 0.2 (first passage of a ±1 walk). 4 standard errors.
-    let spec = MajoritySpec {
+    let spec = RaceMajority {
         convention: Convention::DEFAULT,
         give_up: None,
         walk: false,

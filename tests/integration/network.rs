@@ -6,7 +6,7 @@ use dslab::attack::NetAttack;
 use dslab::attack::NetExperiment;
 use dslab::attack::finney;
 use dslab::attack::finney::FinneySpec;
-use dslab::attack::majority::MajorityNetSpec;
+use dslab::attack::majority::MajoritySpec;
 use dslab::attack::race::RaceSpec;
 use dslab::attack::vector76::Vector76Spec;
 use dslab::estimate::NoProgress;
@@ -247,10 +247,7 @@ fn majority_on_the_network_shows_the_honest_delay() {
         listening_period: 0.0,
         ..MerchantSpec::default()
     };
-    let attack = NetAttack::Majority(MajorityNetSpec {
-        premined: 0,
-        give_up: None,
-    });
+    let attack = NetAttack::Majority(MajoritySpec::default());
     for r in run(attack.clone(), none(), merchant.clone(), &[0.2], 4, 100_000) {
         close(&r, r.exact.expect("closed form"), 0.0);
     }
@@ -435,7 +432,7 @@ fn bad_network_input_exits_2_naming_the_key() {
     fails_naming(&["simulate", "--listening-period", "5"], "--network");
     fails_naming(
         &["simulate", "--attack", "finney", "--classical"],
-        "--premined/--tie/--classical",
+        "--classical 'true': does not apply to the finney attack",
     );
     fails_naming(
         &["simulate", "--attack", "vector76", "--give-up", "3"],

@@ -11,7 +11,7 @@ use dslab::attack::NetAttack;
 use dslab::attack::NetExperiment;
 use dslab::attack::finney;
 use dslab::attack::finney::FinneySpec;
-use dslab::attack::majority::MajorityNetSpec;
+use dslab::attack::majority::MajoritySpec;
 use dslab::estimate::NoProgress;
 use dslab::experiment::{AttackSpec, Experiment, Method, Sampling};
 use dslab::net::spec::{MerchantSpec, NetworkModel, NetworkSpec};
@@ -107,10 +107,7 @@ fn finney_in_timed_mining_agrees_with_the_closed_forms_to_z_60() {
 fn majority_in_timed_mining_agrees_with_the_closed_forms_to_z_60() {
     let zs: Vec<u32> = (1..=60).step_by(3).collect();
     let e = experiment(
-        NetAttack::Majority(MajorityNetSpec {
-            premined: 0,
-            give_up: None,
-        }),
+        NetAttack::Majority(MajoritySpec::default()),
         zero_latency(),
         &SHARES,
         zs,
@@ -167,10 +164,7 @@ fn on_a_real_network_importance_sampling_agrees_with_plain_monte_carlo() {
     let zs: Vec<u32> = (1..=4).collect();
     for attack in [
         NetAttack::Finney(FinneySpec::default()),
-        NetAttack::Majority(MajorityNetSpec {
-            premined: 0,
-            give_up: None,
-        }),
+        NetAttack::Majority(MajoritySpec::default()),
     ] {
         let mut is = experiment(attack, net.clone(), &[0.2, 0.35], zs.clone());
         is.trials = 60_000;

@@ -5,8 +5,9 @@
 use std::path::Path;
 use std::process::Stdio;
 
+use dslab::attack::majority::{BlockRace, RaceMajority};
 use dslab::estimate::NoProgress;
-use dslab::experiment::{AttackSpec, Experiment, MajoritySpec, Method, Sampling};
+use dslab::experiment::{AttackSpec, Experiment, Method, Sampling};
 use dslab::params::Convention;
 use dslab::stats::CiMethod;
 
@@ -21,10 +22,13 @@ fn text(header: &[String], rows: &[Vec<String>], name: &str) -> Vec<String> {
 fn is_experiment(convention: Convention, confidence: f64) -> Experiment {
     Experiment {
         name: "is-grid".into(),
-        attack: AttackSpec::Majority(MajoritySpec {
-            convention,
-            give_up: None,
-            walk: false,
+        attack: AttackSpec::BlockRace(BlockRace {
+            attack: RaceMajority {
+                convention,
+                give_up: None,
+                walk: false,
+            },
+            pow_bits: None,
         }),
         qs: vec![0.05, 0.1, 0.2, 0.3, 0.4],
         zs: (0..=60).collect(),

@@ -11,21 +11,19 @@ mod render;
 use super::common::{self, ConventionArgs, Format};
 use super::progress::Bar;
 use super::warnings;
-use crate::attack::NetAttack;
-use crate::attack::majority::MajorityNetSpec;
+use crate::attack::majority::{BlockRace, RaceMajority};
 use crate::blockrace::pow_source::SIM_BITS;
 use crate::error::usage;
 use crate::estimate::checkpoint;
 use crate::experiment::{
-    AttackSpec, CheckpointAt, DEFAULT_MAX_TRIALS, Experiment, MajoritySpec, Method, RunOptions,
-    Sampling,
+    AttackSpec, CheckpointAt, DEFAULT_MAX_TRIALS, Experiment, Method, RunOptions, Sampling, Source,
 };
-use crate::params::{Convention, parse_simulated_shares, parse_z_list};
+use crate::params::{parse_simulated_shares, parse_z_list};
 use crate::report::shard::ShardFile;
 use crate::report::{self, to_csv, to_json};
 use crate::stats::CiMethod;
 pub use net_args::{IncomingArg, NetArgs, RaceVariantArg};
-use net_args::{attack_from_flags, check_net_flags};
+use net_args::{attack_from_flags, check_net_flags, name_attack_flags};
 use render::ci_note;
 pub use render::render_table;
 
@@ -164,10 +162,11 @@ pub enum Mining {
 /// Default `--bits` of `--mining pow`: 256 hashes per block.
 pub const DEFAULT_POW_BITS: u32 = 8;
 
-/// The attack spec for the chosen block source.
-fn with_mining(args: &SimulateArgs, majority: MajoritySpec) -> anyhow::Result<AttackSpec> {
+/// The block-race experiment for the chosen block source.
+fn with_mining(args: &SimulateArgs, attack: RaceMajority) -> anyhow::Result<AttackSpec> {
+    let race = |pow_bits| AttackSpec::BlockRace(BlockRace { attack, pow_bits });
     match (args.mining, args.bits) {
-        (Mining::Poisson, None) => Ok(AttackSpec::Majority(majority)),
+        (Mining::Poisson, None) => Ok(race(None)),
         (Mining::Poisson, Some(b)) => Err(usage(
             "--bits",
             b,
@@ -180,7 +179,7 @@ fn with_mining(args: &SimulateArgs, majority: MajoritySpec) -> anyhow::Result<At
                 let fix = format!("give {lo} to {hi} leading zero bits (2^B hashes per block)");
                 return Err(usage("--bits", bits, &fix));
             }
-            Ok(AttackSpec::MajorityPow { majority, bits })
+            Ok(race(Some(bits)))
         }
     }
 }
@@ -190,42 +189,26 @@ fn experiment(args: &SimulateArgs) -> anyhow::Result<Experiment> {
     if args.trials == 0 {
         return Err(usage("--trials", 0, "run at least 1 trial"));
     }
-    if let Some(d) = args.give_up {
-        crate::params::check_give_up("--give-up", d)?;
-    }
-    if args.walk && args.give_up.is_none() {
-        return Err(usage(
-            "--walk",
-            "without --give-up",
-            "a walked race needs an end: add --give-up D (e.g. 40)",
-        ));
-    }
     common::open_unit("--confidence", args.confidence, "the confidence level")?;
     if let Some(e) = args.rel_error {
         common::open_unit("--rel-error", e, "the relative precision")?;
     }
     if let Some(t) = args.tilt {
         common::open_unit("--tilt", t, "the tilted attacker share")?;
-        if args.method == Method::Mc {
-            return Err(usage(
-                "--tilt",
-                t,
-                "the tilt is importance sampling's: add --method is (or auto), or drop --tilt",
-            ));
-        }
-    }
-    if args.mining == Mining::Pow && args.method == Method::Is {
-        return Err(usage(
-            "--method",
-            "is",
-            "real mining (--mining pow) cannot be tilted; use --method mc or --mining poisson",
-        ));
     }
     if args.max_trials == Some(0) {
         return Err(usage("--max-trials", 0, "allow at least 1 trial"));
     }
-    let majority = args.attack == "majority";
-    let on_network = !majority || args.net.network.is_some();
+    // The attack's table from its flags; without a network, an attack that runs on the
+    // zero-latency block race runs there (`crate::attack::TimedAttack::block_race`).
+    let spec = attack_from_flags(args)?;
+    let block_race = args
+        .net
+        .network
+        .is_none()
+        .then(|| spec.get().block_race())
+        .flatten();
+    let on_network = block_race.is_none();
     if on_network && args.mining == Mining::Pow {
         return Err(usage(
             "--mining",
@@ -234,46 +217,14 @@ fn experiment(args: &SimulateArgs) -> anyhow::Result<Experiment> {
         ));
     }
     check_net_flags(args, on_network)?;
-    let attack = if !on_network {
-        with_mining(
-            args,
-            MajoritySpec {
-                convention: args.convention.resolve(Convention::DEFAULT)?,
-                give_up: args.give_up,
-                walk: args.walk,
-            },
-        )?
-    } else if majority {
-        let conv = args.convention.resolve(Convention::DEFAULT)?;
-        if conv.tie != crate::params::TieRule::FirstSeen {
-            return Err(usage(
-                "--tie",
-                conv.tie,
-                "on a network ties are settled by arrival order (first-seen); drop --tie",
-            ));
-        }
-        args.net.attack(NetAttack::Majority(MajorityNetSpec {
-            premined: conv.premined,
-            give_up: args.give_up,
-        }))?
-    } else {
-        args.net.attack(attack_from_flags(args)?)?
+    let attack = match block_race {
+        Some(race) => with_mining(args, race.map_err(|e| name_attack_flags(args, e))?)?,
+        None => args
+            .net
+            .attack(spec)
+            .map_err(|e| name_attack_flags(args, e))?,
     };
-    if let AttackSpec::Timed(n) = &attack
-        && args.method == Method::Is
-        && !n.can_tilt()
-    {
-        return Err(usage(
-            "--method",
-            "is",
-            &format!(
-                "importance sampling applies to the private-branch attacks (majority, finney); \
-                 use --method mc or auto for {}",
-                args.attack
-            ),
-        ));
-    }
-    Ok(Experiment {
+    let exp = Experiment {
         name: "simulate".into(),
         attack,
         qs: parse_simulated_shares("--q", &args.q)?,
@@ -290,7 +241,16 @@ fn experiment(args: &SimulateArgs) -> anyhow::Result<Experiment> {
             rel_error: args.rel_error,
             tilt: args.tilt,
         },
-    })
+    };
+    // The cross-field rules of sampling, shared with scenario files.
+    match exp.sampling_conflict() {
+        Some(c) => Err(usage(
+            &Source::Flags.key(c.key()),
+            c.value(),
+            &c.fix(Source::Flags),
+        )),
+        None => Ok(exp),
+    }
 }
 
 /// Run `dslab simulate`.

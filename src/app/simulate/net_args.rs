@@ -181,8 +181,9 @@ impl NetArgs {
 }
 
 impl NetArgs {
-    /// The file keys the network flags set, with the flag and whether it was given.
-    fn flag_keys(&self) -> [(&'static str, &'static str, bool); 17] {
+    /// The file keys the network and merchant flags set, with the flag and whether it was
+    /// given (the attack's own keys: [`name_attack_flags`]).
+    fn flag_keys(&self) -> [(&'static str, &'static str, bool); 9] {
         [
             ("network.rbf_share", "--rbf-share", self.rbf_share.is_some()),
             (
@@ -217,26 +218,6 @@ impl NetArgs {
                 "--merchant-peers",
                 self.merchant_peers.is_some(),
             ),
-            (
-                "race.replace_after",
-                "--replace-after",
-                self.replace_after.is_some(),
-            ),
-            (
-                "race.conflict_delay",
-                "--conflict-delay",
-                self.conflict_delay.is_some(),
-            ),
-            ("rental.window", "--window", self.window.is_some()),
-            ("race.helpers", "--helpers", self.helpers.is_some()),
-            ("vector76.helpers", "--helpers", self.helpers.is_some()),
-            ("delay-private.delta", "--delta", self.delta.is_some()),
-            ("balancing.delta", "--delta", self.delta.is_some()),
-            (
-                "rental.premine_time",
-                "--premine-time",
-                self.premine_time.is_some(),
-            ),
         ]
     }
 
@@ -259,6 +240,7 @@ fn attack_flags(args: &SimulateArgs) -> Vec<(&'static str, &'static str, toml::V
     let n = &args.net;
     let f = |x: f64| toml::Value::Float(x);
     let u = |x: u32| toml::Value::Integer(i64::from(x));
+    let flag = |on: bool| on.then_some(toml::Value::Boolean(true));
     let variant = n.race_variant.map(|v| {
         toml::Value::String(match v {
             RaceVariantArg::Rbf => "rbf".into(),
@@ -284,6 +266,8 @@ fn attack_flags(args: &SimulateArgs) -> Vec<(&'static str, &'static str, toml::V
             "tie",
             args.convention.tie.clone().map(toml::Value::String),
         ),
+        ("--classical", "classical", flag(args.convention.classical)),
+        ("--walk", "walk", flag(args.walk)),
     ]
     .into_iter()
     .filter_map(|(flag, key, v)| v.map(|v| (flag, key, v)))
@@ -311,6 +295,18 @@ pub(super) fn attack_from_flags(args: &SimulateArgs) -> anyhow::Result<NetAttack
     NetAttack::from_table(name, Some(toml::Value::Table(table)))
 }
 
+/// An error about a key of the attack's table (`majority.tie`) whose value came from a
+/// flag names the flag (`--tie`) instead.
+pub(super) fn name_attack_flags(args: &SimulateArgs, err: anyhow::Error) -> anyhow::Error {
+    let Some(usage_err) = err.downcast_ref::<UsageError>() else {
+        return err;
+    };
+    attack_flags(args)
+        .into_iter()
+        .find_map(|(flag, key, _)| usage_err.renamed(&format!("{}.{key}", args.attack), flag))
+        .map_or(err, anyhow::Error::from)
+}
+
 fn show_value(v: &toml::Value) -> String {
     match v {
         toml::Value::String(s) => s.clone(),
@@ -319,8 +315,8 @@ fn show_value(v: &toml::Value) -> String {
 }
 
 /// Flags that would be silently ignored are errors: network flags on the zero-latency
-/// majority race, convention flags on the attacks whose head start is fixed, and
-/// `--give-up` on the race and Vector76 attacks.
+/// block race. (An attack flag the attack's table has no key for, such as `--premined` on
+/// Finney, is refused by [`attack_from_flags`].)
 pub(super) fn check_net_flags(args: &SimulateArgs, on_network: bool) -> anyhow::Result<()> {
     if let Some(sweep) = args.net.sweep.as_deref().filter(|_| !on_network) {
         return Err(usage(
@@ -336,16 +332,6 @@ pub(super) fn check_net_flags(args: &SimulateArgs, on_network: bool) -> anyhow::
             "--network",
             "(not given)",
             "network and merchant flags need a network: add --network default (or none, or a file)",
-        ));
-    }
-    // The Δ-model attacks read --premined and --tie into their own tables.
-    let own_table =
-        matches!(args.attack.as_str(), "delay-private" | "balancing") && !args.convention.classical;
-    if args.attack != "majority" && args.convention.is_explicit() && !own_table {
-        return Err(usage(
-            "--premined/--tie/--classical",
-            &args.attack,
-            "these set the majority attack's convention; Finney and Vector76 hold k = 1, race k = 0",
         ));
     }
     Ok(())

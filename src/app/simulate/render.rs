@@ -60,9 +60,7 @@ fn sampling_line(exp: &Experiment, rows: &[report::ReversalRow]) -> String {
         )
     };
     let exact = match exp.attack {
-        AttackSpec::Majority(_) | AttackSpec::MajorityPow { .. } => {
-            "; exact = closed form, same convention"
-        }
+        AttackSpec::BlockRace(_) => "; exact = closed form, same convention",
         AttackSpec::Timed(_) => "",
     };
     // Network attacks: the intervals rest on the generated graphs (docs/network.md).

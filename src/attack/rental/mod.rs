@@ -22,6 +22,7 @@ use crate::net::Strategy;
 use crate::net::events::tick;
 use crate::net::private::Private;
 use crate::net::spec::NetworkSpec;
+use crate::policy::PrivateBranch;
 
 /// Rented-hash attacker parameters (`[rental]`).
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
@@ -99,12 +100,13 @@ impl TimedAttack for RentalSpec {
     fn strategy(&self, c: &CellSetting) -> Strategy {
         let deadline = self.window.map(|w| tick(w - self.premine_time));
         Strategy::Private(Private {
-            q: c.q,
-            premined: 0,
+            branch: PrivateBranch {
+                q: c.q,
+                // The exact rest-of-race law assumes unlimited time: only without a window.
+                exact_tail: c.exact_tail && deadline.is_none(),
+                ..PrivateBranch::default()
+            },
             one_shot_zero: false,
-            give_up: None,
-            // The exact rest-of-race law assumes unlimited time: only without a window.
-            exact_tail: c.exact_tail && deadline.is_none(),
             max_deficit: c.max_deficit,
             listening: c.listening,
             deadline,

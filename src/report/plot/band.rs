@@ -20,7 +20,7 @@ const BAND_BLOCK_INTERVAL: f64 = 600.0;
 /// The swept Δ of a row, when the row belongs to a Δ-model attack swept over its delta.
 fn delta_of(r: &PlotRow) -> Option<f64> {
     let is_delta = r.sweep_parameter.as_deref()?.ends_with(".delta");
-    let model = matches!(r.attack.as_str(), "delay-private" | "balancing");
+    let model = crate::attack::delta_model(&r.attack);
     (is_delta && model).then_some(r.sweep_x?)
 }
 
