@@ -277,6 +277,13 @@ const BACKTEST_TRIALS: u64 = 4000;
 
 /// `dslab economics --backtests DIR`: run the back-tests, write DIR/README.md, print it.
 fn backtests(dir: &std::path::Path) -> anyhow::Result<()> {
+    print!("{}", write_backtests(dir)?);
+    Ok(())
+}
+
+/// Run the back-tests and write `dir`/README.md (also a part of the built-in lab, `dslab
+/// run`); returns the page.
+pub(super) fn write_backtests(dir: &std::path::Path) -> anyhow::Result<String> {
     use crate::economics::backtest::{implied_share, incidents, market, run};
     let mut page = String::from(
         "# Back-tests: what dslab says about two real attacks\n\n\
@@ -370,6 +377,5 @@ fn backtests(dir: &std::path::Path) -> anyhow::Result<()> {
         )
     })?;
     crate::files::write_atomic(&dir.join("README.md"), page.as_bytes())?;
-    print!("{page}");
-    Ok(())
+    Ok(page)
 }

@@ -295,6 +295,13 @@ const REPORT_COMMAND: &str = "dslab optimize --report reports/optimal";
 
 /// `dslab optimize --report DIR`: solve the report's grids, write the folder, print its page.
 fn report(dir: &std::path::Path) -> anyhow::Result<()> {
+    print!("{}", write_report(dir)?);
+    Ok(())
+}
+
+/// Solve the report's grids and write the folder `dir` (also a part of the built-in lab,
+/// `dslab run`); returns its page.
+pub(super) fn write_report(dir: &std::path::Path) -> anyhow::Result<String> {
     use crate::report::optimal::{BountyRow, RevenueRow, write};
     let prec = Precision::default();
     // i / 20, not i × 0.05: the shortest decimal of each share prints as 0.35, not 0.35000000000000003.
@@ -337,9 +344,9 @@ fn report(dir: &std::path::Path) -> anyhow::Result<()> {
         )
     })?;
     write(dir, &revenue, &bounty, REPORT_COMMAND)?;
-    print!(
-        "{}",
-        crate::report::optimal::readme(&revenue, &bounty, REPORT_COMMAND)
-    );
-    Ok(())
+    Ok(crate::report::optimal::readme(
+        &revenue,
+        &bounty,
+        REPORT_COMMAND,
+    ))
 }

@@ -27,8 +27,20 @@ pub struct Entry {
     pub files: Vec<String>,
 }
 
+/// A page of the lab that is not a scenario (the optimal attacker, the back-tests): its
+/// folder, title and what it means for a merchant.
+#[derive(Clone, Debug)]
+pub struct ModelPage {
+    /// Folder name (its page is `NAME/README.md`).
+    pub name: String,
+    /// The page's title.
+    pub title: String,
+    /// What the page means for a merchant, in a sentence or two.
+    pub merchant: String,
+}
+
 /// Render the summary page. `note` (e.g. "quick smoke run") is shown under the title.
-pub fn render(entries: &[Entry], note: Option<&str>) -> String {
+pub fn render(entries: &[Entry], models: &[ModelPage], note: Option<&str>) -> String {
     let mut md = String::from("# dslab reports\n\n");
     if let Some(n) = note {
         md.push_str(&format!("> **{n}**\n\n"));
@@ -38,6 +50,15 @@ pub fn render(entries: &[Entry], note: Option<&str>) -> String {
     md.push_str(READING);
     for e in entries {
         md.push_str(&section(e));
+    }
+    if !models.is_empty() {
+        md.push_str("\n## Model pages\n\nSolved or back-tested rather than simulated per cell; each page says how it was made.\n");
+        for m in models {
+            md.push_str(&format!(
+                "\n### {}\n\n[`{}/README.md`]({}/README.md). {}\n",
+                m.title, m.name, m.name, m.merchant
+            ));
+        }
     }
     md
 }
@@ -265,7 +286,16 @@ mod tests {
             images: vec![("reversal.png".into(), "alt".into())],
             files: vec!["reversal.csv".into()],
         };
-        let md = render(&[e], Some("quick"));
+        let model = ModelPage {
+            name: "optimal".into(),
+            title: "The optimal attacker".into(),
+            merchant: "Two sentences.".into(),
+        };
+        let md = render(&[e], &[model], Some("quick"));
+        assert!(
+            md.contains("### The optimal attacker\n\n[`optimal/README.md`](optimal/README.md). Two sentences."),
+            "{md}"
+        );
         // z = 6: p = 2^-7 = 0.0078125. Sim bound 1.5 * 2^-(z+1) < 1e-3 first at z = 10 (not
         // in grid); closed form 2^-(z+3) < 1e-3 first at z = 7.
         assert!(md.contains("| 0.1 | 6 | 0.0078125 |"), "{md}");
@@ -294,7 +324,7 @@ mod tests {
             images: Vec::new(),
             files: Vec::new(),
         };
-        let md = render(&[e], None);
+        let md = render(&[e], &[], None);
         assert!(
             md.contains("| 0.1, race.replace_after (seconds) = 60 |"),
             "{md}"
@@ -319,7 +349,7 @@ mod tests {
             images: Vec::new(),
             files: Vec::new(),
         };
-        let md = render(&[e], None);
+        let md = render(&[e], &[], None);
         assert!(
             md.contains(
                 "32,768–360,448 trials per point (run to a target precision: every interval \
