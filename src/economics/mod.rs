@@ -200,10 +200,20 @@ fn profit_law(
         return Ok((loss, success, success, median));
     }
     let t_star = value / per_second;
+    let t = total_interval(market, plan.q);
     let lower = if t_star < plan.premine {
         0.0 // even the pre-mining alone costs more than V
+    } else if t_star / t > MAX_WINDOW_BLOCKS {
+        // Beyond the exact program's longest window (and costly to evaluate near it): for
+        // q < 1/2 a rental that long is within 1e-12 of an unlimited one
+        // (`MAX_WINDOW_BLOCKS`), so success by t* is at least P(success) − 1e-12; for
+        // q ≥ 1/2 nothing cheap is known, so the bound is 0 (the printed range stays honest).
+        if plan.q < 0.5 {
+            (success - 1e-12).max(0.0)
+        } else {
+            0.0
+        }
     } else {
-        let t = total_interval(market, plan.q);
         Rental::new(plan.q, t, Some(t_star), plan.premine)?
             .outcome(z)
             .success
@@ -375,6 +385,25 @@ mod tests {
             rental_price: 0.001,
             price: 0.01,
         }
+    }
+
+    #[test]
+    fn a_break_even_time_beyond_the_exact_program_still_gives_a_lower_bound() {
+        // An unlimited rental for a payment so large that V/c is ~10^12 block intervals:
+        // the lower bound on P(profit > 0) comes from the program's longest window (the
+        // back-tests' ETC case failed here before).
+        let plan = Plan {
+            q: 0.3,
+            window: None,
+            premine: 0.0,
+        };
+        let e = evaluate(&market(), plan, 1e12, 3).expect("evaluates");
+        let classical = crate::analytic::exact(0.3, 3, crate::params::Convention::DEFAULT).value;
+        // Unlimited rental without pre-mining is the classical race: P(success) is its
+        // closed form, and the bound is within 1e-12 of it.
+        assert!((e.profit_probability - classical).abs() < 1e-12, "{e:?}");
+        assert!(e.profit_probability_lower <= e.profit_probability + 1e-15);
+        assert!(e.profit_probability - e.profit_probability_lower < 1e-9, "{e:?}");
     }
 
     #[test]
