@@ -549,6 +549,11 @@ impl Race {
         self.moments.as_ref().map_or(0.0, |m| m.succeeded)
     }
 
+    /// Number of states (the work of one step).
+    pub(crate) fn states(&self) -> usize {
+        self.rows.iter().map(Vec::len).sum()
+    }
+
     /// Mass neither absorbed nor dropped, summed over the states (not 1 − absorbed, which
     /// would lose all relative precision once success is nearly sure).
     pub(crate) fn alive(&self) -> f64 {
