@@ -102,7 +102,7 @@ pub struct ExactLaw {
 /// branch length B₀ at the broadcast, index [k][B₀]: the reflected pre-mining walk of the
 /// exact law (an attacker block adds one to lead and branch; an honest block lowers the
 /// lead, and at lead 0 the attacker restarts with an empty branch) over Poisson(P/T)
-/// blocks. Returns the law and the work it took.
+/// blocks.
 fn head_start_joint(q: f64, lambda: f64, z: u32) -> Vec<Vec<f64>> {
     let groups = z as usize + 2;
     if lambda == 0.0 || q == 0.0 {
@@ -111,8 +111,11 @@ fn head_start_joint(q: f64, lambda: f64, z: u32) -> Vec<Vec<f64>> {
         return out;
     }
     let p = 1.0 - q;
-    let pmf = Poisson::new(lambda).pmf;
-    let steps = pmf.len();
+    // Pre-mining block counts beyond the point where P(N ≥ n) < 1e-20 are left out (they
+    // would change no printed figure; the exact law keeps them to 1e-300).
+    let pois = Poisson::new(lambda);
+    let steps = pois.surv.iter().take_while(|&&s| s >= 1e-20).count().max(1);
+    let pmf = &pois.pmf[..steps];
     // Leads above the cap are dropped (mass below (q/p)^(cap+1), as in the exact law).
     let cap = if q < p {
         let k = f64::from(z) + 1.0 + (NATS / (p / q).ln()).ceil();
@@ -125,17 +128,21 @@ fn head_start_joint(q: f64, lambda: f64, z: u32) -> Vec<Vec<f64>> {
     let mut nv = v.clone();
     v[0][0] = 1.0;
     let mut out = vec![vec![0.0; width]; groups];
+    // After n blocks the lead k and the branch b satisfy k ≤ b ≤ n.
     for (n, &w) in pmf.iter().enumerate() {
         let top_b = n.min(width - 1);
-        for (k, row) in v.iter().enumerate().take(cap + 1) {
+        let top_k = n.min(cap);
+        for (k, row) in v.iter().enumerate().take(top_k + 1) {
             let g = k.min(groups - 1);
-            for b in 0..=top_b {
+            for b in k..=top_b {
                 out[g][b] += w * row[b];
             }
         }
-        nv.iter_mut().for_each(|r| r.fill(0.0));
-        for k in 0..=cap {
-            for b in 0..=top_b {
+        for r in nv.iter_mut().take(top_k + 2) {
+            r[..=(top_b + 1).min(width - 1)].fill(0.0);
+        }
+        for k in 0..=top_k {
+            for b in k..=top_b {
                 let m = v[k][b];
                 if m == 0.0 {
                     continue;
@@ -156,8 +163,10 @@ fn head_start_joint(q: f64, lambda: f64, z: u32) -> Vec<Vec<f64>> {
     out
 }
 
-/// Steps of an unlimited race (q > 1/2) after which the mass still racing is negligible:
-/// the deficit at acceptance is about z(1 − q/p)... bounded generously by the drift.
+/// Steps of an unlimited race (q > 1/2) after which the mass still racing is negligible
+/// (it is left out): about (z + 1)/(2q − 1) steps are needed on average, and the
+/// margin 200/(2q − 1)² covers the walk's spread (the race also stops early once the mass
+/// still racing is below 1e-17).
 fn unlimited_steps(q: f64, z: u32) -> usize {
     let drift = 2.0 * q - 1.0;
     (4.0 * (f64::from(z) + 1.0) / drift + 200.0 / (drift * drift)).ceil() as usize
@@ -229,6 +238,18 @@ impl ExactLaw {
                         add(b0 + (n + 1 - k) / 2, n, w * s);
                     }
                 }
+            }
+        }
+        // Atoms below 1e-20 of a unit change no printed figure; dropping them keeps the
+        // quantile search short (they count as failure, as the race's own truncation does).
+        for row in &mut mass {
+            row.iter_mut().for_each(|m| {
+                if *m < 1e-20 {
+                    *m = 0.0;
+                }
+            });
+            while row.last() == Some(&0.0) {
+                row.pop();
             }
         }
         let per_second = market.cost_btc_per_second(plan.q) / market.price;
@@ -358,7 +379,8 @@ impl ExactLaw {
         };
         for _ in 0..200 {
             let mid = 0.5 * (lo + hi);
-            if hi - lo <= 1e-12 * (hi.abs() + lo.abs()) || mid <= lo || mid >= hi {
+            // 1e-10 relative: far below the printed precision.
+            if hi - lo <= 1e-10 * (hi.abs() + lo.abs()) || mid <= lo || mid >= hi {
                 break;
             }
             if self.survival(mid) <= target {
