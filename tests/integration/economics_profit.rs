@@ -165,7 +165,8 @@ const SMALL: &[(f64, u32, f64, f64, f64)] = &[
 fn exact_profit_law_equals_a_brute_force_enumeration() {
     // Reference: every block sequence of up to 19 race blocks (and 14 pre-mining blocks),
     // mixed with Gamma(n, T) cdfs from statrs: independent of the dynamic program and of
-    // its Poisson sums. The sequences left out have probability below
+    // its head-start law (the law also starts its band of Poisson tails from statrs's
+    // gamma_lr; the Monte Carlo test below shares nothing with it). The sequences left out have probability below
     // P(Poisson(3) ≥ 20) + P(Poisson(2) ≥ 15) < 4e-9; tolerance 1e-8 absolute.
     let m = market();
     for &(q, z, w, pre, value) in SMALL {
