@@ -190,10 +190,17 @@ impl ExactLaw {
             None => return None,
         };
         let lambda = plan.premine / t;
-        let pre_steps = if lambda > 0.0 {
-            Poisson::new(lambda).pmf.len() as f64
+        let (pre_steps, pre_cap) = if lambda > 0.0 {
+            let steps = Poisson::new(lambda).pmf.len() as f64;
+            let (q, p) = (plan.q, 1.0 - plan.q);
+            let cap = if q < p {
+                f64::from(z) + 2.0 + NATS / (p / q).ln()
+            } else {
+                steps
+            };
+            (steps, cap.min(steps))
         } else {
-            0.0
+            (0.0, 0.0)
         };
         let groups = if lambda > 0.0 {
             f64::from(z) + 2.0
@@ -201,14 +208,19 @@ impl ExactLaw {
             1.0
         };
         let probe = Race::new(plan.q, z, n_len, &[1.0]);
-        let work = groups * n_len as f64 * probe.states() as f64
-            + pre_steps * pre_steps * (f64::from(z) + 60.0);
+        let work = groups * n_len as f64 * probe.states() as f64 + pre_steps * pre_steps * pre_cap;
         if work > EXACT_WORK_BUDGET {
             return None;
         }
         let joint = head_start_joint(plan.q, lambda, z);
         let mut mass: Vec<Vec<f64>> = Vec::new();
+        // Atoms below 1e-20 of a unit change no printed figure (even 1e7 of them stay below
+        // 1e-13); leaving them out bounds the rows to where the law has mass, and keeps the
+        // quantile search short (they count as failure, as the race's own truncation does).
         let mut add = |b: usize, n: usize, m: f64| {
+            if m < 1e-20 {
+                return;
+            }
             if mass.len() <= b {
                 mass.resize(b + 1, Vec::new());
             }
@@ -241,18 +253,6 @@ impl ExactLaw {
                         add(b0 + (n + 1 - k) / 2, n, w * s);
                     }
                 }
-            }
-        }
-        // Atoms below 1e-20 of a unit change no printed figure; dropping them keeps the
-        // quantile search short (they count as failure, as the race's own truncation does).
-        for row in &mut mass {
-            row.iter_mut().for_each(|m| {
-                if *m < 1e-20 {
-                    *m = 0.0;
-                }
-            });
-            while row.last() == Some(&0.0) {
-                row.pop();
             }
         }
         let starts = mass
