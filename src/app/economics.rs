@@ -80,7 +80,10 @@ pub fn run(args: EconomicsArgs) -> anyhow::Result<()> {
     let zs = parse_z_list("--z", &args.z)?;
     let rows = zs
         .iter()
-        .map(|&z| best(&market, q, args.window, args.premine_time, value, z))
+        .map(|&z| {
+            best(&market, q, args.window, args.premine_time, value, z)
+                .map(|e| crate::economics::profit::with_law(&market, value, e))
+        })
         .collect::<anyhow::Result<Vec<Economics>>>()?;
     if market.fees_unknown {
         eprintln!(
@@ -101,7 +104,7 @@ pub fn run(args: EconomicsArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn header(chain: &Chain, market: &Market, args: &EconomicsArgs) -> String {
+fn header(chain: &Chain, market: &Market, args: &EconomicsArgs, rows: &[Economics]) -> String {
     let fig = |f: &crate::chain::Figure| {
         format!(
             "{} {} ({})",
@@ -110,9 +113,18 @@ fn header(chain: &Chain, market: &Market, args: &EconomicsArgs) -> String {
             f.date.as_deref().unwrap_or("undated")
         )
     };
+    let how = if rows.iter().any(|e| e.law == "simulated") {
+        format!(
+            "exact; the profit's law of the rows marked simulated is a seeded Monte Carlo \
+             ({} attacks, seed {}) with 95 % intervals in brackets",
+            crate::economics::profit::TRIALS,
+            crate::economics::profit::SEED
+        )
+    } else {
+        "exact; no intervals: nothing is simulated".to_string()
+    };
     format!(
-        "Rented-hash attacker on {} (zero-latency model, exact; no intervals: nothing is \
-         simulated)\n\
+        "Rented-hash attacker on {} (zero-latency model, {how})\n\
          value V = {} {coin}; q = {} while renting ({:.6} {} rented); pre-mining {} s; \
          window {}\n\
          market: T0 = {}; reward {} + fees {}; network {}; rental {}; price {}\n\
@@ -173,12 +185,27 @@ fn render(chain: &Chain, market: &Market, args: &EconomicsArgs, rows: &[Economic
                 },
                 num(-e.loss_on_failure),
                 e.median_profit.map_or("-".into(), num),
+                if e.law.is_empty() {
+                    "-".into()
+                } else {
+                    e.law.clone()
+                },
+                law_cell(
+                    e,
+                    e.p_profit_positive,
+                    e.p_profit_positive_lo,
+                    e.p_profit_positive_hi,
+                    &|v| table::prob(v),
+                ),
+                law_cell(e, e.profit_q05, e.profit_q05_lo, e.profit_q05_hi, &num),
+                law_cell(e, e.profit_q50, e.profit_q50_lo, e.profit_q50_hi, &num),
+                law_cell(e, e.profit_q95, e.profit_q95_lo, e.profit_q95_hi, &num),
             ]
         })
         .collect();
     format!(
         "{}{}",
-        header(chain, market, args),
+        header(chain, market, args, rows),
         table::render(
             &[
                 "z",
@@ -194,10 +221,33 @@ fn render(chain: &Chain, market: &Market, args: &EconomicsArgs, rows: &[Economic
                 "P(profit > 0)",
                 "profit if failed",
                 "median profit",
+                "law",
+                "P(profit > 0) (law)",
+                "profit 5%",
+                "profit 50%",
+                "profit 95%",
             ],
             &body
         )
     )
+}
+
+/// One value of the profit's law: the value alone where exact, `v [lo, hi]` where
+/// simulated, `-` where not computed.
+fn law_cell(
+    e: &Economics,
+    v: Option<f64>,
+    lo: Option<f64>,
+    hi: Option<f64>,
+    show: &dyn Fn(f64) -> String,
+) -> String {
+    match (v, lo, hi) {
+        (Some(v), Some(lo), Some(hi)) if e.law == "simulated" => {
+            format!("{} [{}, {}]", show(v), show(lo), show(hi))
+        }
+        (Some(v), _, _) => show(v),
+        _ => "-".into(),
+    }
 }
 
 /// Expected profit against z (a linear axis, infinite values left out), as a PNG.

@@ -14,6 +14,7 @@
 pub mod advise;
 pub mod backtest;
 pub mod branch;
+pub mod profit;
 
 use anyhow::Result;
 use serde::Serialize;
@@ -173,6 +174,36 @@ pub struct Economics {
     /// Median profit, exact when P(success) < 1/2: −`loss_on_failure` (every quantile
     /// below 1 − P(success) is); `None` otherwise (the law on success is not computed).
     pub median_profit: Option<f64>,
+    /// How the profit's law below was obtained ([`profit::with_law`]): "exact" (zero-latency
+    /// program), "simulated" (seeded Monte Carlo, 95 % intervals in the `_lo`/`_hi` fields),
+    /// or empty (not computed: [`evaluate`] alone, or an unlimited rental at q ≤ 1/2).
+    pub law: String,
+    /// Attacks simulated for the law (0 where exact).
+    pub law_trials: u64,
+    /// P(profit > 0), from the profit's law.
+    pub p_profit_positive: Option<f64>,
+    /// Lower end of its 95 % interval (= the value where exact).
+    pub p_profit_positive_lo: Option<f64>,
+    /// Upper end of its 95 % interval (= the value where exact).
+    pub p_profit_positive_hi: Option<f64>,
+    /// 5 % quantile of the profit of one attempt (coin).
+    pub profit_q05: Option<f64>,
+    /// Lower end of its 95 % interval.
+    pub profit_q05_lo: Option<f64>,
+    /// Upper end of its 95 % interval.
+    pub profit_q05_hi: Option<f64>,
+    /// Median profit of one attempt (coin).
+    pub profit_q50: Option<f64>,
+    /// Lower end of its 95 % interval.
+    pub profit_q50_lo: Option<f64>,
+    /// Upper end of its 95 % interval.
+    pub profit_q50_hi: Option<f64>,
+    /// 95 % quantile of the profit of one attempt (coin).
+    pub profit_q95: Option<f64>,
+    /// Lower end of its 95 % interval.
+    pub profit_q95_lo: Option<f64>,
+    /// Upper end of its 95 % interval.
+    pub profit_q95_hi: Option<f64>,
 }
 
 /// The exactly known parts of the profit's law (docs/economics.md, "Profit distribution"):
@@ -289,6 +320,20 @@ pub fn evaluate(market: &Market, plan: Plan, value: f64, z: u32) -> Result<Econo
         profit_probability_lower,
         profit_probability_exact: profit_probability_lower == profit_probability,
         median_profit,
+        law: String::new(),
+        law_trials: 0,
+        p_profit_positive: None,
+        p_profit_positive_lo: None,
+        p_profit_positive_hi: None,
+        profit_q05: None,
+        profit_q05_lo: None,
+        profit_q05_hi: None,
+        profit_q50: None,
+        profit_q50_lo: None,
+        profit_q50_hi: None,
+        profit_q95: None,
+        profit_q95_lo: None,
+        profit_q95_hi: None,
     })
 }
 

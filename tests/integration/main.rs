@@ -22,6 +22,8 @@ mod cli_output;
 mod delay_adversary;
 /// Attack economics (`dslab economics`) and the confirmation advisor (`dslab advise`).
 mod economics;
+/// The law of the rented-hash attacker's profit: brute force, Monte Carlo, identities.
+mod economics_profit;
 /// Random flags and scenario files: exit 0 or 2, never a panic, within a time limit.
 mod fuzz;
 /// `--kernel`: every SHA-256d kernel the CPU has mines the same chain; the others exit 2.

@@ -328,7 +328,7 @@ impl Rental {
         let mut acc_s = race.succeeded; // P(N_R ≥ 0) = 1
         let mut acc_e = race.alive() * surv(1);
         for n in 1..n_len {
-            acc_s += race.step() * surv(n);
+            acc_s += race.step().total * surv(n);
             // A_n, not yet succeeded: alive or dropped (dropped counts as failure).
             let alive = race.alive();
             let not_succeeded = alive + race.dropped;
@@ -365,11 +365,11 @@ fn unlimited_steps(q: f64, z: u32, k: u32) -> f64 {
 }
 
 /// Poisson(λ) probabilities with their survival function P(N ≥ n) and its suffix sums.
-struct Poisson {
+pub(crate) struct Poisson {
     /// pmf[n] for n below the point where the weights fall under [`POISSON_CUT`].
-    pmf: Vec<f64>,
+    pub(crate) pmf: Vec<f64>,
     /// surv[n] = P(N ≥ n), summed from the top (no cancellation); surv[pmf.len()] = 0.
-    surv: Vec<f64>,
+    pub(crate) surv: Vec<f64>,
     /// surv_sum[n] = Σ_{j≥n} surv[j].
     surv_sum: Vec<f64>,
 }
@@ -377,7 +377,7 @@ struct Poisson {
 impl Poisson {
     /// Weights by the ratios pmf(n+1)/pmf(n) = λ/(n+1) outward from the mode, then normalised:
     /// no special function, relative accuracy about n·1e-16.
-    fn new(lambda: f64) -> Poisson {
+    pub(crate) fn new(lambda: f64) -> Poisson {
         let mut pmf = if lambda == 0.0 {
             vec![1.0]
         } else {
@@ -431,19 +431,52 @@ impl Poisson {
 /// (ℓ falls by one per honest block), and that set is closed, so leads above z + 1 are
 /// lumped at z + 1 without changing the success time. Row z holds ℓ ∈ [−D, 0]; mass that
 /// would fall below −D is dropped (counted as failure) and bounded in `error_bound`.
-struct Race {
+///
+/// Shared with `economics::branch` (which also carries the first moment of the branch
+/// length beside each state's mass, [`Race::with_moments`]) and `economics::profit` (which
+/// needs the two ways of succeeding apart, [`Absorbed`]): one program for one law.
+pub(crate) struct Race {
     q: f64,
     z: usize,
-    depth: usize,
+    /// Lowest lead kept in row z is −`depth`.
+    pub(crate) depth: usize,
     rows: Vec<Vec<f64>>,
     next: Vec<Vec<f64>>,
     /// Mass absorbed at step 0 (z = 0 and a head start ≥ 1).
+    pub(crate) succeeded: f64,
+    /// Mass dropped below −D so far.
+    pub(crate) dropped: f64,
+    /// E[(B₀ + a)·1{state}] beside each state, if asked for ([`Race::with_moments`]).
+    moments: Option<Moments>,
+}
+
+/// What one block of the race absorbs into success.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Absorbed {
+    /// All mass that succeeds at this block.
+    pub(crate) total: f64,
+    /// The part that succeeds with the merchant's z-th honest block (lead ≥ 1 then): the
+    /// attacker then has exactly n − z blocks since the broadcast at the n-th block.
+    pub(crate) by_honest: f64,
+    /// The part that succeeds with an attacker block from lead 0 after acceptance: with
+    /// head start k it has (n + 1 − k)/2 blocks since the broadcast at the n-th block.
+    pub(crate) by_attacker: f64,
+    /// E[branch length · 1{succeeds at this block}] (0 without moments).
+    pub(crate) moment: f64,
+}
+
+/// First moments of the branch length per state, now and after the step.
+struct Moments {
+    cur: Vec<Vec<f64>>,
+    next: Vec<Vec<f64>>,
+    /// E[branch · 1{success at step 0}].
     succeeded: f64,
-    dropped: f64,
 }
 
 impl Race {
-    fn new(q: f64, z: u32, n_len: usize, pmf: &[f64]) -> Race {
+    /// The race for merchant `z` started from the head-start law `pmf` (index k), with
+    /// `n_len` blocks at most (it sets the truncation depth).
+    pub(crate) fn new(q: f64, z: u32, n_len: usize, pmf: &[f64]) -> Race {
         let p = 1.0 - q;
         let z = z as usize;
         let n = n_len as f64;
@@ -471,34 +504,84 @@ impl Race {
             next,
             succeeded: 0.0,
             dropped: 0.0,
+            moments: None,
         };
         for (k, &w) in pmf.iter().enumerate() {
-            if z == 0 {
-                if k >= 1 {
-                    race.succeeded += w;
-                } else {
-                    race.rows[0][depth] += w;
-                }
+            if let Some(i) = race.start_index(k) {
+                race.rows[0][i] += w;
             } else {
-                race.rows[0][k.min(z + 1)] += w;
+                race.succeeded += w;
             }
         }
         race
     }
 
+    /// Where head start k starts in row 0; `None`: success at once (z = 0, k ≥ 1).
+    fn start_index(&self, k: usize) -> Option<usize> {
+        match (self.z, k) {
+            (0, 0) => Some(self.depth),
+            (0, _) => None,
+            (z, k) => Some(k.min(z + 1)),
+        }
+    }
+
+    /// Carry the first moment of the branch length too: `moment[k]` = E[B₀ · 1{k}], B₀ the
+    /// branch length at the broadcast for head start k.
+    pub(crate) fn with_moments(mut self, moment: &[f64]) -> Race {
+        let mut m = Moments {
+            cur: self.rows.iter().map(|r| vec![0.0; r.len()]).collect(),
+            next: Vec::new(),
+            succeeded: 0.0,
+        };
+        m.next = m.cur.clone();
+        for (k, &u) in moment.iter().enumerate() {
+            match self.start_index(k) {
+                Some(i) => m.cur[0][i] += u,
+                None => m.succeeded += u,
+            }
+        }
+        self.moments = Some(m);
+        self
+    }
+
+    /// E[branch · 1{success at step 0}] (0 without moments).
+    pub(crate) fn succeeded_moment(&self) -> f64 {
+        self.moments.as_ref().map_or(0.0, |m| m.succeeded)
+    }
+
+    /// Number of states (the work of one step).
+    pub(crate) fn states(&self) -> usize {
+        self.rows.iter().map(Vec::len).sum()
+    }
+
     /// Mass neither absorbed nor dropped, summed over the states (not 1 − absorbed, which
     /// would lose all relative precision once success is nearly sure).
-    fn alive(&self) -> f64 {
+    pub(crate) fn alive(&self) -> f64 {
         self.rows.iter().flatten().sum()
     }
 
-    /// One block; returns the mass that succeeds at this block.
-    fn step(&mut self) -> f64 {
+    /// The branch moment of the states still alive (0 without moments).
+    pub(crate) fn alive_moment(&self) -> f64 {
+        self.moments
+            .as_ref()
+            .map_or(0.0, |m| m.cur.iter().flatten().sum())
+    }
+
+    /// One block; returns what succeeds at this block.
+    pub(crate) fn step(&mut self) -> Absorbed {
+        let moment = match self.moments.take() {
+            Some(mut m) => {
+                let w = m.step(self.q, self.z, self.depth, &self.rows);
+                self.moments = Some(m);
+                w
+            }
+            None => 0.0,
+        };
         let (q, p, z, d) = (self.q, 1.0 - self.q, self.z, self.depth);
         for row in &mut self.next {
             row.fill(0.0);
         }
-        let mut win = 0.0;
+        let (mut win, mut by_attacker) = (0.0, 0.0);
         // Rows h < z: index i = ℓ + h. An honest block moves (h, ℓ) to (h + 1, ℓ − 1), the
         // same index i in the next row.
         for h in 0..z {
@@ -518,6 +601,7 @@ impl Race {
                 }
             }
         }
+        let by_honest = win;
         // Row z: index i = ℓ + D, ℓ ≤ 0.
         let mut lost = 0.0;
         {
@@ -528,6 +612,7 @@ impl Race {
                 }
                 if i == d {
                     win += q * m;
+                    by_attacker += q * m;
                 } else {
                     next[i + 1] += q * m;
                 }
@@ -540,7 +625,12 @@ impl Race {
         }
         std::mem::swap(&mut self.rows, &mut self.next);
         self.dropped += lost;
-        win
+        Absorbed {
+            total: win,
+            by_honest,
+            by_attacker,
+            moment,
+        }
     }
 
     /// Bound on the success the dropped mass could have had within `n_len` more blocks.
@@ -555,6 +645,51 @@ impl Race {
             factor = factor.min((q / p).powf(self.depth as f64 + 2.0));
         }
         self.dropped * factor
+    }
+}
+
+impl Moments {
+    /// The moments' step over the same transitions as the mass (before the mass moves):
+    /// an attacker block adds one block to the branch of all the state's mass. Returns
+    /// the moment absorbed.
+    fn step(&mut self, q: f64, z: usize, d: usize, mass: &[Vec<f64>]) -> f64 {
+        let p = 1.0 - q;
+        let nu = &mut self.next;
+        nu.iter_mut().for_each(|r| r.fill(0.0));
+        let mut win = 0.0;
+        for h in 0..z {
+            for i in 0..mass[h].len() {
+                let (m, u) = (mass[h][i], self.cur[h][i]);
+                if m == 0.0 && u == 0.0 {
+                    continue;
+                }
+                nu[h][(i + 1).min(z + 1 + h)] += q * (u + m);
+                let lead = i as i64 - h as i64 - 1;
+                if h + 1 < z {
+                    nu[h + 1][i] += p * u;
+                } else if lead >= 1 {
+                    win += p * u;
+                } else {
+                    nu[z][(lead + d as i64) as usize] += p * u;
+                }
+            }
+        }
+        for i in 0..mass[z].len() {
+            let (m, u) = (mass[z][i], self.cur[z][i]);
+            if m == 0.0 && u == 0.0 {
+                continue;
+            }
+            if i == d {
+                win += q * (u + m);
+            } else {
+                nu[z][i + 1] += q * (u + m);
+            }
+            if i > 0 {
+                nu[z][i - 1] += p * u;
+            } // else: below −D, dropped with the mass
+        }
+        std::mem::swap(&mut self.cur, &mut self.next);
+        win
     }
 }
 
