@@ -40,7 +40,7 @@
 //! `exact` column; for Δ > 0 no closed form is given (docs/delay-adversary.md compares the
 //! simulation with the Guo–Ren bounds instead).
 
-use rand::Rng;
+use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Exp1};
 use serde::{Deserialize, Serialize};
 
@@ -275,7 +275,7 @@ impl DelayPrivate {
         credit: &mut Credit<'_>,
         rng: &mut R,
     ) -> Run {
-        self.play_with(z_max, &mut TiltedLaw::new(self, tilt, credit), rng)
+        self.play_with(z_max, &mut TiltedLaw::new(self, z_max, tilt, credit), rng)
     }
 
     fn true_law(&self) -> TrueLaw {
@@ -288,7 +288,7 @@ impl DelayPrivate {
 
     /// The pre-mining race from −B under the true law (a start at an honest height
     /// increment): (h, a, next honest increment, next attacker block, last increment).
-    fn burn_in<R: Rng + ?Sized>(&self, rng: &mut R) -> (u64, u64, f64, f64, f64) {
+    fn burn_in<R: Rng + ?Sized>(&self, rng: &mut R) -> BurnIn {
         let law = &mut self.true_law();
         let span = f64::from(self.burn_in) * (self.delta + 1.0 / law.honest_rate);
         let (mut h, mut a) = (0u64, 0u64);
@@ -309,9 +309,81 @@ impl DelayPrivate {
         (h, a, next_h, next_a, s_last)
     }
 
+    /// The pre-mining race under the defensive mixture of [`LeadMixture`]: (the race's
+    /// end state, ln dP/dQ of the path, the likelihood ratio of the true law against the
+    /// mixture).
+    fn burn_in_mixed<R: Rng + ?Sized>(&self, mix: &LeadMixture, rng: &mut R) -> (BurnIn, f64) {
+        let truth = &mut self.true_law();
+        let tilt = mix.tilt;
+        let span = f64::from(self.burn_in) * (self.delta + 1.0 / truth.honest_rate);
+        // Window starts −τ_K < … < −τ_1 (capped at the race's start), and the component.
+        let starts: Vec<f64> = (1..=mix.components)
+            .rev()
+            .map(|k| -(f64::from(k) / (f64::from(GRID) * mix.drift)).min(span))
+            .collect();
+        let k = rng.random_range(0..=mix.components) as usize;
+        let switch = (k > 0).then(|| starts[starts.len() - k]);
+        // f = ln dQ_tilt/dP of the path so far (the tilted rates over the whole race).
+        let (mut f, mut f_at) = (0.0, Vec::with_capacity(starts.len()));
+        let (mut h, mut a) = (0u64, 0u64);
+        let (mut t, mut s_last) = (-span, -span);
+        let mut tilted = false;
+        let mut next_h = -span + truth.honest_gap(rng);
+        let mut next_a = -span + truth.attacker_gap(rng);
+        let dead = |from: f64, to: f64, s_last: f64| {
+            (to.min(s_last + self.delta) - from.max(s_last)).max(0.0)
+        };
+        loop {
+            let mark = starts.get(f_at.len()).copied().unwrap_or(f64::INFINITY);
+            let next = next_h.min(next_a);
+            if mark <= next && mark < 0.0 {
+                f -= tilt.dead_rate * dead(t, mark, s_last);
+                t = mark;
+                f_at.push(f);
+                if switch == Some(mark) {
+                    tilted = true;
+                    next_a = t + exp1(rng) / tilt.attacker_rate;
+                    next_h = (s_last + self.delta).max(t) + exp1(rng) / tilt.honest_rate;
+                }
+                continue;
+            }
+            if next >= 0.0 {
+                f -= tilt.dead_rate * dead(t, 0.0, s_last);
+                break;
+            }
+            f -= tilt.dead_rate * dead(t, next, s_last);
+            t = next;
+            if next_a < next_h {
+                a += 1;
+                f -= tilt.ln_a;
+                next_a += if tilted {
+                    exp1(rng) / tilt.attacker_rate
+                } else {
+                    truth.attacker_gap(rng)
+                };
+            } else {
+                h += 1;
+                a = a.max(h);
+                f -= tilt.ln_h;
+                s_last = next_h;
+                next_h += if tilted {
+                    self.delta + exp1(rng) / tilt.honest_rate
+                } else {
+                    truth.honest_gap(rng)
+                };
+            }
+        }
+        // dQ_mix/dP = (1 + Σ_j dQ_j/dP) / (K + 1), dQ_j/dP = e^{f − f(−τ_j)}.
+        let lr: Vec<f64> = f_at.iter().map(|g| f - g).chain([0.0]).collect();
+        let top = lr.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let sum: f64 = lr.iter().map(|x| (x - top).exp()).sum();
+        let ln_w = (lr.len() as f64).ln() - top - sum.ln();
+        ((h, a, next_h, next_a, s_last), ln_w)
+    }
+
     /// One trial, the blocks after the payment drawn and weighed by `law`.
     fn play_with<R: Rng + ?Sized, L: Law>(&self, z_max: u32, law: &mut L, rng: &mut R) -> Run {
-        let (mut h, mut a, mut next_h, mut next_a, mut s_last) = self.burn_in(rng);
+        let (mut h, mut a, mut next_h, mut next_a, mut s_last) = law.burn_in(self, z_max, rng);
         if let Some(k) = self.premined {
             a = h + u64::from(k);
         }
@@ -320,7 +392,7 @@ impl DelayPrivate {
             lead,
             ..Run::default()
         };
-        law.start(0.0, s_last, &mut next_a, &mut next_h, rng);
+        law.start(lead, s_last, &mut next_a, &mut next_h, rng);
         // Acceptance times: τ_z = s_{h0+z} + Δ, pushed as the increments happen.
         let mut accept_at: std::collections::VecDeque<f64> = Default::default();
         let mut accepted = 0u32; // merchants z ≥ 1 that have accepted
@@ -390,15 +462,17 @@ impl DelayPrivate {
 /// ([`TrueLaw`]) or a tilted one ([`TiltedLaw`]). Static dispatch: the plain trial makes
 /// the draws it made before importance sampling existed, in the same order.
 trait Law {
+    /// The pre-mining race before the payment.
+    fn burn_in<R: Rng + ?Sized>(&mut self, s: &DelayPrivate, z_max: u32, rng: &mut R) -> BurnIn;
     /// Seconds to the attacker's next block.
     fn attacker_gap<R: Rng + ?Sized>(&mut self, rng: &mut R) -> f64;
     /// Seconds from an honest height increment to the next one: Δ + an exponential.
     fn honest_gap<R: Rng + ?Sized>(&mut self, rng: &mut R) -> f64;
-    /// The race after the payment starts at `t` (the last honest increment at `s_last`):
-    /// the pending draws may be replaced under this law.
+    /// The race after the payment starts at 0 with the attacker `lead` blocks ahead (the
+    /// last honest increment at `s_last`): the pending draws may be replaced under this law.
     fn start<R: Rng + ?Sized>(
         &mut self,
-        t: f64,
+        lead: u32,
         s_last: f64,
         next_a: &mut f64,
         next_h: &mut f64,
@@ -436,6 +510,10 @@ struct TrueLaw {
 }
 
 impl Law for TrueLaw {
+    fn burn_in<R: Rng + ?Sized>(&mut self, s: &DelayPrivate, _: u32, rng: &mut R) -> BurnIn {
+        s.burn_in(rng)
+    }
+
     fn attacker_gap<R: Rng + ?Sized>(&mut self, rng: &mut R) -> f64 {
         if self.attacker_rate > 0.0 {
             exp1(rng) / self.attacker_rate
@@ -448,7 +526,7 @@ impl Law for TrueLaw {
         self.delta + exp1(rng) / self.honest_rate
     }
 
-    fn start<R: Rng + ?Sized>(&mut self, _: f64, _: f64, _: &mut f64, _: &mut f64, _: &mut R) {}
+    fn start<R: Rng + ?Sized>(&mut self, _: u32, _: f64, _: &mut f64, _: &mut f64, _: &mut R) {}
 
     fn tail<R: Rng + ?Sized>(&mut self, _: f64, _: f64, _: &mut f64, _: &mut f64, _: &mut R) {}
 
@@ -459,6 +537,45 @@ impl Law for TrueLaw {
     fn honest_found(&mut self) {}
 
     fn reversed(&mut self, _: u32, _: u32, _: bool) {}
+}
+
+/// The pre-mining race's end state: (honest height, attacker height, next honest
+/// increment, next attacker block, last honest increment).
+type BurnIn = (u64, u64, f64, f64, f64);
+
+/// How an importance-sampled trial draws the pre-mining lead (docs/delay-adversary.md):
+/// the lead at the payment is the maximum of a − H over windows ending at 0, and each
+/// lead l contributes about equally to P(reversal) (a lead l is as rare as the l blocks it
+/// saves the attacker later), so leads up to z_max + 1 must all be sampled often. A
+/// defensive mixture of K + 1 laws does it, K = z_max + 1: law 0 is the true race; law k
+/// is the true race until τ_k before the payment and the catch-up tilt ([`tail_share`])
+/// from there, τ_k = k / (the tilted drift of a − H), so that its lead is about k. Each
+/// trial picks one law uniformly and is weighted by dP/dQ_mix = (K + 1) / (1 + Σ_k dQ_k/dP),
+/// every dQ_k/dP read off the same path (at most K + 1: the true race is in the mixture).
+/// Not used with a fixed `premined` lead (nothing to tilt) or at and above the GKR
+/// threshold (no catch-up tilt).
+/// Windows per unit of expected lead.
+const GRID: u32 = 4;
+
+struct LeadMixture {
+    tilt: Phase,
+    /// Drift of a − H under the tilt (per second).
+    drift: f64,
+    /// K.
+    components: u32,
+}
+
+impl LeadMixture {
+    fn new(s: &DelayPrivate, z_max: u32) -> Option<LeadMixture> {
+        let share = tail_share(s.q, s.delta, s.block_interval);
+        let tilt = Phase::new(s.q, share, s.block_interval);
+        let drift = tilt.attacker_rate - 1.0 / (s.delta + 1.0 / tilt.honest_rate);
+        (s.premined.is_none() && share > s.q && drift > 0.0).then_some(LeadMixture {
+            tilt,
+            drift,
+            components: GRID * (z_max + 2),
+        })
+    }
 }
 
 /// One phase of the tilted law: the attacker mines at q'/T and the honest miners at
@@ -505,6 +622,11 @@ impl Phase {
 /// are credited L when reversed (L is a martingale, that moment a stopping time), as
 /// `crate::net::is` does.
 pub struct TiltedLaw<'c, 'a> {
+    q: f64,
+    /// `Tilt::accept`: the acceptance-phase share without a lead.
+    accept: f64,
+    block_interval: f64,
+    z_max: u32,
     phases: [Phase; 2],
     phase: usize,
     delta: f64,
@@ -513,9 +635,13 @@ pub struct TiltedLaw<'c, 'a> {
 }
 
 impl<'c, 'a> TiltedLaw<'c, 'a> {
-    fn new(s: &DelayPrivate, tilt: Tilt, credit: &'c mut Credit<'a>) -> Self {
+    fn new(s: &DelayPrivate, z_max: u32, tilt: Tilt, credit: &'c mut Credit<'a>) -> Self {
         let tail = tail_share(s.q, s.delta, s.block_interval);
         TiltedLaw {
+            q: s.q,
+            accept: tilt.accept,
+            block_interval: s.block_interval,
+            z_max,
             phases: [
                 Phase::new(s.q, tilt.accept, s.block_interval),
                 Phase::new(s.q, tail, s.block_interval),
@@ -548,6 +674,17 @@ impl<'c, 'a> TiltedLaw<'c, 'a> {
 }
 
 impl Law for TiltedLaw<'_, '_> {
+    fn burn_in<R: Rng + ?Sized>(&mut self, s: &DelayPrivate, z_max: u32, rng: &mut R) -> BurnIn {
+        match LeadMixture::new(s, z_max) {
+            Some(mix) => {
+                let (state, ln_w) = s.burn_in_mixed(&mix, rng);
+                self.ln_l = ln_w;
+                state
+            }
+            None => s.burn_in(rng),
+        }
+    }
+
     fn attacker_gap<R: Rng + ?Sized>(&mut self, rng: &mut R) -> f64 {
         exp1(rng) / self.now().attacker_rate
     }
@@ -558,14 +695,23 @@ impl Law for TiltedLaw<'_, '_> {
 
     fn start<R: Rng + ?Sized>(
         &mut self,
-        t: f64,
+        lead: u32,
         s_last: f64,
         next_a: &mut f64,
         next_h: &mut f64,
         rng: &mut R,
     ) {
+        // A lead l leaves z_max + 1 − l blocks to find before the honest chain's z_max:
+        // the tilt shrinks towards q with them (the full tilt would over-weight the
+        // attacker's blocks a leading attacker does not need).
+        let need = f64::from((self.z_max + 1).saturating_sub(lead)) / f64::from(self.z_max + 1);
+        self.phases[0] = Phase::new(
+            self.q,
+            self.q + (self.accept - self.q) * need,
+            self.block_interval,
+        );
         self.phase = 0;
-        self.redraw(t, s_last, next_a, next_h, rng);
+        self.redraw(0.0, s_last, next_a, next_h, rng);
     }
 
     fn tail<R: Rng + ?Sized>(
