@@ -39,6 +39,12 @@
 //! (`crate::bounds::opportunistic`, or `analytic::exact` for a fixed `premined`) is the
 //! `exact` column; for Δ > 0 no closed form is given (docs/delay-adversary.md compares the
 //! simulation with the Guo–Ren bounds instead).
+//!
+//! Importance sampling (`--method is`): [`TiltedLaw`] tilts the attacker's share after the
+//! payment (the likelihood ratio carries a term for the Δ windows in which the honest
+//! chain cannot grow), [`tail_share`] is the catch-up tilt once every merchant has
+//! accepted, and `LeadMixture` draws the pre-mining lead from a defensive mixture of
+//! tilted races; the plain path draws exactly what it drew before (docs/delay-adversary.md).
 
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Exp1};
