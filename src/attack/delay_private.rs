@@ -808,3 +808,35 @@ impl Run {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catch_up_tilt_exchanges_the_rates_at_zero_delay_and_solves_its_equation() {
+        // Δ = 0: the exchanged rates of the block race, q' = 1 − q.
+        for q in [0.05, 0.1, 0.3, 0.45] {
+            assert!(
+                (tail_share(q, 0.0, 600.0) - (1.0 - q)).abs() < 1e-12,
+                "q={q}"
+            );
+        }
+        // Δ > 0: the share q' = q + xT satisfies e^{xΔ} λ_h/(λ_h − x) = 1 + x/λ_a (= e^θ),
+        // checked here by evaluating both sides, and lies between q and 1 − q.
+        for (q, delta) in [(0.1, 10.0), (0.25, 30.0), (0.3, 300.0)] {
+            let t = 600.0;
+            let s = tail_share(q, delta, t);
+            let (la, lh, x) = (q / t, (1.0 - q) / t, (s - q) / t);
+            let lhs = (x * delta).exp() * lh / (lh - x);
+            let rhs = 1.0 + x / la;
+            assert!(
+                (lhs / rhs - 1.0).abs() < 1e-9,
+                "q={q} Δ={delta}: {lhs} vs {rhs}"
+            );
+            assert!(s > q && s < 1.0 - q, "q={q} Δ={delta}: {s}");
+        }
+        // Above the GKR threshold (q = 0.45 at Δ = T) there is no catch-up tilt.
+        assert_eq!(tail_share(0.45, 600.0, 600.0), 0.45);
+    }
+}
