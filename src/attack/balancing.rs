@@ -35,12 +35,12 @@ use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
 use super::delay_private::DelayTie;
+use super::timed::own_clock::{Clocked, OwnClock, Played};
 use super::{CellSetting, Info, Registered, Setting, TimedAttack};
 use crate::error::usage;
 use crate::estimate::rng::SimRng;
-use crate::net::engine::{Acceptance, World};
+use crate::net::Strategy;
 use crate::net::spec::{NetworkModel, NetworkSpec};
-use crate::net::{NetStrategy, Outcome, Prepared, Strategy};
 
 /// Balancing attacker parameters (`[balancing]`).
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
@@ -103,7 +103,7 @@ impl TimedAttack for BalancingSpec {
     }
 
     fn strategy(&self, c: &CellSetting) -> Strategy {
-        Strategy::Custom(Box::new(Balancing {
+        Strategy::Custom(Box::new(Clocked(Balancing {
             q: c.q,
             block_interval: c.block_interval,
             delta: self.delta,
@@ -111,7 +111,7 @@ impl TimedAttack for BalancingSpec {
             ties_win: self.tie == DelayTie::Adversary,
             listening: c.listening,
             max_deficit: c.max_deficit.max(1),
-        }))
+        })))
     }
 
     fn closed_form(&self, _: f64, _: u32, _: &Setting<'_>) -> Option<f64> {
@@ -367,24 +367,14 @@ impl Balancing {
     }
 }
 
-impl NetStrategy for Balancing {
-    fn trial(
-        &self,
-        _: &Prepared,
-        _: &mut World,
-        acc: &mut Acceptance,
-        rng: &mut SimRng,
-    ) -> Outcome {
-        let z_max = acc.accepted.len() as u32 - 1;
-        let run = self.run(z_max, rng);
-        acc.see_depth(run.top);
-        let lost = |won: bool| if won { 0 } else { run.attacker_blocks };
-        Outcome {
-            top: if run.top >= 1 { i64::from(run.top) } else { -1 },
-            z0: run.z0,
-            cost_blocks: lost(run.top == z_max),
-            z0_cost_blocks: lost(run.z0),
-            censored: run.censored,
+impl OwnClock for Balancing {
+    fn play(&self, z_max: u32, rng: &mut SimRng) -> Played {
+        let r = self.run(z_max, rng);
+        Played {
+            top: r.top,
+            z0: r.z0,
+            attacker_blocks: r.attacker_blocks,
+            censored: r.censored,
         }
     }
 }

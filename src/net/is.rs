@@ -60,8 +60,67 @@ impl Tilted {
             m: self,
             ln_l: 0.0,
             pending: 0.0,
+            credit: Credit {
+                ln_step: self.ln_step,
+                step: self.step,
+                sums,
+            },
+        }
+    }
+}
+
+/// Where an importance-sampled trial credits its merchants: one trial's sums, each
+/// merchant z credited its likelihood ratio divided by the cell's scale s_z = e^{z c}
+/// (merchant z = 0 at index 0, s₀ = 1). The private-branch sampler below and any custom
+/// strategy that tilts (`super::NetStrategy::tilted_trial`) report through it, so every
+/// tilted cell stores its weights alike.
+pub struct Credit<'a> {
+    /// c = ln of the per-z weight scale.
+    ln_step: f64,
+    /// e^c.
+    step: f64,
+    sums: &'a mut BatchSums,
+}
+
+impl<'a> Credit<'a> {
+    /// The credit of a cell of share `q` tilted to `tilt` (its scale is that of the
+    /// acceptance-phase share, [`ln_scale_step`]), into one trial's `sums`.
+    pub fn new(q: f64, tilt: Tilt, sums: &'a mut BatchSums) -> Credit<'a> {
+        let ln_step = ln_scale_step(q, tilt.accept);
+        Credit {
+            ln_step,
+            step: ln_step.exp(),
             sums,
         }
+    }
+
+    /// Merchants `from` + 1 ..= `to` (z ≥ 1) and, if `z0`, merchant z = 0 are reversed
+    /// with likelihood ratio e^{`ln_l`}, times `mult` (1, or a win probability credited
+    /// instead of sampled).
+    pub fn reversed(&mut self, ln_l: f64, from: i64, to: i64, z0: bool, mult: f64) {
+        let hit = mult > 0.0;
+        if z0 {
+            self.sums.credit(0, ln_l.exp() * mult, hit);
+        }
+        let low = (from + 1).max(1);
+        if to < low {
+            return;
+        }
+        // w_z = e^{ln L − z c} · mult, walked downwards so the factor e^c only shrinks it.
+        let mut w = (ln_l - to as f64 * self.ln_step).exp() * mult;
+        for z in (low..=to).rev() {
+            self.sums.credit(z as usize, w, hit);
+            w *= self.step;
+        }
+    }
+}
+
+impl Credit<'_> {
+    /// A trial sampled under the true law (a strategy that cannot tilt): every merchant
+    /// it reversed, z = 1 ..= `top` and z = 0 if `z0`, is credited weight 1 — the plain
+    /// Monte Carlo estimate written as weights.
+    pub fn untilted(&mut self, top: i64, z0: bool) {
+        self.reversed(0.0, 0, top, z0, 1.0);
     }
 }
 
@@ -73,26 +132,13 @@ pub struct Weighted<'a> {
     ln_l: f64,
     /// ln of the likelihood factor of the block drawn but not yet found.
     pending: f64,
-    sums: &'a mut BatchSums,
+    credit: Credit<'a>,
 }
 
 impl Weighted<'_> {
     /// Credit merchants `from` + 1 ..= `to` (z ≥ 1) and z = 0 with L · `mult`.
     fn credit(&mut self, from: i64, to: i64, z0: bool, mult: f64) {
-        let hit = mult > 0.0;
-        if z0 {
-            self.sums.credit(0, self.ln_l.exp() * mult, hit);
-        }
-        let low = (from + 1).max(1);
-        if to < low {
-            return;
-        }
-        // w_z = e^{ln L − z c} · mult, walked downwards so the factor e^c only shrinks it.
-        let mut w = (self.ln_l - to as f64 * self.m.ln_step).exp() * mult;
-        for z in (low..=to).rev() {
-            self.sums.credit(z as usize, w, hit);
-            w *= self.m.step;
-        }
+        self.credit.reversed(self.ln_l, from, to, z0, mult);
     }
 }
 

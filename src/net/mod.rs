@@ -28,6 +28,7 @@ pub mod topology;
 pub mod txprop;
 
 use crate::estimate::rng::SimRng;
+use crate::estimate::weighted::Tilt;
 
 use engine::{Acceptance, World};
 use topology::Topology;
@@ -61,6 +62,32 @@ pub trait NetStrategy: Sync + Send + std::fmt::Debug {
     /// Whether the attacker's node watches the blocks it receives (Vector76 reacts to them).
     fn watches_blocks(&self) -> bool {
         false
+    }
+    /// Whether [`Self::tilted_trial`] samples under a tilt (default: no; the cell is then
+    /// plain Monte Carlo).
+    fn can_tilt(&self) -> bool {
+        false
+    }
+    /// One importance-sampled trial, as [`Self::trial`] but with the attacker's share of
+    /// blocks drawn at `tilt.accept` until every merchant has accepted (the total block
+    /// rate unchanged, so an attacker block carries the likelihood factor q/q' and an
+    /// honest one p/p'), and each merchant credited to `credit` its likelihood ratio at
+    /// the moment it is reversed (the private-branch runner's weights, [`is`]). The
+    /// returned outcome's counts are those of the tilted trial. Default: the plain trial
+    /// with weight 1 per reversed merchant (unbiased, no variance reduction).
+    fn tilted_trial(
+        &self,
+        prep: &Prepared,
+        world: &mut World,
+        acc: &mut Acceptance,
+        tilt: Tilt,
+        credit: &mut is::Credit<'_>,
+        rng: &mut SimRng,
+    ) -> Outcome {
+        let _ = tilt;
+        let out = self.trial(prep, world, acc, rng);
+        credit.untilted(out.top, out.z0);
+        out
     }
 }
 

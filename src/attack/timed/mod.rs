@@ -21,7 +21,7 @@ use crate::estimate::weighted::{BatchSums, WeightedTally};
 use crate::estimate::{CellSim, Plan, Progress, estimate};
 use crate::net::engine::{self, Acceptance, Hash, World};
 use crate::net::events::{Key, tick};
-use crate::net::is::Tilted;
+use crate::net::is::{Credit, Tilted};
 use crate::net::private::{self, Plain, Sampler};
 use crate::net::spec::{Incoming, MerchantSpec, NetworkModel, NetworkSpec};
 use crate::net::sweep::{self, Sweep};
@@ -30,6 +30,7 @@ use crate::net::txprop::{self, TxRelay};
 use crate::net::{Outcome, Prepared, Strategy};
 use crate::stats::CiMethod;
 
+pub mod own_clock;
 pub mod rows;
 
 /// The timed-attack tables of a scenario file: the attack's own table (`[finney]`,
@@ -411,16 +412,27 @@ pub struct NetCell<'a> {
     key: u64,
     block_interval: f64,
     strategy: Strategy,
-    /// Importance sampling (private-branch attacks only; None: plain Monte Carlo).
-    tilted: Option<Tilted>,
+    /// Plain Monte Carlo or importance sampling.
+    sampling: CellSampling,
     /// Counts are kept per topology (a random network's graphs are the independent units
     /// of the interval, `crate::estimate::units`); false on the zero-latency network.
     by_graph: bool,
 }
 
+/// How a cell samples its trials.
+enum CellSampling {
+    /// Plain Monte Carlo.
+    Plain,
+    /// The private-branch runner under its tilted measures.
+    Private(Tilted),
+    /// A custom strategy's own tilted trial (`NetStrategy::tilted_trial`) under this tilt.
+    Custom(Tilt),
+}
+
 impl<'a> NetCell<'a> {
     /// The cell of share `q` of experiment `e` on `preps`, sampled under `tilt` (None:
-    /// plain Monte Carlo). Only the private-branch attacks (Finney, majority) can be
+    /// plain Monte Carlo). Only the private-branch attacks (Finney, majority) and the
+    /// custom strategies that tilt (`NetStrategy::can_tilt`: delay-private) can be
     /// tilted; `tilt` is ignored for the others (see [`NetExperiment::can_tilt`]).
     pub fn new(
         e: &NetExperiment,
@@ -439,9 +451,13 @@ impl<'a> NetCell<'a> {
             max_deficit,
             block_interval: e.network.block_interval,
         });
-        let tilted = tilt
-            .filter(|_| matches!(strategy, Strategy::Private(_)))
-            .map(|t| Tilted::new(q, &e.network.shares(), t));
+        let sampling = match (tilt, &strategy) {
+            (Some(t), Strategy::Private(_)) => {
+                CellSampling::Private(Tilted::new(q, &e.network.shares(), t))
+            }
+            (Some(t), Strategy::Custom(s)) if s.can_tilt() => CellSampling::Custom(t),
+            _ => CellSampling::Plain,
+        };
         // Not z_max: a cell's numbers may not depend on which z were asked for.
         let mut key = cell_key(&[
             0x006e_6574_7632,
@@ -449,7 +465,7 @@ impl<'a> NetCell<'a> {
             q.to_bits(),
             attack_key(&e.attack),
         ]);
-        if let Some(t) = tilt.filter(|_| tilted.is_some()) {
+        if let Some(t) = tilt.filter(|_| !matches!(sampling, CellSampling::Plain)) {
             key = cell_key(&[key, t.accept.to_bits(), t.tail.to_bits()]);
         }
         NetCell {
@@ -461,7 +477,7 @@ impl<'a> NetCell<'a> {
             key,
             block_interval: e.network.block_interval,
             strategy,
-            tilted,
+            sampling,
             by_graph: e.network.model == NetworkModel::Random,
         }
     }
@@ -482,6 +498,33 @@ impl<'a> NetCell<'a> {
             Strategy::Custom(s) => s.trial(prep, w, acc, rng),
         }
     }
+
+    /// One importance-sampled trial, its weights credited to `sums` (None: plain cell).
+    fn run_tilted(
+        &self,
+        prep: &Prepared,
+        w: &mut World,
+        acc: &mut Acceptance,
+        sums: &mut BatchSums,
+        rng: &mut SimRng,
+    ) -> Option<Outcome> {
+        match (&self.sampling, &self.strategy) {
+            (CellSampling::Private(m), _) => {
+                Some(self.run_one(prep, w, acc, &mut m.trial(sums), rng))
+            }
+            (CellSampling::Custom(t), Strategy::Custom(s)) => {
+                w.reset();
+                acc.reset();
+                let credit = &mut Credit::new(self.q, *t, sums);
+                Some(s.tilted_trial(prep, w, acc, *t, credit, rng))
+            }
+            _ => None,
+        }
+    }
+
+    fn tilted(&self) -> bool {
+        !matches!(self.sampling, CellSampling::Plain)
+    }
 }
 
 fn attack_key(a: &NetAttack) -> u64 {
@@ -497,11 +540,11 @@ impl CellSim for NetCell<'_> {
     fn empty_tally(&self) -> Tally {
         let mut t = Tally::new(self.z_max, false);
         t.extra = vec![0; COST + self.z_max as usize + 2];
-        if self.tilted.is_some() {
+        if self.tilted() {
             t.weighted = Some(WeightedTally::new(self.z_max));
         }
         if self.by_graph {
-            let weighted = self.tilted.is_some();
+            let weighted = self.tilted();
             t.units = Some(Units::new(self.preps.len(), self.z_max, weighted));
         }
         t
@@ -523,7 +566,7 @@ impl CellSim for NetCell<'_> {
             })
             .collect();
         let mut acc = Acceptance::new(self.track);
-        let mut sums = self.tilted.as_ref().map(|_| BatchSums::new(self.z_max));
+        let mut sums = self.tilted().then(|| BatchSums::new(self.z_max));
         // One trial's weights, credited to the batch and to its graph's sums (added to
         // the graph's unit once per batch, not per trial).
         let mut trial_sums = BatchSums::new(self.z_max);
@@ -538,17 +581,19 @@ impl CellSim for NetCell<'_> {
             // when the requested merchants are decided, and what it consumed must not shift
             // the next trial's draws (a cell's numbers may not depend on the z range).
             let rng = &mut SimRng::seed_from_u64(rng.next_u64());
-            let out = match (&self.tilted, &mut sums) {
-                (Some(m), Some(sums)) => {
+            let out = match &mut sums {
+                Some(sums) => {
                     trial_sums.clear();
-                    let out = self.run_one(prep, w, &mut acc, &mut m.trial(&mut trial_sums), rng);
+                    let out = self
+                        .run_tilted(prep, w, &mut acc, &mut trial_sums, rng)
+                        .expect("a cell with sums is tilted");
                     sums.absorb(&trial_sums);
                     if let Some(g) = graph_sums.get_mut(j) {
                         g.absorb(&trial_sums);
                     }
                     out
                 }
-                _ => self.run_one(prep, w, &mut acc, &mut Plain, rng),
+                None => self.run_one(prep, w, &mut acc, &mut Plain, rng),
             };
             // A plan deeper than the report tracks merchants nobody asked about.
             let out = Outcome {

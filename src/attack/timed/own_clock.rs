@@ -1,0 +1,102 @@
+//! Strategies that keep their own clock: the Δ-model attacks (`delay-private`,
+//! `balancing`) simulate their delays themselves and use neither the topology nor the
+//! engine's world. [`OwnClock`] is what such an attack writes (one trial against merchants
+//! z = 0..=z_max, plain or tilted); [`Clocked`] turns it into the engine's
+//! `NetStrategy` once, for all of them.
+
+use crate::estimate::rng::SimRng;
+use crate::estimate::weighted::Tilt;
+use crate::net::engine::{Acceptance, World};
+use crate::net::is::Credit;
+use crate::net::{NetStrategy, Outcome, Prepared};
+
+/// What one trial of an own-clock strategy found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Played {
+    /// Largest z ≥ 1 reversed (0: none).
+    pub top: u32,
+    /// Merchant z = 0 reversed.
+    pub z0: bool,
+    /// Attacker blocks mined after the payment (lost for the merchants not reversed).
+    pub attacker_blocks: u64,
+    /// Stopped at the event cap.
+    pub censored: bool,
+}
+
+/// An attack that plays a whole trial on its own clock.
+pub trait OwnClock: Sync + Send + std::fmt::Debug {
+    /// One trial against merchants z = 0..=`z_max` under the true law.
+    fn play(&self, z_max: u32, rng: &mut SimRng) -> Played;
+    /// Whether [`Self::play_tilted`] samples under a tilt (default: no).
+    fn can_tilt(&self) -> bool {
+        false
+    }
+    /// One importance-sampled trial under `tilt`, each reversed merchant credited to
+    /// `credit` with its likelihood ratio (`NetStrategy::tilted_trial`). Default: the
+    /// plain trial with weight 1.
+    fn play_tilted(
+        &self,
+        z_max: u32,
+        tilt: Tilt,
+        credit: &mut Credit<'_>,
+        rng: &mut SimRng,
+    ) -> Played {
+        let _ = tilt;
+        let p = self.play(z_max, rng);
+        credit.untilted(i64::from(p.top), p.z0);
+        p
+    }
+}
+
+/// An [`OwnClock`] attack as the engine's strategy.
+#[derive(Debug)]
+pub struct Clocked<S>(pub S);
+
+/// The merchants a trial tracks: z = 0..=z_max.
+fn z_max(acc: &Acceptance) -> u32 {
+    acc.accepted.len() as u32 - 1
+}
+
+/// The engine's outcome of a played trial: merchants up to `top` saw their depth, and the
+/// attacker's blocks are lost for every merchant it did not reverse.
+fn outcome(p: Played, z_max: u32, acc: &mut Acceptance) -> Outcome {
+    acc.see_depth(p.top);
+    let lost = |won: bool| if won { 0 } else { p.attacker_blocks };
+    Outcome {
+        top: if p.top >= 1 { i64::from(p.top) } else { -1 },
+        z0: p.z0,
+        cost_blocks: lost(p.top == z_max),
+        z0_cost_blocks: lost(p.z0),
+        censored: p.censored,
+    }
+}
+
+impl<S: OwnClock> NetStrategy for Clocked<S> {
+    fn trial(
+        &self,
+        _: &Prepared,
+        _: &mut World,
+        acc: &mut Acceptance,
+        rng: &mut SimRng,
+    ) -> Outcome {
+        let z = z_max(acc);
+        outcome(self.0.play(z, rng), z, acc)
+    }
+
+    fn can_tilt(&self) -> bool {
+        self.0.can_tilt()
+    }
+
+    fn tilted_trial(
+        &self,
+        _: &Prepared,
+        _: &mut World,
+        acc: &mut Acceptance,
+        tilt: Tilt,
+        credit: &mut Credit<'_>,
+        rng: &mut SimRng,
+    ) -> Outcome {
+        let z = z_max(acc);
+        outcome(self.0.play_tilted(z, tilt, credit, rng), z, acc)
+    }
+}
