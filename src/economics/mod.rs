@@ -448,7 +448,10 @@ mod tests {
         // closed form, and the bound (the race within 2000 blocks) is within 1e-9 of it.
         assert!((e.profit_probability - classical).abs() < 1e-12, "{e:?}");
         assert!(e.profit_probability_lower <= e.profit_probability + 1e-15);
-        assert!(e.profit_probability - e.profit_probability_lower < 1e-9, "{e:?}");
+        assert!(
+            e.profit_probability - e.profit_probability_lower < 1e-9,
+            "{e:?}"
+        );
     }
 
     #[test]
