@@ -239,6 +239,10 @@ fn profit_law(
     let t = total_interval(market, plan.q);
     let lower = if t_star < plan.premine {
         0.0 // even the pre-mining alone costs more than V
+    } else if z > MAX_Z_WINDOWED {
+        // Beyond the windowed program's reach (its cost grows as z² per block; `advise`
+        // looks as far as z = 10^5 for a majority attacker): 0 is the bound.
+        0.0
     } else {
         // Success within a shorter window is a smaller event, so still a lower bound: the
         // window is capped at LOWER_BOUND_BLOCKS block intervals, which keeps this bound
