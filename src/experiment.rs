@@ -367,8 +367,15 @@ impl Experiment {
         let points = n.prepare_points(plan.seed)?;
         let mut set = n.result_set(&points, &grid, self.sampling.rel_error);
         if n.can_tilt() {
+            let setting = n.setting();
             for c in &mut set.cells {
-                let probs: Vec<f64> = c.exact.iter().flatten().copied().collect();
+                // The closed forms, or where there is none the attack's guide value.
+                let probs: Vec<f64> = self
+                    .zs
+                    .iter()
+                    .zip(&c.exact)
+                    .filter_map(|(&z, e)| e.or_else(|| n.attack.get().guide(c.q, z, &setting)))
+                    .collect();
                 c.tilt = self.choose_tilt(c.q, &probs).map(|t| t.accept);
             }
         }

@@ -118,6 +118,29 @@ impl Registered for DelayPrivateSpec {
     };
 }
 
+impl DelayPrivateSpec {
+    /// The zero-latency (Δ = 0) value of merchant z: the majority attack with this head
+    /// start (a fixed one, or the opportunistic attacker's stationary lead); None at z = 0.
+    fn zero_delay_form(&self, q: f64, z: u32) -> Option<f64> {
+        if z == 0 {
+            return None;
+        }
+        // A tie won is one block more of head start under first-seen.
+        let extra = u32::from(self.tie == DelayTie::Adversary);
+        let conv = |premined: u32| Convention {
+            premined: premined + extra,
+            tie: TieRule::FirstSeen,
+        };
+        match self.premined {
+            Some(k) => Some(analytic::exact(q, z, conv(k)).value),
+            None if q < 0.5 => {
+                Some(opportunistic::opportunistic(q, z, conv(0), LeadLaw::Stationary).probability)
+            }
+            None => Some(1.0),
+        }
+    }
+}
+
 impl TimedAttack for DelayPrivateSpec {
     fn info(&self) -> &'static Info {
         &Self::INFO
@@ -175,22 +198,16 @@ impl TimedAttack for DelayPrivateSpec {
 
     fn closed_form(&self, q: f64, z: u32, _: &Setting<'_>) -> Option<f64> {
         // Only Δ = 0 has one: the zero-latency majority attack with this head start.
-        if self.delta != 0.0 || z == 0 {
+        if self.delta != 0.0 {
             return None;
         }
-        // A tie won is one block more of head start under first-seen.
-        let extra = u32::from(self.tie == DelayTie::Adversary);
-        let conv = |premined: u32| Convention {
-            premined: premined + extra,
-            tie: TieRule::FirstSeen,
-        };
-        match self.premined {
-            Some(k) => Some(analytic::exact(q, z, conv(k)).value),
-            None if q < 0.5 => {
-                Some(opportunistic::opportunistic(q, z, conv(0), LeadLaw::Stationary).probability)
-            }
-            None => Some(1.0),
-        }
+        self.zero_delay_form(q, z)
+    }
+
+    fn guide(&self, q: f64, z: u32, _: &Setting<'_>) -> Option<f64> {
+        // Delays only help the adversary, so its Δ = 0 value is at most the true one: a
+        // guide that errs towards importance sampling.
+        self.zero_delay_form(q, z)
     }
 
     fn blocks_before_attempt(&self) -> f64 {

@@ -101,6 +101,12 @@ pub trait TimedAttack: std::fmt::Debug + Sync {
     }
     /// Zero-latency closed form of merchant z at share q, where one exists.
     fn closed_form(&self, q: f64, z: u32, setting: &Setting<'_>) -> Option<f64>;
+    /// A rough value of merchant z's probability where no closed form applies, used only
+    /// by `--method auto` to decide whether plain Monte Carlo would miss its target (never
+    /// printed). Default: none (auto then keeps plain Monte Carlo for that z).
+    fn guide(&self, _q: f64, _z: u32, _setting: &Setting<'_>) -> Option<f64> {
+        None
+    }
     /// Its log10 from a log-space evaluation where there is one (right below 1e-308).
     fn closed_form_log10(&self, q: f64, z: u32, setting: &Setting<'_>) -> Option<f64> {
         let l = self.closed_form(q, z, setting)?.log10();

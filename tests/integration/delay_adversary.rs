@@ -422,3 +422,34 @@ fn tilted_output_does_not_depend_on_the_thread_count() {
     assert_eq!(one, run("2"));
     assert_eq!(one, run("3"));
 }
+
+#[test]
+fn auto_tilts_a_rare_delayed_attack_and_keeps_plain_monte_carlo_for_a_common_one() {
+    // At Δ > 0 there is no closed form, so `auto` decides from the attack's guide (its
+    // Δ = 0 value). q = 0.1, z = 10 (P ≈ 3e-6) cannot reach ±10 % with 20 000 plain trials:
+    // importance sampling; q = 0.45, z = 1 (P near 1) can: plain Monte Carlo.
+    let method = |q: &str, z: &str| {
+        let (h, rows) = parse_csv(&stdout_of(&[
+            "simulate",
+            "--attack",
+            "delay-private",
+            "--delta",
+            "10",
+            "--q",
+            q,
+            "--z",
+            z,
+            "--trials",
+            "20000",
+            "--method",
+            "auto",
+            "--format",
+            "csv",
+            "--quiet",
+        ]));
+        let i = h.iter().position(|c| c == "method").expect("method column");
+        rows[0][i].clone()
+    };
+    assert_eq!(method("0.1", "10"), "is");
+    assert_eq!(method("0.45", "1"), "mc");
+}
