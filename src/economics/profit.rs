@@ -15,7 +15,7 @@
 //! ```
 //!
 //! N_t ~ Poisson(t/T), R = W − P the time after the broadcast. The atoms s_{n,b} come from
-//! the exact law's race ([`Race`]) run once per head start k (0..=z, and "≥ z + 1", which
+//! the exact law's race (`Race`) run once per head start k (0..=z, and "≥ z + 1", which
 //! always succeeds with the z-th honest block): succeeding with the z-th honest block at
 //! race block n the attacker has a = n − z blocks since the broadcast, succeeding with its
 //! own block from lead 0 it has a = (n + 1 − k)/2; so b = B₀ + a with B₀ the branch at the
@@ -345,7 +345,7 @@ impl ExactLaw {
         self.over_window(|b, _, g, _| b as f64 * g)
     }
 
-    /// E[profit], from the atoms: failure at −c·W, success V + r·b − c·(P + σ_n) with
+    /// E\[profit\], from the atoms: failure at −c·W, success V + r·b − c·(P + σ_n) with
     /// E[σ_n · 1{σ_n ≤ R}] = n·T·P(N_R ≥ n + 1).
     pub fn mean(&self) -> f64 {
         let (v, r, c, pre, t) = (
