@@ -489,9 +489,9 @@ fn published_chain_quality_of_nakamoto_consensus() {
     ]);
 }
 
-/// The same source at α = 0.45, where its box is n = 160: three solves of about 30 s each
-/// on 2 cores, so it is left out of the default suite to keep CI within its budget; run it
-/// with `cargo test --test integration published_chain -- --ignored`.
+/// The same source at α = 0.45, where its box is n = 160: three solves (80–100 s together
+/// on 2 shared cores at load 4), so it is left out of the default suite to keep CI within
+/// its budget; run it with `cargo test --test integration published_chain -- --ignored`.
 #[test]
 #[ignore = "slow (three MDP solves at n = 160); run with --ignored"]
 fn published_chain_quality_of_nakamoto_consensus_at_045() {
