@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::SimulateArgs;
 use super::common::{self, Format};
-use crate::attack::game::{self as attacks, Exact, policy::PolicyStrategy, selfish};
-use crate::blockrace::game::{ATT, GameParams, GameStrategy, HON, Moments, REV, STEPS, play};
+use crate::attack::game::{self as attacks, Exact, GameAttack, GameVisitor};
+use crate::blockrace::game::{ATT, GameParams, HON, Moments, REV, STEPS, play};
 use crate::error::usage;
 use crate::estimate::rng::cell_key;
 use crate::estimate::units::t_quantile;
@@ -45,116 +45,106 @@ struct Setup {
     confidence: f64,
 }
 
-/// Run a game attack (`args.attack` is `selfish` or `policy`).
+/// Run a game attack (`args.attack` names one of `crate::attack::GAME`).
 pub(super) fn run(args: &SimulateArgs) -> anyhow::Result<()> {
     reject_other_flags(args)?;
     let setup = setup(args)?;
     let threads = common::threads(args.threads)?;
     let start = Instant::now();
-    let rows = match args.attack.as_str() {
-        "selfish" => {
-            if let Some(p) = &args.policy {
-                return Err(usage(
-                    "--policy",
-                    p.display(),
-                    "--policy goes with --attack policy; SM1 needs no file",
-                ));
-            }
-            common::with_pool(threads, || measure(args, &setup, &selfish::Selfish, None))??
-        }
-        _ => {
-            let Some(path) = &args.policy else {
-                return Err(usage(
-                    "--policy",
-                    "(missing)",
-                    "--attack policy replays a policy file: add --policy FILE, written by \
-                     `dslab optimize --objective revenue --alpha A --gamma G --policy-out FILE`",
-                ));
-            };
-            let s = PolicyStrategy::load(path)?;
-            common::with_pool(threads, || measure(args, &setup, &s, Some(s.box_side())))??
-        }
+    let measure = Measure {
+        args,
+        setup: &setup,
     };
+    let rows = common::with_pool(threads, || {
+        attacks::with_game(&args.attack, args.policy.as_deref(), measure)
+    })???;
     let secs = start.elapsed().as_secs_f64();
     finish(args, &rows, secs)
 }
 
-/// Measure every (α, γ) and build its rows; `side` is the box for exact evaluation (None:
-/// SM1, whose box depends on α).
-fn measure<S: GameStrategy>(
-    args: &SimulateArgs,
-    setup: &Setup,
-    s: &S,
-    side: Option<u32>,
-) -> anyhow::Result<Vec<Row>> {
-    let name: &'static str = if side.is_some() { "policy" } else { "selfish" };
-    let mut rows = Vec::new();
-    for &alpha in &setup.alphas {
-        for &gamma in &setup.gammas {
-            let p = GameParams {
-                alpha,
-                gamma,
-                z: setup.ds.map_or(u32::MAX, |d| d.1),
-            };
-            let key = cell_key(&[
-                alpha.to_bits(),
-                gamma.to_bits(),
-                u64::from(side.is_some()),
-                u64::from(p.z),
-            ]);
-            let m = play(&p, s, args.trials, args.seed, key);
-            if m.runaway > 0 {
-                return Err(usage(
-                    "--policy",
-                    args.policy
-                        .as_deref()
-                        .map_or("(SM1)".into(), |p| p.display().to_string()),
-                    &format!(
-                        "at alpha {alpha} gamma {gamma}, {} cycle(s) did not return to the fresh \
-                         start within {} mining events: the policy must adopt or override \
-                         eventually",
-                        m.runaway,
-                        crate::blockrace::game::MAX_CYCLE_EVENTS
-                    ),
-                ));
-            }
-            let n = side.unwrap_or_else(|| selfish::box_side(alpha));
-            if side.is_none() && setup.ds.is_some() {
-                let bound = selfish::truncation_bound(alpha, n);
-                if bound > 1e-9 {
-                    eprintln!(
-                        "warning: alpha {alpha}: SM1's exact double-spend figures come from a \
-                         box of side {n}; its lead leaves it with probability up to {bound:.1e}, \
-                         so the reference column is that far from exact"
-                    );
-                }
-            }
-            // SM1's revenue has a closed form; a policy's comes from evaluation.
-            let exact = attacks::exact(s, alpha, gamma, n, side.is_some(), setup.ds);
-            rows.extend(rows_of(name, alpha, gamma, &m, &exact, setup));
-        }
-    }
-    Ok(rows)
+/// Measure every (α, γ) of `setup` with the attack chosen, and build its rows.
+struct Measure<'a> {
+    args: &'a SimulateArgs,
+    setup: &'a Setup,
 }
 
-fn rows_of(
+impl GameVisitor for Measure<'_> {
+    type Out = anyhow::Result<Vec<Row>>;
+
+    fn visit<S: GameAttack>(self, s: &S) -> Self::Out {
+        let (args, setup) = (self.args, self.setup);
+        let mut rows = Vec::new();
+        for &alpha in &setup.alphas {
+            for &gamma in &setup.gammas {
+                let p = GameParams {
+                    alpha,
+                    gamma,
+                    z: setup.ds.map_or(u32::MAX, |d| d.1),
+                };
+                let key = cell_key(&[alpha.to_bits(), gamma.to_bits(), s.stream(), u64::from(p.z)]);
+                let m = play(&p, s, args.trials, args.seed, key);
+                if m.runaway > 0 {
+                    return Err(runaway(args, alpha, gamma, m.runaway));
+                }
+                let n = s.box_side(alpha);
+                if setup.ds.is_some()
+                    && let Some(w) = s.truncation_warning(alpha, n)
+                {
+                    eprintln!("warning: {w}");
+                }
+                let exact = attacks::exact(s, alpha, gamma, n, s.revenue_is_evaluated(), setup.ds);
+                let reference = s.revenue_reference(alpha, gamma, &exact);
+                let cell = Cell {
+                    attack: s.info().name,
+                    alpha,
+                    gamma,
+                };
+                rows.extend(rows_of(&cell, &m, &exact, reference, setup));
+            }
+        }
+        Ok(rows)
+    }
+}
+
+/// The error for cycles that never returned to the fresh start.
+fn runaway(args: &SimulateArgs, alpha: f64, gamma: f64, cycles: u64) -> anyhow::Error {
+    usage(
+        "--policy",
+        args.policy
+            .as_deref()
+            .map_or("(SM1)".into(), |p| p.display().to_string()),
+        &format!(
+            "at alpha {alpha} gamma {gamma}, {cycles} cycle(s) did not return to the fresh \
+             start within {} mining events: the policy must adopt or override eventually",
+            crate::blockrace::game::MAX_CYCLE_EVENTS
+        ),
+    )
+}
+
+/// Which attack and (α, γ) a row is about.
+struct Cell {
     attack: &'static str,
     alpha: f64,
     gamma: f64,
+}
+
+fn rows_of(
+    cell: &Cell,
     m: &Moments,
     exact: &Exact,
+    (revenue_ref, revenue_src): (f64, &'static str),
     setup: &Setup,
 ) -> Vec<Row> {
+    let Cell {
+        attack,
+        alpha,
+        gamma,
+    } = *cell;
     let t = t_quantile(m.cycles.saturating_sub(1) as f64, setup.confidence);
     let unit = |i: usize| {
         let mut w = [0.0; 4];
         w[i] = 1.0;
         w
-    };
-    let (revenue_ref, revenue_src) = if attack == "selfish" {
-        (selfish::closed_form(alpha, gamma), "sm1-closed-form")
-    } else {
-        (exact.revenue, "policy-evaluation")
     };
     let mut blocks = unit(ATT);
     blocks[HON] = 1.0;

@@ -8,9 +8,75 @@
 pub mod policy;
 pub mod selfish;
 
+use std::path::Path;
+
+use super::Info;
 use crate::blockrace::game::{Action, GameStrategy};
+use crate::error::usage;
 use crate::mdp::model::{Goal, Model, Params};
 use crate::mdp::solve::{Policy, evaluate};
+
+/// What `dslab simulate` needs of a mining-game attack besides its moves: its entry, where
+/// the reference beside its measured revenue comes from, and how to evaluate it exactly.
+/// One impl per game attack; [`with_game`] is the one place that chooses one by name.
+pub trait GameAttack: GameStrategy + Sync {
+    /// The registry entry.
+    fn info(&self) -> &'static Info;
+
+    /// Box side of the truncated model its exact values are evaluated in, at share `alpha`.
+    fn box_side(&self, alpha: f64) -> u32;
+
+    /// Whether the reference for its relative revenue is the policy evaluation (else a
+    /// closed form, and [`exact`] need not evaluate the revenue).
+    fn revenue_is_evaluated(&self) -> bool;
+
+    /// The reference for the measured relative revenue at (α, γ) and its source label,
+    /// given the exact evaluation `exact`.
+    fn revenue_reference(&self, alpha: f64, gamma: f64, exact: &Exact) -> (f64, &'static str);
+
+    /// A warning when the box of side `n` leaves the exact double-spend figures at `alpha`
+    /// measurably inexact (None: exact to rounding).
+    fn truncation_warning(&self, _alpha: f64, _n: u32) -> Option<String> {
+        None
+    }
+
+    /// Number that separates the attacks' random streams in a cell's key (0 for SM1, 1 for
+    /// a policy file: the keys the reports were made with).
+    fn stream(&self) -> u64;
+}
+
+/// A computation generic over the game attack, run by [`with_game`] on the attack chosen.
+pub trait GameVisitor {
+    /// What it returns.
+    type Out;
+    /// Run on `attack`.
+    fn visit<S: GameAttack>(self, attack: &S) -> Self::Out;
+}
+
+/// Run `visitor` on the game attack named `name` (`--attack`), reading its policy file
+/// `policy` (`--policy`) where it has one. Usage errors name `--policy` and its fix.
+pub fn with_game<V: GameVisitor>(
+    name: &str,
+    policy_file: Option<&Path>,
+    visitor: V,
+) -> anyhow::Result<V::Out> {
+    match (name, policy_file) {
+        ("selfish", None) => Ok(visitor.visit(&selfish::Selfish)),
+        ("selfish", Some(p)) => Err(usage(
+            "--policy",
+            p.display(),
+            "--policy goes with --attack policy; SM1 needs no file",
+        )),
+        ("policy", Some(p)) => Ok(visitor.visit(&policy::PolicyStrategy::load(p)?)),
+        ("policy", None) => Err(usage(
+            "--policy",
+            "(missing)",
+            "--attack policy replays a policy file: add --policy FILE, written by \
+             `dslab optimize --objective revenue --alpha A --gamma G --policy-out FILE`",
+        )),
+        _ => anyhow::bail!("{name} is not an attack of the mining game"),
+    }
+}
 
 /// The rule for a state a strategy does not cover, and the truncation's own rule (what the
 /// solver allows at the edge of its box): override if ahead (a > h), else adopt.

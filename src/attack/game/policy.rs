@@ -41,6 +41,28 @@ impl PolicyStrategy {
     }
 }
 
+impl super::GameAttack for PolicyStrategy {
+    fn info(&self) -> &'static Info {
+        &INFO
+    }
+
+    fn box_side(&self, _alpha: f64) -> u32 {
+        self.box_side()
+    }
+
+    fn revenue_is_evaluated(&self) -> bool {
+        true
+    }
+
+    fn revenue_reference(&self, _: f64, _: f64, exact: &super::Exact) -> (f64, &'static str) {
+        (exact.revenue, "policy-evaluation")
+    }
+
+    fn stream(&self) -> u64 {
+        1
+    }
+}
+
 impl GameStrategy for PolicyStrategy {
     #[inline]
     fn act(&self, a: u32, h: u32, fork: Fork) -> (Action, bool) {

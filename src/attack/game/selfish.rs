@@ -45,6 +45,39 @@ impl GameStrategy for Selfish {
     }
 }
 
+impl super::GameAttack for Selfish {
+    fn info(&self) -> &'static Info {
+        &INFO
+    }
+
+    fn box_side(&self, alpha: f64) -> u32 {
+        box_side(alpha)
+    }
+
+    fn revenue_is_evaluated(&self) -> bool {
+        false
+    }
+
+    fn revenue_reference(&self, alpha: f64, gamma: f64, _: &super::Exact) -> (f64, &'static str) {
+        (closed_form(alpha, gamma), "sm1-closed-form")
+    }
+
+    fn truncation_warning(&self, alpha: f64, n: u32) -> Option<String> {
+        let bound = truncation_bound(alpha, n);
+        (bound > 1e-9).then(|| {
+            format!(
+                "alpha {alpha}: SM1's exact double-spend figures come from a box of side {n}; \
+                 its lead leaves it with probability up to {bound:.1e}, so the reference \
+                 column is that far from exact"
+            )
+        })
+    }
+
+    fn stream(&self) -> u64 {
+        0
+    }
+}
+
 /// SM1's relative revenue (Eyal and Sirer, eq. (8); `crate::mdp::sm1::revenue`).
 pub fn closed_form(alpha: f64, gamma: f64) -> f64 {
     crate::mdp::sm1::revenue(alpha, gamma)
