@@ -127,10 +127,13 @@ fn validate_csv(path: &Path, text: &str) -> anyhow::Result<()> {
             Some(c) => format!("{}:{line}:{}", path.display(), c + 1),
             None => format!("{}:{line}", path.display()),
         };
-        anyhow::Error::from(crate::error::UsageError(format!(
-            "{place}: {what}; fix the file, or write it again with `dslab run` or `dslab \
-             simulate --out`"
-        )))
+        anyhow::Error::from(crate::error::UsageError::at(
+            place,
+            format!(
+                "{what}; fix the file, or write it again with `dslab run` or `dslab simulate \
+                 --out`"
+            ),
+        ))
     };
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)

@@ -67,7 +67,11 @@ fn err(file: &str, line: usize, problem: &str) -> anyhow::Error {
     } else {
         format!(" line {line}")
     };
-    UsageError(format!("--policy '{file}'{at}: {problem}; {FIX}")).into()
+    UsageError::at(
+        format!("--policy '{file}'{at}"),
+        format!("{problem}; {FIX}"),
+    )
+    .into()
 }
 
 /// Read and validate a policy file.

@@ -175,19 +175,17 @@ impl ScenarioFile {
     /// a message about `table.key` becomes `file, line N, key `table.key` 'value': fix`,
     /// as every other error of a scenario file reads.
     fn locate(&self, o: &Origin<'_>, e: anyhow::Error) -> anyhow::Error {
-        let message = e.to_string();
-        let Some(line) = key_line(o.text, &message) else {
+        let Some(usage_err) = e.downcast_ref::<UsageError>() else {
             return e.context(o.file.to_string());
         };
-        let key = message.split_whitespace().next().unwrap_or("");
+        let key = usage_err.what.as_str();
+        let Some(line) = key_line(o.text, key) else {
+            return e.context(o.file.to_string());
+        };
         let place = format!("{}, line {line}, key `{key}`", o.file);
-        match e
-            .downcast_ref::<UsageError>()
-            .and_then(|u| u.renamed(key, &place))
-        {
-            Some(renamed) => renamed.into(),
-            None => e.context(format!("{}, line {line}", o.file)),
-        }
+        usage_err
+            .renamed(key, &place)
+            .map_or(e, anyhow::Error::from)
     }
 
     fn shares(&self, o: &Origin<'_>) -> anyhow::Result<Vec<f64>> {

@@ -31,9 +31,10 @@ pub(super) fn split_attack_tables(
             continue;
         };
         let Some((start, end)) = section(text, name) else {
-            return Err(UsageError(format!(
-                "{file}: key `{name}`: write the {name} attack's settings as a [{name}] section"
-            ))
+            return Err(UsageError::at(
+                format!("{file}: key `{name}`"),
+                format!("write the {name} attack's settings as a [{name}] section"),
+            )
             .into());
         };
         let blank: String = text[start..end]
@@ -93,10 +94,9 @@ impl Origin<'_> {
     }
 }
 
-/// The line of the `table.key` an error message starts with (e.g. `merchant.peers '0': …`),
-/// if that key is written in `text`.
-pub(super) fn key_line(text: &str, message: &str) -> Option<usize> {
-    let dotted = message.split_whitespace().next()?;
+/// The line of the dotted key `table.key` (e.g. `merchant.peers`), if it is written in
+/// `text`.
+pub(super) fn key_line(text: &str, dotted: &str) -> Option<usize> {
     let (table, key) = dotted.split_once('.')?;
     let mut in_table = false;
     for (i, line) in text.lines().enumerate() {
@@ -119,7 +119,7 @@ pub(super) fn line_of(text: &str, offset: usize) -> usize {
 pub(super) fn syntax_error(file: &str, text: &str, e: &toml::de::Error) -> anyhow::Error {
     let msg = e.message().trim();
     let Some(span) = e.span() else {
-        return UsageError(format!("{file}: {msg}")).into();
+        return UsageError::at(file, msg).into();
     };
     let line = line_of(text, span.start);
     let key = key_at(text, span.start)
@@ -134,7 +134,7 @@ pub(super) fn syntax_error(file: &str, text: &str, e: &toml::de::Error) -> anyho
     } else {
         ""
     };
-    UsageError(format!("{file}, line {line}{key}: {msg}{fix}")).into()
+    UsageError::at(format!("{file}, line {line}{key}"), format!("{msg}{fix}")).into()
 }
 
 /// The dotted key (`majority.tie`) of the `key = value` line holding `offset`, if any.
