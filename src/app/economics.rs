@@ -392,7 +392,7 @@ pub(super) fn write_backtests(dir: &std::path::Path) -> anyhow::Result<String> {
             coin = chain.coin
         ));
         for l in &lines {
-            let est = |e: crate::economics::backtest::Est, p: bool| {
+            let est = |e: crate::economics::Est, p: bool| {
                 let f = |v: f64| {
                     if p { table::prob(v) } else { format!("{v:.4}") }
                 };

@@ -11,6 +11,7 @@
 //! [`super::MAX_Z_WINDOWED`] are exact; deeper ones (ETC) are simulated with a seeded
 //! generator and carry 95 % intervals.
 
+use super::Est;
 use anyhow::Result;
 use rand::RngExt;
 use rand_distr::{Distribution, Exp};
@@ -173,27 +174,6 @@ pub fn incidents() -> Vec<Incident> {
             ],
         },
     ]
-}
-
-/// A value with its 95 % interval (equal bounds when exact).
-#[derive(Clone, Copy, Debug, Serialize)]
-pub struct Est {
-    /// Point value.
-    pub value: f64,
-    /// Lower bound.
-    pub lo: f64,
-    /// Upper bound.
-    pub hi: f64,
-}
-
-impl Est {
-    fn exact(v: f64) -> Est {
-        Est {
-            value: v,
-            lo: v,
-            hi: v,
-        }
-    }
 }
 
 /// What dslab says at one share.

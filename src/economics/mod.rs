@@ -419,6 +419,28 @@ pub fn best(
     })
 }
 
+/// An estimate with its 95 % interval (lo = hi = value where it is exact).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Est {
+    /// The estimate.
+    pub value: f64,
+    /// Lower end of the 95 % interval.
+    pub lo: f64,
+    /// Upper end of the 95 % interval.
+    pub hi: f64,
+}
+
+impl Est {
+    /// An exact value: its interval is the point.
+    pub fn exact(v: f64) -> Est {
+        Est {
+            value: v,
+            lo: v,
+            hi: v,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,9 +21,9 @@
 //! own block from lead 0 it has a = (n + 1 − k)/2; so b = B₀ + a with B₀ the branch at the
 //! broadcast, whose joint law with k is the pre-mining walk carried with its branch length.
 
+use super::Est;
 use rand::RngExt;
 use rand_distr::{Distribution, Exp};
-use serde::Serialize;
 use statrs::function::gamma::{gamma_lr, ln_gamma};
 
 use super::{Economics, Market, Plan, total_interval};
@@ -45,27 +45,6 @@ const NATS: f64 = 46.0;
 const TAIL: f64 = 1e-17;
 /// Two-sided 95 % normal quantile.
 const Z95: f64 = 1.959_963_984_540_054;
-
-/// An estimate with its interval (lo = hi = value where exact).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct Est {
-    /// The estimate.
-    pub value: f64,
-    /// Lower end of the 95 % interval.
-    pub lo: f64,
-    /// Upper end of the 95 % interval.
-    pub hi: f64,
-}
-
-impl Est {
-    fn exact(v: f64) -> Est {
-        Est {
-            value: v,
-            lo: v,
-            hi: v,
-        }
-    }
-}
 
 /// The printed summary of the profit's law.
 #[derive(Clone, Debug, PartialEq)]

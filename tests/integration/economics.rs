@@ -480,7 +480,7 @@ fn backtest_simulation_agrees_with_the_exact_law_where_both_apply() {
             p.value,
             e.success
         );
-        let se = |x: dslab::economics::backtest::Est| (x.hi - x.lo) / (2.0 * 1.96);
+        let se = |x: dslab::economics::Est| (x.hi - x.lo) / (2.0 * 1.96);
         assert!(
             (cost.value - e.cost_btc).abs() <= 4.0 * se(cost),
             "q {q}: cost {} vs {}",
