@@ -266,8 +266,9 @@ pub fn readme(revenue: &[RevenueRow], bounty: &[BountyRow], command: &str) -> St
          docs/optimize.md; the zero-latency block race of Sapirshtein, Sompolinsky and \
          Zohar (FC 2016).\n\n\
          **For a merchant.** {}, so such a miner gains from forking the chain even with no \
-         payment to reverse. A payment worth less than the bounty below (in block \
-         rewards) at the largest miner's share and the confirmations waited for is not worth \
+         payment to reverse. A payment worth less than the double-spend bounty (in block \
+         rewards; the Bounty table of `optimal/README.md` and `bounty.csv`) at the largest \
+         miner's share and the confirmations waited for is not worth \
          reversing for a profit-maximising attacker; the bounty falls steeply as that miner \
          grows and rises with every confirmation, so larger payments need more \
          confirmations.\n\n\

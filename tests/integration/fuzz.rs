@@ -3,10 +3,34 @@
 //! within a time limit. Values mix valid ones with the kinds that broke things before:
 //! negatives, zero, huge and tiny magnitudes, NaN, infinity, words, empty strings, wrong
 //! types in files.
+//!
+//! The cases are reproducible: proptest draws them from a fixed seed ([`SEED`]), so every run
+//! (CI or local) tries the same 40 flag lists and 40 files and a failure is a failure of
+//! dslab, never of the draw. To explore other cases, set `PROPTEST_RNG_SEED=N` (proptest's
+//! own variable; it takes precedence over [`SEED`]): a case that fails there fails again
+//! with the same N, and belongs in the fixed set once fixed.
 
 use std::time::Duration;
 
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
+
+/// The fixed seed of the cases (any value: fixed so that a run is reproducible).
+const SEED: u64 = 15;
+
+/// 40 cases each, from [`SEED`] unless `PROPTEST_RNG_SEED` names another seed.
+fn config() -> ProptestConfig {
+    let default = ProptestConfig::default();
+    let rng_seed = match default.rng_seed {
+        RngSeed::Random => RngSeed::Fixed(SEED),
+        chosen => chosen,
+    };
+    ProptestConfig {
+        cases: 40,
+        rng_seed,
+        ..default
+    }
+}
 
 use super::util::dslab;
 
@@ -214,7 +238,7 @@ fn scenario_text() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+    #![proptest_config(config())]
 
     #[test]
     fn random_flags_end_with_0_or_2(args in flag_args()) {
