@@ -322,10 +322,28 @@ impl NetworkSpec {
     }
 }
 
+/// Longest listening period accepted, in block intervals.
+pub const MAX_LISTENING_BLOCKS: f64 = 1000.0;
+
 impl MerchantSpec {
     /// Check every value; errors name the key (`merchant.<key>`).
     pub fn validate(&self, net: &NetworkSpec) -> anyhow::Result<()> {
         non_negative("merchant.listening_period", self.listening_period)?;
+        // A z = 0 merchant accepts only when its listening period ends, so every trial runs
+        // that long; beyond this many block intervals a run would crawl (at 1e300 s each
+        // trial runs to the engine's block cap) for a merchant no one runs.
+        let most = MAX_LISTENING_BLOCKS * net.block_interval;
+        if self.listening_period > most {
+            return Err(usage(
+                "merchant.listening_period",
+                self.listening_period,
+                &format!(
+                    "give at most {MAX_LISTENING_BLOCKS} block intervals ({most} s): a zero-conf \
+                     merchant listens seconds to minutes; for a payment that waits for blocks \
+                     use z ≥ 1"
+                ),
+            ));
+        }
         if self.peers == 0 {
             return Err(usage(
                 "merchant.peers",

@@ -220,6 +220,20 @@ fn network_flag_errors_name_the_flag_and_file_errors_the_key() {
             "{err}"
         );
     }
+    // A listening period no merchant runs would make every trial run that long.
+    fails_with_2(
+        &[
+            "simulate",
+            "--attack",
+            "finney",
+            "--listening-period",
+            "1e300",
+        ],
+        &[
+            "--listening-period '",
+            "at most 1000 block intervals (600000 s)",
+        ],
+    );
     fails_with_2(
         &["simulate", "--attack", "race", "--replace-after=-1"],
         &["--replace-after '-1'"],
