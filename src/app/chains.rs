@@ -191,8 +191,8 @@ pub fn apply_to_simulate(
         return Ok(args);
     };
     let block_race = crate::attack::NetAttack::from_table(&args.attack, None)
-        .is_ok_and(|a| a.get().block_race().is_some());
-    if block_race && args.net.network.is_none() {
+        .is_ok_and(|a| a.race_engine(args.net.network.is_some()).is_some());
+    if block_race {
         if args.quiet {
             return Ok(args);
         }

@@ -268,6 +268,23 @@ attacks! {
     Balancing(balancing::BalancingSpec),
 }
 
+impl NetAttack {
+    /// The one rule for the engine: without a network (`network_given` false: no
+    /// `--network`, no `[network]` table), an attack that runs on the zero-latency block
+    /// race runs there, validated (see [`TimedAttack::block_race`]); `None`: the timed
+    /// engine.
+    pub fn race_engine(
+        &self,
+        network_given: bool,
+    ) -> Option<anyhow::Result<majority::RaceMajority>> {
+        if network_given {
+            None
+        } else {
+            self.get().block_race()
+        }
+    }
+}
+
 /// The registered names, in registry order.
 pub fn names() -> Vec<&'static str> {
     ALL.iter().map(|i| i.name).collect()

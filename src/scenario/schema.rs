@@ -129,12 +129,7 @@ impl ScenarioFile {
         let spec = NetAttack::from_table(attack, table).map_err(|e| self.locate(o, e))?;
         // Without a [network] table, an attack that runs on the zero-latency block race
         // runs there (`crate::attack::TimedAttack::block_race`).
-        if let Some(race) = self
-            .network
-            .is_none()
-            .then(|| spec.get().block_race())
-            .flatten()
-        {
+        if let Some(race) = spec.race_engine(self.network.is_some()) {
             let stray = [
                 ("merchant", self.merchant.as_ref().map(|t| t.span())),
                 ("sweep", self.sweep.as_ref().map(|t| t.span())),

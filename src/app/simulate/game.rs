@@ -382,10 +382,7 @@ fn reject_other_flags(args: &SimulateArgs) -> anyhow::Result<()> {
             ),
         ));
     }
-    // NetArgs keeps its own "anything set" check private to its file; every one of its
-    // flags is an Option or a bool, so any `Some(` or `true` in its Debug form is a flag given.
-    let net = format!("{:?}", args.net);
-    if net.contains("Some(") || net.contains(": true") {
+    if args.net.any_given() {
         return Err(usage(
             "--network",
             "(network, merchant or timed-attack flags)",

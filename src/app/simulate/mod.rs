@@ -202,12 +202,7 @@ fn experiment(args: &SimulateArgs) -> anyhow::Result<Experiment> {
     // The attack's table from its flags; without a network, an attack that runs on the
     // zero-latency block race runs there (`crate::attack::TimedAttack::block_race`).
     let spec = attack_from_flags(args)?;
-    let block_race = args
-        .net
-        .network
-        .is_none()
-        .then(|| spec.get().block_race())
-        .flatten();
+    let block_race = spec.race_engine(args.net.network.is_some());
     let on_network = block_race.is_none();
     if on_network && args.mining == Mining::Pow {
         return Err(usage(

@@ -105,6 +105,16 @@ pub enum RaceVariantArg {
 }
 
 impl NetArgs {
+    /// Whether any flag of this group was given at all (the mining game takes none).
+    pub(super) fn any_given(&self) -> bool {
+        self.any_set()
+            || self.network.is_some()
+            || self.window.is_some()
+            || self.premine_time.is_some()
+            || self.delta.is_some()
+            || self.sweep.is_some()
+    }
+
     /// Whether any network, merchant or attack option was given (besides `--network`).
     fn any_set(&self) -> bool {
         self.merchant_incoming.is_some()
