@@ -9,44 +9,16 @@ use std::collections::HashMap;
 use dslab::analytic;
 use dslab::params::{Convention, TieRule};
 
-use crate::util::{column, dslab, parse_csv, stdout_of};
+use crate::util::{dslab, proportion_se as se, simulate_attack};
 
-/// (z, probability, trials) of `--attack balancing` at share `q`, z = 1..=`z_max`.
+/// (z, probability, trials) of `--attack balancing` at share `q`, z = 1..=`z_max`, seed 17.
 fn rows(q: &str, z_max: u32, trials: &str, extra: &[&str]) -> Vec<(u32, f64, f64)> {
     let z = format!("1..{z_max}");
-    let mut args = vec![
-        "simulate",
-        "--attack",
-        "balancing",
-        "--listening-period",
-        "0",
-        "--q",
-        q,
-        "--z",
-        &z,
-        "--trials",
-        trials,
-        "--seed",
-        "17",
-        "--format",
-        "csv",
-        "--quiet",
-    ];
-    args.extend_from_slice(extra);
-    let (h, r) = parse_csv(&stdout_of(&args));
-    let zs = column(&h, &r, "z");
-    let p = column(&h, &r, "probability");
-    let n = column(&h, &r, "trials");
-    zs.iter()
-        .zip(&p)
-        .zip(&n)
-        .map(|((&z, &p), &n)| (z as u32, p, n))
+    let args = [&["--q", q, "--z", &z, "--trials", trials][..], extra].concat();
+    simulate_attack("balancing", "17", &args)
+        .into_iter()
+        .map(|e| (e.z, e.p, e.trials))
         .collect()
-}
-
-/// Standard error of a proportion from n trials at x, floored at 1/n.
-fn se(x: f64, n: f64) -> f64 {
-    (x * (1.0 - x) / n).sqrt().max(1.0 / n)
 }
 
 /// The attack at Δ = 0 as a discrete chain. Every delivery is instantaneous, so between
