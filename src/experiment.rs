@@ -246,7 +246,7 @@ impl Conflict {
             ),
             Conflict::NotTiltable { attack } => format!(
                 "importance sampling applies to the private-branch attacks (majority, finney, \
-                 opportunistic, delay-private); use {} or auto for {attack}",
+                 opportunistic, delay-private, balancing); use {} or auto for {attack}",
                 method("mc")
             ),
             Conflict::PowTilted => format!(

@@ -9,44 +9,16 @@ use std::collections::HashMap;
 use dslab::analytic;
 use dslab::params::{Convention, TieRule};
 
-use crate::util::{column, dslab, parse_csv, stdout_of};
+use crate::util::{dslab, proportion_se as se, simulate_attack};
 
-/// (z, probability, trials) of `--attack balancing` at share `q`, z = 1..=`z_max`.
+/// (z, probability, trials) of `--attack balancing` at share `q`, z = 1..=`z_max`, seed 17.
 fn rows(q: &str, z_max: u32, trials: &str, extra: &[&str]) -> Vec<(u32, f64, f64)> {
     let z = format!("1..{z_max}");
-    let mut args = vec![
-        "simulate",
-        "--attack",
-        "balancing",
-        "--listening-period",
-        "0",
-        "--q",
-        q,
-        "--z",
-        &z,
-        "--trials",
-        trials,
-        "--seed",
-        "17",
-        "--format",
-        "csv",
-        "--quiet",
-    ];
-    args.extend_from_slice(extra);
-    let (h, r) = parse_csv(&stdout_of(&args));
-    let zs = column(&h, &r, "z");
-    let p = column(&h, &r, "probability");
-    let n = column(&h, &r, "trials");
-    zs.iter()
-        .zip(&p)
-        .zip(&n)
-        .map(|((&z, &p), &n)| (z as u32, p, n))
+    let args = [&["--q", q, "--z", &z, "--trials", trials][..], extra].concat();
+    simulate_attack("balancing", "17", &args)
+        .into_iter()
+        .map(|e| (e.z, e.p, e.trials))
         .collect()
-}
-
-/// Standard error of a proportion from n trials at x, floored at 1/n.
-fn se(x: f64, n: f64) -> f64 {
-    (x * (1.0 - x) / n).sqrt().max(1.0 / n)
 }
 
 /// The attack at Δ = 0 as a discrete chain. Every delivery is instantaneous, so between
@@ -260,4 +232,211 @@ fn bad_balancing_delta_names_the_flag() {
         assert!(err.contains("--delta"), "{err}");
         assert!(!err.contains("panicked"), "{err}");
     }
+}
+
+#[test]
+fn the_auto_guide_is_the_exact_zero_delay_chain() {
+    // `--method auto`'s guide (`attack::balancing::zero_delay`, solved layer by layer)
+    // against the recursive chain above: two evaluations of the same rules. Their reserve
+    // caps differ (40 + k against 60 blocks); the mass beyond them is below q^40 ≈ 1e-21
+    // relative at q = 0.3, so 1e-12 relative leaves room for rounding only.
+    for q in [0.1, 0.3, 0.45] {
+        for z in [1, 2, 5, 12] {
+            for (k, ties) in [(0, false), (2, false), (0, true)] {
+                let got = dslab::attack::balancing::zero_delay(q, z, k, ties).expect("k ≤ 200");
+                let want = zero_delay(q, z, k, ties);
+                assert!(
+                    (got - want).abs() <= 1e-12 * want,
+                    "q={q} z={z} k={k} ties={ties}: {got} vs {want}"
+                );
+            }
+        }
+    }
+}
+
+/// `--attack balancing` rows (z, p, trials, standard error) with `extra` flags.
+fn estimates(seed: &str, extra: &[&str]) -> Vec<crate::util::Estimate> {
+    simulate_attack("balancing", seed, extra)
+}
+
+#[test]
+fn importance_sampling_agrees_with_plain_monte_carlo() {
+    // q = 0.2, z = 1..3 (P ≈ 0.004–0.08, where plain Monte Carlo is precise): the tilted
+    // estimate (weights ln(q/q') per adversary block, ln(p/p') per honest block, tail
+    // switch at acceptance) must agree with the plain one, for Δ = 10 s and for Δ = 120 s
+    // (many A and B blocks within Δ of each other: the unbounded part of the weights), with
+    // a head start and with ties won.
+    for extra in [
+        &["--delta", "10"][..],
+        &["--delta", "120"][..],
+        &["--delta", "10", "--premined", "1"][..],
+        &["--delta", "10", "--tie", "adversary"][..],
+    ] {
+        let common = [&["--q", "0.2", "--z", "1..3"][..], extra].concat();
+        let mc = estimates(
+            "17",
+            &[&common[..], &["--method", "mc", "--trials", "400000"]].concat(),
+        );
+        let is = estimates(
+            "18",
+            &[&common[..], &["--method", "is", "--trials", "100000"]].concat(),
+        );
+        assert_eq!(mc.len(), 3);
+        for (m, i) in mc.iter().zip(&is) {
+            // 4 combined standard errors of two independent estimates.
+            let tol = 4.0 * (m.se * m.se + i.se * i.se).sqrt();
+            assert!(
+                (m.p - i.p).abs() <= tol && i.p > 0.0,
+                "{extra:?} z={}: mc {} ± {} vs is {} ± {}",
+                m.z,
+                m.p,
+                m.se,
+                i.p,
+                i.se
+            );
+        }
+    }
+}
+
+#[test]
+fn importance_sampling_reaches_tiny_probabilities_at_zero_delay() {
+    // At Δ = 0 the recursive chain above is an exact, independent reference; z = 12 and
+    // 20 at q = 0.1 are far below what plain Monte Carlo reaches. Tolerance: 4 standard
+    // errors of the estimate, which must itself be within 20 % (the estimate is useful).
+    for (extra, k, ties) in [
+        (&[][..], 0, false),
+        (&["--premined", "2"][..], 2, false),
+        (&["--tie", "adversary"][..], 0, true),
+    ] {
+        let args = [
+            &[
+                "--q", "0.1", "--z", "12,20", "--delta", "0", "--method", "is", "--trials", "40000",
+            ][..],
+            extra,
+        ]
+        .concat();
+        for e in estimates("5", &args) {
+            let want = zero_delay(0.1, e.z, k, ties);
+            assert!(want < 1e-6, "z={}: reference {want} is not small", e.z);
+            assert!(
+                (e.p - want).abs() <= 4.0 * e.se && e.se < 0.2 * want,
+                "z={} k={k} ties={ties}: IS {} ± {} vs chain {want}",
+                e.z,
+                e.p,
+                e.se
+            );
+        }
+    }
+}
+
+#[test]
+fn importance_sampling_intervals_are_calibrated() {
+    // Over 20 seeds the z-scores (estimate − reference)/(its standard error) must look
+    // standard normal: mean within 4/√20 of 0, standard deviation within [0.6, 1.45]
+    // (the sample sd of 20 normals has sd ≈ 0.16: about ±2.8 of it). At Δ = 0 the
+    // reference is the exact chain; at Δ = 10 s (the setting) it is one run of 20
+    // times the trials on another seed, whose own error adds 1/20 to each z-score's
+    // variance (inside the band).
+    let z_scores = |delta: &str, reference: &dyn Fn(u32) -> f64| -> Vec<f64> {
+        (100..120)
+            .flat_map(|seed| {
+                let args = [
+                    "--q", "0.1", "--z", "4,6", "--delta", delta, "--method", "is", "--trials",
+                    "10000",
+                ];
+                estimates(&seed.to_string(), &args)
+                    .into_iter()
+                    .map(|e| (e.p - reference(e.z)) / e.se)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    let check = |what: &str, zs: Vec<f64>| {
+        // Two z per seed: judge each z over the 20 seeds.
+        for which in 0..2 {
+            let v: Vec<f64> = zs.iter().skip(which).step_by(2).copied().collect();
+            let n = v.len() as f64;
+            let mean = v.iter().sum::<f64>() / n;
+            let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+            assert!(
+                mean.abs() <= 4.0 / n.sqrt() && (0.6..=1.45).contains(&sd),
+                "{what} z #{which}: mean {mean}, sd {sd} of {v:?}"
+            );
+        }
+    };
+    check("Δ = 0", z_scores("0", &|z| zero_delay(0.1, z, 0, false)));
+    let reference = estimates(
+        "7",
+        &[
+            "--q", "0.1", "--z", "4,6", "--delta", "10", "--method", "is", "--trials", "200000",
+        ],
+    );
+    let at = |z: u32| reference.iter().find(|e| e.z == z).expect("z row").p;
+    check("Δ = 10 s", z_scores("10", &at));
+}
+
+#[test]
+fn auto_tilts_a_rare_balancing_attack_and_keeps_plain_monte_carlo_for_a_common_one() {
+    // No closed form: `auto` decides from the guide (the exact Δ = 0 chain). q = 0.1,
+    // z = 6 (about 3e-5) cannot reach ±10 % with 20 000 plain trials: importance
+    // sampling; q = 0.45, z = 1 (about 0.4) can: plain Monte Carlo.
+    let method = |q: &str, delta: &str, z: &str| {
+        let (h, rows) = crate::util::parse_csv(&crate::util::stdout_of(&[
+            "simulate",
+            "--attack",
+            "balancing",
+            "--delta",
+            delta,
+            "--q",
+            q,
+            "--z",
+            z,
+            "--trials",
+            "20000",
+            "--method",
+            "auto",
+            "--format",
+            "csv",
+            "--quiet",
+        ]));
+        let i = h.iter().position(|c| c == "method").expect("method column");
+        rows[0][i].clone()
+    };
+    assert_eq!(method("0.1", "10", "6"), "is");
+    assert_eq!(method("0.45", "10", "1"), "mc");
+    // Δ = 300 s = T/2: the tilt's weights spread (effective sample size 2 of 100 000 at
+    // z = 6), so auto keeps plain Monte Carlo although the attack is rare.
+    assert_eq!(method("0.1", "300", "6"), "mc");
+}
+
+#[test]
+fn tilted_balancing_output_does_not_depend_on_the_thread_count() {
+    let run = |threads: &str| {
+        crate::util::stdout_of(&[
+            "simulate",
+            "--attack",
+            "balancing",
+            "--delta",
+            "10",
+            "--q",
+            "0.1,0.2",
+            "--z",
+            "1,4,8",
+            "--method",
+            "is",
+            "--trials",
+            "20000",
+            "--seed",
+            "5",
+            "--threads",
+            threads,
+            "--format",
+            "csv",
+            "--quiet",
+        ])
+    };
+    let one = run("1");
+    assert!(one.contains(",is,"), "{one}");
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("3"));
 }

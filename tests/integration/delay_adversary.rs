@@ -8,48 +8,27 @@ use dslab::analytic;
 use dslab::bounds::{gkr, guo_ren, opportunistic};
 use dslab::params::{Convention, TieRule};
 
-use crate::util::{column, dslab, parse_csv, stdout_of};
+use crate::util::{Estimate, dslab, parse_csv, proportion_se as se, simulate_attack, stdout_of};
 
 /// (z, probability, trials) of `dslab simulate --attack delay-private` at share `q`,
-/// z = 1..=`z_max`, on `--network none` with `extra` flags.
+/// z = 1..=`z_max`, on `--network none` with `extra` flags, seed 13.
 fn rows(q: &str, z_max: u32, trials: &str, extra: &[&str]) -> Vec<(u32, f64, f64)> {
     let z = format!("1..{z_max}");
-    let mut args = vec![
-        "simulate",
-        "--attack",
-        "delay-private",
-        "--network",
-        "none",
-        "--listening-period",
-        "0",
-        "--q",
-        q,
-        "--z",
-        &z,
-        "--trials",
-        trials,
-        "--seed",
-        "13",
-        "--format",
-        "csv",
-        "--quiet",
-    ];
-    args.extend_from_slice(extra);
-    let (h, r) = parse_csv(&stdout_of(&args));
-    let zs = column(&h, &r, "z");
-    let p = column(&h, &r, "probability");
-    let n = column(&h, &r, "trials");
-    zs.iter()
-        .zip(&p)
-        .zip(&n)
-        .map(|((&z, &p), &n)| (z as u32, p, n))
+    let args = [&["--q", q, "--z", &z, "--trials", trials][..], extra].concat();
+    estimates_of(&args)
+        .into_iter()
+        .map(|e| (e.z, e.p, e.trials))
         .collect()
 }
 
-/// Standard error of a proportion estimated from n trials at its reference value x, with
-/// a floor of 1/n for values at 0 or 1.
-fn se(x: f64, n: f64) -> f64 {
-    (x * (1.0 - x) / n).sqrt().max(1.0 / n)
+/// The rows of `--attack delay-private` on the zero-latency network, listening period 0,
+/// seed 13, with `extra` flags (method, q, z, trials, ...).
+fn estimates_of(extra: &[&str]) -> Vec<Estimate> {
+    simulate_attack(
+        "delay-private",
+        "13",
+        &[&["--network", "none"][..], extra].concat(),
+    )
 }
 
 fn first_seen(premined: u32) -> Convention {
@@ -296,32 +275,11 @@ fn delay_private_defaults_to_the_zero_latency_network() {
     );
 }
 
-/// (z, probability, standard error) of `--attack delay-private` on the zero-latency
-/// network, listening period 0, seed 13, with `extra` flags (method, q, z, trials, ...).
+/// (z, probability, standard error) of [`estimates_of`].
 fn estimates(extra: &[&str]) -> Vec<(u32, f64, f64)> {
-    let mut args = vec![
-        "simulate",
-        "--attack",
-        "delay-private",
-        "--network",
-        "none",
-        "--listening-period",
-        "0",
-        "--seed",
-        "13",
-        "--format",
-        "csv",
-        "--quiet",
-    ];
-    args.extend_from_slice(extra);
-    let (h, r) = parse_csv(&stdout_of(&args));
-    let zs = column(&h, &r, "z");
-    let p = column(&h, &r, "probability");
-    let se = column(&h, &r, "std_error");
-    zs.iter()
-        .zip(&p)
-        .zip(&se)
-        .map(|((&z, &p), &s)| (z as u32, p, s))
+    estimates_of(extra)
+        .into_iter()
+        .map(|e| (e.z, e.p, e.se))
         .collect()
 }
 

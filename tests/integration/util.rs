@@ -98,3 +98,57 @@ pub fn assert_log10_columns_match_values(csv_text: &str) -> usize {
     }
     zeros
 }
+
+/// One row of a `dslab simulate --format csv` run: merchant z, the estimate, the trials
+/// it used and its standard error.
+#[derive(Clone, Copy, Debug)]
+pub struct Estimate {
+    /// Confirmations z.
+    pub z: u32,
+    /// Estimated probability.
+    pub p: f64,
+    /// Trials used.
+    pub trials: f64,
+    /// Standard error of the estimate, as printed.
+    pub se: f64,
+}
+
+/// The rows of `dslab simulate --attack ATTACK --listening-period 0 --seed SEED --format
+/// csv --quiet EXTRA…` (q, z, trials, method and the attack's flags in `extra`).
+pub fn simulate_attack(attack: &str, seed: &str, extra: &[&str]) -> Vec<Estimate> {
+    let mut args = vec![
+        "simulate",
+        "--attack",
+        attack,
+        "--listening-period",
+        "0",
+        "--seed",
+        seed,
+        "--format",
+        "csv",
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    let (h, r) = parse_csv(&stdout_of(&args));
+    let col = |name: &str| column(&h, &r, name);
+    let (zs, p, n, se) = (
+        col("z"),
+        col("probability"),
+        col("trials"),
+        col("std_error"),
+    );
+    (0..r.len())
+        .map(|i| Estimate {
+            z: zs[i] as u32,
+            p: p[i],
+            trials: n[i],
+            se: se[i],
+        })
+        .collect()
+}
+
+/// Standard error of a proportion estimated from n trials at x (a reference value or the
+/// estimate itself), with a floor of 1/n for values at 0 or 1.
+pub fn proportion_se(x: f64, n: f64) -> f64 {
+    (x * (1.0 - x) / n).sqrt().max(1.0 / n)
+}

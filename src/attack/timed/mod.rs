@@ -432,7 +432,7 @@ enum CellSampling {
 impl<'a> NetCell<'a> {
     /// The cell of share `q` of experiment `e` on `preps`, sampled under `tilt` (None:
     /// plain Monte Carlo). Only the private-branch attacks (Finney, majority) and the
-    /// custom strategies that tilt (`NetStrategy::can_tilt`: delay-private) can be
+    /// custom strategies that tilt (`NetStrategy::can_tilt`: delay-private, balancing) can be
     /// tilted; `tilt` is ignored for the others (see [`NetExperiment::can_tilt`]).
     pub fn new(
         e: &NetExperiment,
