@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
 use super::delay_private::DelayTie;
-use super::timed::own_clock::{Clocked, OwnClock, Played};
+use super::timed::own_clock::{Clocked, OwnClock, Played, check_delta};
 use super::{CellSetting, Info, Registered, Setting, TimedAttack};
 use crate::error::usage;
 use crate::estimate::rng::SimRng;
@@ -94,6 +94,10 @@ impl TimedAttack for BalancingSpec {
             ));
         }
         Ok(())
+    }
+
+    fn validate_on(&self, network: &NetworkSpec) -> anyhow::Result<()> {
+        check_delta("balancing.delta", self.delta, network)
     }
 
     fn describe(&self) -> String {

@@ -50,7 +50,7 @@ use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Exp1};
 use serde::{Deserialize, Serialize};
 
-use super::timed::own_clock::{Clocked, OwnClock, Played};
+use super::timed::own_clock::{Clocked, OwnClock, Played, check_delta};
 use super::{CellSetting, Info, Registered, Setting, TimedAttack};
 use crate::analytic;
 use crate::bounds::opportunistic::{self, LeadLaw};
@@ -162,6 +162,10 @@ impl TimedAttack for DelayPrivateSpec {
             ));
         }
         Ok(())
+    }
+
+    fn validate_on(&self, network: &NetworkSpec) -> anyhow::Result<()> {
+        check_delta("delay-private.delta", self.delta, network)
     }
 
     fn describe(&self) -> String {

@@ -81,6 +81,11 @@ pub trait TimedAttack: std::fmt::Debug + Sync {
     fn validate(&self) -> anyhow::Result<()> {
         Ok(())
     }
+    /// Check the attack's keys that are bounded by the network it runs on (e.g. a delay
+    /// bound in block intervals); errors name the key.
+    fn validate_on(&self, _network: &NetworkSpec) -> anyhow::Result<()> {
+        Ok(())
+    }
     /// What the attack is, for the start of the header line.
     fn describe(&self) -> String;
     /// Attacker helper nodes the topology places.

@@ -232,6 +232,21 @@ fn bad_balancing_delta_names_the_flag() {
         assert!(err.contains("--delta"), "{err}");
         assert!(!err.contains("panicked"), "{err}");
     }
+    // A bound beyond 100 block intervals is refused up front (such a run never ended),
+    // for both Δ-model attacks, against the block interval given.
+    for attack in ["balancing", "delay-private"] {
+        let out = dslab()
+            .args(["simulate", "--attack", attack, "--delta", "1e300"])
+            .args(["--block-interval", "60"])
+            .output()
+            .expect("dslab runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("--delta '") && err.contains("at most 100 block intervals (6000 s)"),
+            "{err}"
+        );
+    }
 }
 
 #[test]

@@ -97,7 +97,7 @@ pub struct SimulateArgs {
     #[command(flatten)]
     pub chain: super::chains::ChainArgs,
     /// Estimator: mc (plain Monte Carlo), is (importance sampling, for 0 < q < 1/2;
-    /// majority, finney, opportunistic and delay-private attacks), or
+    /// majority, finney, opportunistic, delay-private and balancing attacks), or
     /// auto (importance sampling where plain Monte Carlo would miss the precision target).
     #[arg(long, value_enum, default_value = "mc")]
     pub method: Method,

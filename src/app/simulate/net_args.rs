@@ -178,13 +178,7 @@ impl NetArgs {
         };
         // The values before any sweep first, so that an error about a value set by a flag
         // names that flag; `e.validate()` then checks the file values and sweep points.
-        let base = e
-            .network
-            .validate()
-            .and_then(|()| e.merchant.validate(&e.network))
-            .and_then(|()| e.attack.get().validate())
-            .and_then(|()| e.check_node_counts());
-        base.map_err(|err| self.name_the_flag(err))?;
+        e.validate_base().map_err(|err| self.name_the_flag(err))?;
         e.validate()?;
         Ok(AttackSpec::Timed(e))
     }

@@ -127,15 +127,23 @@ impl NetExperiment {
 
     /// Check every part; errors name the key.
     pub fn validate(&self) -> anyhow::Result<()> {
-        self.network.validate()?;
-        self.merchant.validate(&self.network)?;
-        self.attack.get().validate()?;
-        self.check_node_counts()?;
-        for point in self.points()? {
-            point.1.network.validate()?;
-            point.1.merchant.validate(&point.1.network)?;
+        self.validate_base()?;
+        for (_, point) in self.points()? {
+            point.validate_base()?;
         }
         Ok(())
+    }
+
+    /// Check the values before any sweep: the network, the merchant on it, the attack's
+    /// own keys and those it checks against the network, and the node counts. (Flags check
+    /// this first, so that an error about a value a flag set names the flag.)
+    pub fn validate_base(&self) -> anyhow::Result<()> {
+        let attack = self.attack.get();
+        self.network.validate()?;
+        self.merchant.validate(&self.network)?;
+        attack.validate()?;
+        attack.validate_on(&self.network)?;
+        self.check_node_counts()
     }
 
     /// Every node the attack and the merchant place must exist: miners, the attacker's

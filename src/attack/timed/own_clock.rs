@@ -4,11 +4,36 @@
 //! z = 0..=z_max, plain or tilted); [`Clocked`] turns it into the engine's
 //! `NetStrategy` once, for all of them.
 
+use crate::error::usage;
 use crate::estimate::rng::SimRng;
 use crate::estimate::weighted::Tilt;
 use crate::net::engine::{Acceptance, World};
 use crate::net::is::Credit;
+use crate::net::spec::NetworkSpec;
 use crate::net::{NetStrategy, Outcome, Prepared};
+
+/// Largest delay bound Δ accepted, in block intervals. A Δ-model trial simulates a burn-in
+/// and a race whose length grows with Δ/T (Δ = 1e7 s took 20 s for 200 trials at T = 600 s,
+/// and 1e300 never ended); at Δ = 100 T honest blocks fork almost always and the
+/// adversary wins at any share, so larger bounds tell nothing more.
+pub const MAX_DELTA_BLOCKS: f64 = 100.0;
+
+/// Check a Δ-model attack's delay bound `delta` (file key `key`, e.g. `balancing.delta`)
+/// against the network's block interval.
+pub fn check_delta(key: &str, delta: f64, network: &NetworkSpec) -> anyhow::Result<()> {
+    let most = MAX_DELTA_BLOCKS * network.block_interval;
+    if delta > most {
+        return Err(usage(
+            key,
+            delta,
+            &format!(
+                "give at most {MAX_DELTA_BLOCKS} block intervals ({most} s): beyond that honest \
+                 blocks fork almost always, and each trial's work grows with Δ"
+            ),
+        ));
+    }
+    Ok(())
+}
 
 /// What one trial of an own-clock strategy found.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
