@@ -85,6 +85,14 @@ impl TimedAttack for BalancingSpec {
         &Self::INFO
     }
 
+    fn keys(&self) -> &'static [(&'static str, Option<&'static str>)] {
+        &[
+            ("delta", Some("seconds")),
+            ("premined", Some("blocks")),
+            ("tie", None),
+        ]
+    }
+
     fn validate(&self) -> anyhow::Result<()> {
         if !(self.delta.is_finite() && self.delta >= 0.0) {
             return Err(usage(

@@ -39,6 +39,10 @@ impl TimedAttack for FinneySpec {
         &Self::INFO
     }
 
+    fn keys(&self) -> &'static [(&'static str, Option<&'static str>)] {
+        &[("give_up", Some("blocks behind"))]
+    }
+
     fn validate(&self) -> anyhow::Result<()> {
         match self.give_up {
             Some(d) => crate::params::check_give_up("finney.give_up", d),

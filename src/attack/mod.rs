@@ -81,6 +81,11 @@ pub trait TimedAttack: std::fmt::Debug + Sync {
     fn validate(&self) -> anyhow::Result<()> {
         Ok(())
     }
+    /// Every key of the attack's table with the unit of one step of it, for the axis of a
+    /// sweep over it (`None`: words, booleans). A test checks that every key is listed.
+    fn keys(&self) -> &'static [(&'static str, Option<&'static str>)] {
+        &[]
+    }
     /// Check the attack's keys that are bounded by the network it runs on (e.g. a delay
     /// bound in block intervals); errors name the key.
     fn validate_on(&self, _network: &NetworkSpec) -> anyhow::Result<()> {
@@ -288,6 +293,16 @@ impl NetAttack {
             self.get().block_race()
         }
     }
+}
+
+/// The unit of the attack table's key `table.key` (e.g. `rental.window`: seconds), for
+/// axis titles; `None` for unitless keys, unknown tables and unknown keys.
+pub fn key_unit(table: &str, key: &str) -> Option<&'static str> {
+    let attack = NetAttack::from_table(table, None).ok()?;
+    let keys = attack.get().keys();
+    keys.iter()
+        .find(|(k, _)| *k == key)
+        .and_then(|(_, unit)| *unit)
 }
 
 /// The registered names, in registry order.

@@ -41,6 +41,10 @@ impl TimedAttack for OpportunisticSpec {
         &Self::INFO
     }
 
+    fn keys(&self) -> &'static [(&'static str, Option<&'static str>)] {
+        &[]
+    }
+
     fn describe(&self) -> String {
         "opportunistic attacker (head start from the stationary pre-mining lead)".to_string()
     }

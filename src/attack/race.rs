@@ -73,6 +73,15 @@ impl TimedAttack for RaceSpec {
         &Self::INFO
     }
 
+    fn keys(&self) -> &'static [(&'static str, Option<&'static str>)] {
+        &[
+            ("variant", None),
+            ("conflict_delay", Some("seconds")),
+            ("replace_after", Some("seconds")),
+            ("helpers", Some("helper nodes")),
+        ]
+    }
+
     fn validate(&self) -> anyhow::Result<()> {
         non_negative("race.conflict_delay", self.conflict_delay)?;
         non_negative("race.replace_after", self.replace_after)

@@ -74,6 +74,13 @@ impl TimedAttack for Vector76Spec {
         &Self::INFO
     }
 
+    fn keys(&self) -> &'static [(&'static str, Option<&'static str>)] {
+        &[
+            ("helpers", Some("helper nodes")),
+            ("plan_depth", Some("confirmations")),
+        ]
+    }
+
     fn describe(&self) -> String {
         "Vector76 attack".to_string()
     }

@@ -162,6 +162,16 @@ impl TimedAttack for MajoritySpec {
         &Self::INFO
     }
 
+    fn keys(&self) -> &'static [(&'static str, Option<&'static str>)] {
+        &[
+            ("premined", Some("blocks")),
+            ("tie", None),
+            ("classical", None),
+            ("give_up", Some("blocks behind")),
+            ("walk", None),
+        ]
+    }
+
     fn validate(&self) -> anyhow::Result<()> {
         let conv = self.convention()?;
         self.checked_give_up()?;

@@ -57,6 +57,13 @@ impl TimedAttack for RentalSpec {
         &Self::INFO
     }
 
+    fn keys(&self) -> &'static [(&'static str, Option<&'static str>)] {
+        &[
+            ("window", Some("seconds")),
+            ("premine_time", Some("seconds")),
+        ]
+    }
+
     fn validate(&self) -> anyhow::Result<()> {
         let p = self.premine_time;
         if !(p.is_finite() && p >= 0.0) {
