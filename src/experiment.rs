@@ -245,8 +245,9 @@ impl Conflict {
                 source.key("tilt")
             ),
             Conflict::NotTiltable { attack } => format!(
-                "importance sampling applies to the private-branch attacks (majority, finney, \
-                 opportunistic, delay-private, balancing); use {} or auto for {attack}",
+                "importance sampling applies to the attacks that can be tilted ({}); use {} or \
+                 auto for {attack}",
+                crate::attack::tiltable_names().join(", "),
                 method("mc")
             ),
             Conflict::PowTilted => format!(

@@ -305,6 +305,15 @@ pub fn key_unit(table: &str, key: &str) -> Option<&'static str> {
         .and_then(|(_, unit)| *unit)
 }
 
+/// The registered attacks importance sampling applies to (their default table can be
+/// tilted: [`TimedAttack::can_tilt`]), in registry order.
+pub fn tiltable_names() -> Vec<&'static str> {
+    names()
+        .into_iter()
+        .filter(|n| NetAttack::from_table(n, None).is_ok_and(|a| a.get().can_tilt()))
+        .collect()
+}
+
 /// The registered names, in registry order.
 pub fn names() -> Vec<&'static str> {
     ALL.iter().map(|i| i.name).collect()
