@@ -39,10 +39,10 @@ pub struct NetworkSpec {
     pub link_latency_sigma: f64,
     /// Median block validation delay of a relay node, seconds (log-normal per node): the
     /// time from receiving a block to relaying it to peers that did not ask for
-    /// high-bandwidth compact blocks. Default 0.27 (calibrated, docs/network.md §1.2).
+    /// high-bandwidth compact blocks. Default 0.34 (calibrated, docs/network.md §1.2).
     pub block_hop_delay: f64,
     /// Log-normal σ of the relay nodes' validation delay: the slow tail of the network.
-    /// Default 2.45 (calibrated to the measured tail, docs/network.md §1.2).
+    /// Default 2.3 (calibrated to the measured tail, docs/network.md §1.2).
     pub block_hop_sigma: f64,
     /// Mean block validation delay of the miners (pools) and the merchant's node, seconds
     /// (exponential per node). Default 0.1.
@@ -53,8 +53,9 @@ pub struct NetworkSpec {
     /// One-way latency of a backbone link, seconds. Default 0.05.
     pub backbone_latency: f64,
     /// Peers from which each node asks for high-bandwidth compact blocks (BIP 152): they
-    /// push a new block after checking its header, before validating it. 0: every block is
-    /// announced after validation and fetched with a request (before compact blocks).
+    /// push a new block after checking its header, before validating it. Each node asks
+    /// the last peers that delivered a new block to it first (`super::hb`). 0: every block
+    /// is announced after validation and fetched with a request (before compact blocks).
     /// Default 3 (Bitcoin Core's limit).
     pub hb_peers: u32,
     /// Extra outbound connections per node that relay blocks but no transactions. Default 2
@@ -101,8 +102,8 @@ impl Default for NetworkSpec {
             miner_shares: None,
             link_latency: 0.05,
             link_latency_sigma: 0.5,
-            block_hop_delay: 0.27,
-            block_hop_sigma: 2.45,
+            block_hop_delay: 0.34,
+            block_hop_sigma: 2.3,
             pool_hop_delay: 0.1,
             backbone: true,
             backbone_latency: 0.05,
