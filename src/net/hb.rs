@@ -86,12 +86,12 @@ pub fn warm_up<R: Rng + ?Sized>(
             .unwrap_or(shares.len() - 1);
         search.run(topo, finder, n);
         let mut changed = false;
-        for v in 0..n {
+        for (v, list) in lists.iter_mut().enumerate() {
             let Some(cand) = search.first_from(v) else {
                 continue;
             };
             let links = &topo.links;
-            let c = ask(&mut lists[v], k, cand, |(p, i)| {
+            let c = ask(list, k, cand, |(p, i)| {
                 links[p as usize][i as usize].outbound
             });
             // Backbone links push whatever the lists say: only public links flip.
