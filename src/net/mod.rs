@@ -4,7 +4,8 @@
 //! - [`spec`]: the `[network]` and `[merchant]` tables, validated; [`preset`] the named
 //!   networks and the measurements they are calibrated to; [`measure`] what a network
 //!   does (stale rate, block propagation) to compare with them.
-//! - [`topology`]: the generated graph and its precomputed block delays.
+//! - [`topology`]: the generated graph and its precomputed block delays; [`hb`] its
+//!   high-bandwidth compact-block peers, chosen by delivery history.
 //! - [`txprop`]: transaction relay under first-seen / full-RBF policies and alerts.
 //! - [`events`]: (time, hops, FIFO) keys and queue.
 //! - [`engine`]: timed Poisson mining, block tree, tips, the merchant's view.
@@ -18,6 +19,7 @@
 
 pub mod engine;
 pub mod events;
+pub mod hb;
 pub mod is;
 pub mod measure;
 pub mod preset;

@@ -31,7 +31,8 @@ pub struct NetworkSpec {
     pub outbound: u32,
     /// Honest mining nodes. Default 16 (order of the number of pools with a visible share).
     pub miners: u32,
-    /// Shares of the honest hash rate per miner (must sum to 1); default: equal shares.
+    /// Shares of the honest hash rate per miner (must sum to 1); default: the pools'
+    /// measured shares ([`POOL_SHARES`]) when there are 16 miners, else equal shares.
     pub miner_shares: Option<Vec<f64>>,
     /// Median one-way link latency in seconds (log-normal). Default 0.05.
     pub link_latency: f64,
@@ -39,13 +40,13 @@ pub struct NetworkSpec {
     pub link_latency_sigma: f64,
     /// Median block validation delay of a relay node, seconds (log-normal per node): the
     /// time from receiving a block to relaying it to peers that did not ask for
-    /// high-bandwidth compact blocks. Default 0.27 (calibrated, docs/network.md §1.2).
+    /// high-bandwidth compact blocks. Default 0.34 (calibrated, docs/network.md §1.2).
     pub block_hop_delay: f64,
     /// Log-normal σ of the relay nodes' validation delay: the slow tail of the network.
-    /// Default 2.45 (calibrated to the measured tail, docs/network.md §1.2).
+    /// Default 2.3 (calibrated to the measured tail, docs/network.md §1.2).
     pub block_hop_sigma: f64,
     /// Mean block validation delay of the miners (pools) and the merchant's node, seconds
-    /// (exponential per node). Default 0.1.
+    /// (exponential per node). Default 0.19 (calibrated to the stale rate, docs/network.md §1.4).
     pub pool_hop_delay: f64,
     /// Miners (pools) are connected to each other directly by a low-latency backbone (relay
     /// networks, direct peering), besides their connections to the public graph. Default true.
@@ -53,8 +54,9 @@ pub struct NetworkSpec {
     /// One-way latency of a backbone link, seconds. Default 0.05.
     pub backbone_latency: f64,
     /// Peers from which each node asks for high-bandwidth compact blocks (BIP 152): they
-    /// push a new block after checking its header, before validating it. 0: every block is
-    /// announced after validation and fetched with a request (before compact blocks).
+    /// push a new block after checking its header, before validating it. Each node asks
+    /// the last peers that delivered a new block to it first (`super::hb`). 0: every block
+    /// is announced after validation and fetched with a request (before compact blocks).
     /// Default 3 (Bitcoin Core's limit).
     pub hb_peers: u32,
     /// Extra outbound connections per node that relay blocks but no transactions. Default 2
@@ -101,9 +103,9 @@ impl Default for NetworkSpec {
             miner_shares: None,
             link_latency: 0.05,
             link_latency_sigma: 0.5,
-            block_hop_delay: 0.27,
-            block_hop_sigma: 2.45,
-            pool_hop_delay: 0.1,
+            block_hop_delay: 0.34,
+            block_hop_sigma: 2.3,
+            pool_hop_delay: 0.19,
             backbone: true,
             backbone_latency: 0.05,
             hb_peers: 3,
@@ -120,6 +122,16 @@ impl Default for NetworkSpec {
         }
     }
 }
+
+/// Hash-rate shares of today's largest pools, in percent of all blocks: Foundry USA 37,
+/// AntPool 14, F2Pool 10, SpiderPool 7, MARA Pool 6, SecPool 5, Luxor 4, ViaBTC 3,
+/// SBI Crypto 2.5, OCEAN 2, Binance Pool 1.75, Braiins Pool 1.25 (spark.money's pool
+/// comparison, as of early 2026; docs/references.md, "Mining pool shares"), and the
+/// remaining 6.5 % as four smaller miners of 1.625 each. The honest miners' relative
+/// shares when `miner_shares` is not given and `miners` is 16 (the default).
+pub const POOL_SHARES: [f64; 16] = [
+    37.0, 14.0, 10.0, 7.0, 6.0, 5.0, 4.0, 3.0, 2.5, 2.0, 1.75, 1.25, 1.625, 1.625, 1.625, 1.625,
+];
 
 /// Whether the merchant's node accepts incoming connections.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
@@ -294,11 +306,17 @@ impl NetworkSpec {
         Ok(())
     }
 
-    /// Relative shares of the honest hash rate, one per miner.
+    /// Relative shares of the honest hash rate, one per miner: `miner_shares`, else the
+    /// pools' shares ([`POOL_SHARES`]) for 16 miners, else equal shares.
     pub fn shares(&self) -> Vec<f64> {
-        self.miner_shares
-            .clone()
-            .unwrap_or_else(|| vec![1.0 / f64::from(self.miners); self.miners as usize])
+        if let Some(s) = &self.miner_shares {
+            return s.clone();
+        }
+        if self.miners as usize == POOL_SHARES.len() {
+            let total: f64 = POOL_SHARES.iter().sum();
+            return POOL_SHARES.iter().map(|s| s / total).collect();
+        }
+        vec![1.0 / f64::from(self.miners); self.miners as usize]
     }
 
     /// One line for table headers.
@@ -396,6 +414,22 @@ mod tests {
         };
         let e = m.validate(&NetworkSpec::default()).unwrap_err();
         assert!(err_text(e).contains("merchant.peers"));
+    }
+
+    #[test]
+    fn default_miners_have_the_pool_shares() {
+        // Independent of the code path: the published percentages over their total (100).
+        let s = NetworkSpec::default().shares();
+        assert_eq!(s.len(), 16);
+        assert!((s.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert!((s[0] - 0.37).abs() < 1e-12 && (s[15] - 0.01625).abs() < 1e-12);
+        // Another count of miners, without shares: equal.
+        let eight = NetworkSpec {
+            miners: 8,
+            ..NetworkSpec::default()
+        };
+        assert_eq!(eight.shares(), vec![0.125; 8]);
+        eight.validate().unwrap();
     }
 
     #[test]
