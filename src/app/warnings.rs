@@ -23,6 +23,47 @@ pub fn low_ess(rows: &[ReversalRow]) -> Option<String> {
     })
 }
 
+/// Fewer graphs than this, with a design effect above [`FEW_GRAPHS_DEFF`], and the
+/// interval over the graphs can under-cover.
+pub const FEW_GRAPHS: usize = 100;
+/// Design effect above which outcomes differ so much between graphs that a few dozen of
+/// them are not enough. Measured (docs/network.md §1.1): Vector76 at q = 0.3, z = 1 has a
+/// design effect near 300 on 32 graphs, and its 95 % intervals covered 35 of 40 seeds (z-
+/// scores of sd 2.5); at 128 graphs 15 of 17 (sd 1.3). Finney, race and majority stay
+/// below 2 and cover at 12 graphs (`tests/integration/calibration.rs`).
+pub const FEW_GRAPHS_DEFF: f64 = 10.0;
+
+/// Network rows whose interval rests on too few graphs for how much the outcome differs
+/// between them (a skewed spread: a run that drew only poor graphs for the attacker has a
+/// low estimate and a small standard error together): the warning text, if any.
+pub fn few_graphs(rows: &[ReversalRow]) -> Option<String> {
+    let few: Vec<String> = rows
+        .iter()
+        .filter(|r| {
+            r.units.is_some_and(|u| u < FEW_GRAPHS)
+                && r.design_effect.is_some_and(|d| d > FEW_GRAPHS_DEFF)
+        })
+        .map(|r| {
+            format!(
+                "{} z={} (design effect {:.0})",
+                cell_name(r),
+                r.z,
+                r.design_effect.unwrap_or(0.0)
+            )
+        })
+        .collect();
+    let units = rows.iter().find_map(|r| r.units)?;
+    (!few.is_empty()).then(|| {
+        format!(
+            "the outcome differs widely between graphs at {}; an interval over only {units} \
+             graphs can under-cover (docs/network.md, Intervals over the graphs): use \
+             --topologies {} or more (`topologies` in a scenario's [network])",
+            few.join(", "),
+            FEW_GRAPHS.next_power_of_two()
+        )
+    })
+}
+
 /// A precision-target run (`--rel-error`, a scenario's `rel_error`) whose trial cap came
 /// before the target in some cell (`stop` = `cap`): the warning text naming each such cell
 /// (q, and the sweep value if any), its worst precision, the cap, and `raise` (what to raise

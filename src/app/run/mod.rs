@@ -151,6 +151,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         if let Some(w) = warnings::trial_cap(exp, &outcome_rows, raise).filter(|_| !own_cap) {
             eprintln!("warning: {label}: {w}");
         }
+        if let Some(w) = warnings::few_graphs(&outcome_rows) {
+            eprintln!("warning: {label}: {w}");
+        }
         if outcome.resumed_trials > 0 {
             say(format!(
                 "{label}: resumed, {} trials were already done",

@@ -300,6 +300,9 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     if let Some(w) = warnings::low_ess(&outcome_rows) {
         eprintln!("warning: {w}");
     }
+    if let Some(w) = warnings::few_graphs(&outcome_rows) {
+        eprintln!("warning: {w}");
+    }
     if let Some(w) = warnings::trial_cap(&exp, &outcome_rows, "--max-trials") {
         eprintln!("warning: {w}");
     }
