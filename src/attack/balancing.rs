@@ -159,8 +159,8 @@ impl TimedAttack for BalancingSpec {
         self.tie.label()
     }
 
-    fn row_labels(&self) -> (u32, Option<u32>) {
-        (self.premined, None)
+    fn row_labels(&self) -> (Option<u32>, Option<u32>) {
+        (Some(self.premined), None)
     }
 
     fn cost_by_top(&self) -> bool {

@@ -231,8 +231,9 @@ impl TimedAttack for DelayPrivateSpec {
         self.tie.label()
     }
 
-    fn row_labels(&self) -> (u32, Option<u32>) {
-        (self.premined.unwrap_or(0), None)
+    fn row_labels(&self) -> (Option<u32>, Option<u32>) {
+        // Without `premined` the lead is drawn from the stationary pre-mining race.
+        (self.premined, None)
     }
 
     fn cost_by_top(&self) -> bool {

@@ -92,8 +92,8 @@ impl TimedAttack for FinneySpec {
         1.0
     }
 
-    fn row_labels(&self) -> (u32, Option<u32>) {
-        (1, self.give_up)
+    fn row_labels(&self) -> (Option<u32>, Option<u32>) {
+        (Some(1), self.give_up)
     }
 
     fn cost_by_top(&self) -> bool {

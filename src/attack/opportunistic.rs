@@ -83,8 +83,9 @@ impl TimedAttack for OpportunisticSpec {
         0.0
     }
 
-    fn row_labels(&self) -> (u32, Option<u32>) {
-        (0, None)
+    fn row_labels(&self) -> (Option<u32>, Option<u32>) {
+        // The head start is drawn from the stationary law of the pre-mining race.
+        (None, None)
     }
 
     fn cost_by_top(&self) -> bool {

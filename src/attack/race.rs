@@ -137,8 +137,8 @@ impl TimedAttack for RaceSpec {
         0.0
     }
 
-    fn row_labels(&self) -> (u32, Option<u32>) {
-        (0, None)
+    fn row_labels(&self) -> (Option<u32>, Option<u32>) {
+        (Some(0), None)
     }
 
     fn trial_ns(&self, _: f64, _: u32, _: &NetworkSpec) -> f64 {

@@ -138,8 +138,8 @@ impl TimedAttack for Vector76Spec {
         1.0
     }
 
-    fn row_labels(&self) -> (u32, Option<u32>) {
-        (1, None)
+    fn row_labels(&self) -> (Option<u32>, Option<u32>) {
+        (Some(1), None)
     }
 
     fn trial_ns(&self, _: f64, _: u32, _: &NetworkSpec) -> f64 {

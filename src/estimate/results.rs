@@ -32,8 +32,8 @@ pub struct ResultSet {
     pub attack: String,
     /// Tie rule as text.
     pub tie: String,
-    /// Head start k.
-    pub premined: u32,
+    /// Head start k; `None` when the attack draws it at random (a pre-mining race).
+    pub premined: Option<u32>,
     /// Give-up as text.
     pub give_up: String,
     /// Interval method (Monte Carlo cells).

@@ -294,8 +294,11 @@ pub fn subtitle(rows: &[PlotRow]) -> Vec<String> {
     if let Some(t) = &r.tie {
         conv.push(format!("tie rule {t}"));
     }
-    if let Some(k) = r.premined {
-        conv.push(format!("head start k = {k}"));
+    match r.premined {
+        Some(k) => conv.push(format!("head start k = {k}")),
+        // An empty `premined` beside a tie rule: the attack draws its head start.
+        None if r.tie.is_some() => conv.push("head start drawn (pre-mining race)".into()),
+        None => {}
     }
     let classical = crate::attack::convention_closed_form(&r.attack)
         && r.tie.as_deref() == Some("first-seen")

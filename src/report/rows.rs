@@ -28,8 +28,9 @@ pub struct ReversalRow {
     pub successes: u64,
     /// Tie rule (`first-seen` or `gamma=G`).
     pub tie: String,
-    /// Head start k.
-    pub premined: u32,
+    /// Head start k; empty when the attack draws it at random (a pre-mining race: the
+    /// opportunistic attacker, delay-private without `premined`, rental with pre-mining).
+    pub premined: Option<u32>,
     /// Deficit at which the attacker gives up (`never`, or a block count).
     pub give_up: String,
     /// Interval method.
@@ -174,7 +175,7 @@ mod tests {
         ResultSet {
             attack: "majority".into(),
             tie: "first-seen".into(),
-            premined: 0,
+            premined: Some(0),
             give_up: "never".into(),
             ci: CiMethod::Wilson,
             confidence: 0.95,
@@ -265,7 +266,7 @@ mod tests {
         let mut tally = Tally::new(1000, false);
         tally.add(-1, false);
         let mut s = set(vec![6, 1000], tally, None, vec![]);
-        s.premined = 1;
+        s.premined = Some(1);
         s.cells[0].exact = exact;
         s.cells[0].exact_log10 = exact_log10;
         s

@@ -211,6 +211,7 @@ fn convention_short(rows: &[PlotRow]) -> String {
     let mut s = match (&r.tie, r.premined) {
         (Some(t), Some(1)) if t == "first-seen" => "classical (tie wins, no head start)".into(),
         (Some(t), Some(k)) => format!("{t}, k = {k}"),
+        (Some(t), None) => format!("{t}, head start drawn"),
         _ => String::new(),
     };
     if let Some(g) = r.give_up.as_deref().filter(|g| *g != "never") {

@@ -240,8 +240,8 @@ impl TimedAttack for MajoritySpec {
         f64::from(self.premined_blocks())
     }
 
-    fn row_labels(&self) -> (u32, Option<u32>) {
-        (self.premined_blocks(), self.give_up)
+    fn row_labels(&self) -> (Option<u32>, Option<u32>) {
+        (Some(self.premined_blocks()), self.give_up)
     }
 
     fn cost_by_top(&self) -> bool {

@@ -160,7 +160,7 @@ impl BlockRace {
         let mut set = ResultSet {
             attack: self.name().into(),
             tie: m.convention.tie.to_string(),
-            premined: m.convention.premined,
+            premined: Some(m.convention.premined),
             give_up: m.give_up.map_or("never".into(), |d| d.to_string()),
             ci: grid.ci,
             confidence: grid.confidence,

@@ -134,8 +134,9 @@ impl TimedAttack for RentalSpec {
         0.0
     }
 
-    fn row_labels(&self) -> (u32, Option<u32>) {
-        (0, None)
+    fn row_labels(&self) -> (Option<u32>, Option<u32>) {
+        // Pre-mining for P seconds makes the head start a random count.
+        ((self.premine_time == 0.0).then_some(0), None)
     }
 
     fn cost_by_top(&self) -> bool {

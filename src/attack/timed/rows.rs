@@ -26,7 +26,7 @@ impl NetExperiment {
     }
 
     /// Head start and give-up as the rows state them.
-    pub fn row_labels(&self) -> (u32, String) {
+    pub fn row_labels(&self) -> (Option<u32>, String) {
         let (premined, give_up) = self.attack.get().row_labels();
         (premined, give_up.map_or("never".into(), |d| d.to_string()))
     }
