@@ -405,28 +405,7 @@ fn auto_tilts_a_rare_balancing_attack_and_keeps_plain_monte_carlo_for_a_common_o
     // No closed form: `auto` decides from the guide (the exact Δ = 0 chain). q = 0.1,
     // z = 6 (about 3e-5) cannot reach ±10 % with 20 000 plain trials: importance
     // sampling; q = 0.45, z = 1 (about 0.4) can: plain Monte Carlo.
-    let method = |q: &str, delta: &str, z: &str| {
-        let (h, rows) = crate::util::parse_csv(&crate::util::stdout_of(&[
-            "simulate",
-            "--attack",
-            "balancing",
-            "--delta",
-            delta,
-            "--q",
-            q,
-            "--z",
-            z,
-            "--trials",
-            "20000",
-            "--method",
-            "auto",
-            "--format",
-            "csv",
-            "--quiet",
-        ]));
-        let i = h.iter().position(|c| c == "method").expect("method column");
-        rows[0][i].clone()
-    };
+    let method = |q: &str, delta: &str, z: &str| crate::util::auto_method("balancing", delta, q, z);
     assert_eq!(method("0.1", "10", "6"), "is");
     assert_eq!(method("0.45", "10", "1"), "mc");
     // Δ = 300 s = T/2: the tilt's weights spread (effective sample size 2 of 100 000 at

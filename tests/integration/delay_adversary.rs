@@ -8,7 +8,7 @@ use dslab::analytic;
 use dslab::bounds::{gkr, guo_ren, opportunistic};
 use dslab::params::{Convention, TieRule};
 
-use crate::util::{Estimate, dslab, parse_csv, proportion_se as se, simulate_attack, stdout_of};
+use crate::util::{Estimate, dslab, proportion_se as se, simulate_attack, stdout_of};
 
 /// (z, probability, trials) of `dslab simulate --attack delay-private` at share `q`,
 /// z = 1..=`z_max`, on `--network none` with `extra` flags, seed 13.
@@ -386,28 +386,7 @@ fn auto_tilts_a_rare_delayed_attack_and_keeps_plain_monte_carlo_for_a_common_one
     // At Δ > 0 there is no closed form, so `auto` decides from the attack's guide (its
     // Δ = 0 value). q = 0.1, z = 10 (P ≈ 3e-6) cannot reach ±10 % with 20 000 plain trials:
     // importance sampling; q = 0.45, z = 1 (P near 1) can: plain Monte Carlo.
-    let method = |q: &str, z: &str| {
-        let (h, rows) = parse_csv(&stdout_of(&[
-            "simulate",
-            "--attack",
-            "delay-private",
-            "--delta",
-            "10",
-            "--q",
-            q,
-            "--z",
-            z,
-            "--trials",
-            "20000",
-            "--method",
-            "auto",
-            "--format",
-            "csv",
-            "--quiet",
-        ]));
-        let i = h.iter().position(|c| c == "method").expect("method column");
-        rows[0][i].clone()
-    };
+    let method = |q: &str, z: &str| super::util::auto_method("delay-private", "10", q, z);
     assert_eq!(method("0.1", "10"), "is");
     assert_eq!(method("0.45", "1"), "mc");
 }

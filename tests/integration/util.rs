@@ -152,3 +152,14 @@ pub fn simulate_attack(attack: &str, seed: &str, extra: &[&str]) -> Vec<Estimate
 pub fn proportion_se(x: f64, n: f64) -> f64 {
     (x * (1.0 - x) / n).sqrt().max(1.0 / n)
 }
+
+/// The `method` column `--method auto` chose for a Δ-model `attack` at (Δ, q, z), with
+/// 20 000 trials (the first row).
+pub fn auto_method(attack: &str, delta: &str, q: &str, z: &str) -> String {
+    let (h, rows) = parse_csv(&stdout_of(&[
+        "simulate", "--attack", attack, "--delta", delta, "--q", q, "--z", z, "--trials", "20000",
+        "--method", "auto", "--format", "csv", "--quiet",
+    ]));
+    let i = h.iter().position(|c| c == "method").expect("method column");
+    rows[0][i].clone()
+}
