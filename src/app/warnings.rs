@@ -2,6 +2,7 @@
 //! `dslab run`. They go to stderr whatever `--quiet` says: `--quiet` drops the progress bar
 //! and informational messages only.
 
+use crate::estimate::results::Stop;
 use crate::estimate::weighted::MIN_ESS;
 use crate::experiment::Experiment;
 use crate::report::ReversalRow;
@@ -73,7 +74,7 @@ pub fn trial_cap(exp: &Experiment, rows: &[ReversalRow], raise: &str) -> Option<
     // Cells in row order; each with its worst row (largest achieved relative half-width,
     // and a row with no reversal yet, whose precision is undefined, worst of all).
     let mut cells: Vec<(String, &ReversalRow)> = Vec::new();
-    for r in rows.iter().filter(|r| r.stop == "cap") {
+    for r in rows.iter().filter(|r| r.stop == Stop::Cap) {
         let name = cell_name(r);
         match cells.iter_mut().find(|(n, _)| *n == name) {
             Some((_, worst)) => {

@@ -32,6 +32,7 @@
 //! (`--method is`): [`TiltedLaw`] tilts the three exponential clocks (its doc comment
 //! derives the weight); the plain path draws exactly what it drew before.
 
+use crate::estimate::results::GiveUp;
 use rand::Rng;
 use rand_distr::{Distribution, Exp1};
 use serde::{Deserialize, Serialize};
@@ -159,8 +160,8 @@ impl TimedAttack for BalancingSpec {
         self.tie.label()
     }
 
-    fn row_labels(&self) -> (Option<u32>, Option<u32>) {
-        (Some(self.premined), None)
+    fn row_labels(&self) -> (Option<u32>, GiveUp) {
+        (Some(self.premined), GiveUp::Never)
     }
 
     fn cost_by_top(&self) -> bool {

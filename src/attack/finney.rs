@@ -5,12 +5,13 @@
 //! keeps mining privately with its one-block head start and releases as soon as it is
 //! ahead after acceptance — the head-start race P(z, k = 1).
 
+use crate::estimate::results::GiveUp;
 use serde::{Deserialize, Serialize};
 
 use super::{CellSetting, Info, Registered, Setting, TimedAttack};
 use crate::analytic;
 use crate::net::Strategy;
-use crate::net::private::Private;
+use crate::net::private::{Private, ZeroConf};
 use crate::net::spec::NetworkModel;
 use crate::params::{Convention, TieRule};
 use crate::policy::PrivateBranch;
@@ -92,8 +93,8 @@ impl TimedAttack for FinneySpec {
         1.0
     }
 
-    fn row_labels(&self) -> (Option<u32>, Option<u32>) {
-        (Some(1), self.give_up)
+    fn row_labels(&self) -> (Option<u32>, GiveUp) {
+        (Some(1), GiveUp::deficit(self.give_up))
     }
 
     fn cost_by_top(&self) -> bool {
@@ -134,7 +135,7 @@ pub fn attacker(
             exact_tail,
             ..PrivateBranch::default()
         },
-        one_shot_zero: true,
+        zero_conf: ZeroConf::OneShot,
         max_deficit,
         listening,
         ..Private::default()

@@ -125,9 +125,9 @@ pub trait TimedAttack: std::fmt::Debug + Sync {
     /// Blocks the attacker mines before an attempt can start (its wait is that many
     /// times T/q).
     fn blocks_before_attempt(&self) -> f64;
-    /// Head start (`None`: drawn at random, e.g. from a pre-mining race) and give-up
-    /// deficit as the rows state them.
-    fn row_labels(&self) -> (Option<u32>, Option<u32>);
+    /// Head start (`None`: drawn at random, e.g. from a pre-mining race) and when the
+    /// attacker gives up, as the rows state them.
+    fn row_labels(&self) -> (Option<u32>, crate::estimate::results::GiveUp);
     /// The tie rule as the rows' `tie` column states it. Default `first-seen` (on a network
     /// every node keeps the first block it saw).
     fn tie_label(&self) -> &'static str {

@@ -10,13 +10,18 @@
 //! q ≥ ½ the lead has no stationary law: the attacker starts without one and, holding the
 //! majority, wins surely all the same (closed form 1).
 
+use crate::estimate::results::GiveUp;
+use std::sync::Arc;
+
+use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::finney::private_trial_ns;
 use super::{CellSetting, Info, Registered, Setting, TimedAttack};
 use crate::bounds::opportunistic::{LeadLaw, opportunistic};
+use crate::estimate::rng::{SimRng, unit_f64};
 use crate::net::Strategy;
-use crate::net::private::Private;
+use crate::net::private::{HeadStartLaw, Private};
 use crate::net::spec::NetworkSpec;
 use crate::params::{Convention, TieRule};
 use crate::policy::PrivateBranch;
@@ -56,10 +61,9 @@ impl TimedAttack for OpportunisticSpec {
                 exact_tail: c.exact_tail,
                 ..PrivateBranch::default()
             },
-            one_shot_zero: false,
             max_deficit: c.max_deficit,
             listening: c.listening,
-            stationary_lead: true,
+            extra_lead: Some(Arc::new(StationaryLead { q: c.q })),
             ..Private::default()
         })
     }
@@ -83,9 +87,9 @@ impl TimedAttack for OpportunisticSpec {
         0.0
     }
 
-    fn row_labels(&self) -> (Option<u32>, Option<u32>) {
+    fn row_labels(&self) -> (Option<u32>, GiveUp) {
         // The head start is drawn from the stationary law of the pre-mining race.
-        (None, None)
+        (None, GiveUp::Never)
     }
 
     fn cost_by_top(&self) -> bool {
@@ -94,5 +98,24 @@ impl TimedAttack for OpportunisticSpec {
 
     fn trial_ns(&self, q: f64, z_max: u32, n: &NetworkSpec) -> f64 {
         private_trial_ns(q, z_max, n)
+    }
+}
+
+/// The head start drawn from the stationary law of a pre-mining race run since long
+/// before the payment: P[lead ≥ l] = ρ^l, ρ = q/p (`crate::bounds::opportunistic`).
+#[derive(Debug)]
+struct StationaryLead {
+    q: f64,
+}
+
+impl HeadStartLaw for StationaryLead {
+    /// By inversion: lead = ⌊ln U / ln ρ⌋ for U uniform on (0, 1]; 0 when q = 0.
+    fn draw(&self, rng: &mut SimRng) -> u32 {
+        let rho = self.q / (1.0 - self.q);
+        if rho <= 0.0 {
+            return 0;
+        }
+        let u = 1.0 - unit_f64(rng.next_u64()); // in (0, 1]
+        (u.ln() / rho.ln()).floor().min(f64::from(u32::MAX / 2)) as u32
     }
 }

@@ -9,6 +9,7 @@
 //! then; merchant z ≥ 1 accepts when V is z deep in its best chain. Either is reversed iff
 //! the settled chain holds A (or neither).
 
+use crate::estimate::results::GiveUp;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -137,8 +138,8 @@ impl TimedAttack for RaceSpec {
         0.0
     }
 
-    fn row_labels(&self) -> (Option<u32>, Option<u32>) {
-        (Some(0), None)
+    fn row_labels(&self) -> (Option<u32>, GiveUp) {
+        (Some(0), GiveUp::Never)
     }
 
     fn trial_ns(&self, _: f64, _: u32, _: &NetworkSpec) -> f64 {

@@ -18,6 +18,7 @@
 //! Merchant z = 0 first sees V inside the pushed block and accepts a listening period
 //! later unless A reached it by then.
 
+use crate::estimate::results::GiveUp;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -138,8 +139,8 @@ impl TimedAttack for Vector76Spec {
         1.0
     }
 
-    fn row_labels(&self) -> (Option<u32>, Option<u32>) {
-        (Some(1), None)
+    fn row_labels(&self) -> (Option<u32>, GiveUp) {
+        (Some(1), GiveUp::Never)
     }
 
     fn trial_ns(&self, _: f64, _: u32, _: &NetworkSpec) -> f64 {

@@ -34,8 +34,8 @@ pub struct ResultSet {
     pub tie: String,
     /// Head start k; `None` when the attack draws it at random (a pre-mining race).
     pub premined: Option<u32>,
-    /// Give-up as text.
-    pub give_up: String,
+    /// When the attacker gives up.
+    pub give_up: GiveUp,
     /// Interval method (Monte Carlo cells).
     pub ci: CiMethod,
     /// Interval confidence level.
@@ -86,8 +86,9 @@ pub struct NetRowInfo {
     pub sweep_value: Option<String>,
 }
 
-/// Why a cell stopped.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Why a cell stopped (the `stop` column: `trials`, `target` or `cap`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Stop {
     /// A fixed number of trials was run.
     Trials,
@@ -104,6 +105,76 @@ impl Stop {
             Stop::Trials => "trials",
             Stop::Target => "target",
             Stop::Cap => "cap",
+        }
+    }
+}
+
+/// The estimator of a row (the `method` column).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Estimator {
+    /// Plain Monte Carlo (`mc`).
+    Mc,
+    /// Importance sampling (`is`).
+    Is,
+}
+
+impl std::fmt::Display for Estimator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Estimator::Mc => "mc",
+            Estimator::Is => "is",
+        })
+    }
+}
+
+/// When the attacker abandons its attempt (the `give_up` column): written `never`, a
+/// block count (that many blocks behind), or `window-end` (when its rented hash rate runs
+/// out). The same words in result sets, shards and rows of every build.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub enum GiveUp {
+    /// Never: the attempt runs until it wins or the engine's truncation.
+    Never,
+    /// This many blocks behind the public chain.
+    Behind(u32),
+    /// When the window of rented hash rate closes.
+    WindowEnd,
+}
+
+impl GiveUp {
+    /// A deficit rule: `Behind(d)`, or `Never` without one.
+    pub fn deficit(d: Option<u32>) -> GiveUp {
+        d.map_or(GiveUp::Never, GiveUp::Behind)
+    }
+}
+
+impl std::fmt::Display for GiveUp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GiveUp::Never => f.write_str("never"),
+            GiveUp::Behind(d) => write!(f, "{d}"),
+            GiveUp::WindowEnd => f.write_str("window-end"),
+        }
+    }
+}
+
+impl From<GiveUp> for String {
+    fn from(g: GiveUp) -> String {
+        g.to_string()
+    }
+}
+
+impl TryFrom<String> for GiveUp {
+    type Error = String;
+    fn try_from(s: String) -> Result<GiveUp, String> {
+        match s.as_str() {
+            "never" => Ok(GiveUp::Never),
+            "window-end" => Ok(GiveUp::WindowEnd),
+            d => d
+                .parse()
+                .map(GiveUp::Behind)
+                .map_err(|_| format!("give_up `{s}`: expected never, window-end or a block count")),
         }
     }
 }
@@ -381,6 +452,22 @@ fn timed_extras(e: &mut ZEstimate, info: &NetRowInfo, t: &Tally, ci: CiMethod, c
 
 #[cfg(test)]
 mod tests {
+    use super::GiveUp;
+
+    #[test]
+    fn give_up_words_round_trip_and_reject_others() {
+        for (word, g) in [
+            ("never", GiveUp::Never),
+            ("12", GiveUp::Behind(12)),
+            ("window-end", GiveUp::WindowEnd),
+        ] {
+            assert_eq!(GiveUp::try_from(word.to_string()), Ok(g));
+            assert_eq!(g.to_string(), word);
+        }
+        assert!(GiveUp::try_from("sometimes".to_string()).is_err());
+        assert!(GiveUp::try_from("-1".to_string()).is_err());
+    }
+
     #[test]
     fn floats_survive_json_bit_for_bit() {
         // Shard files carry q, closed forms and the confidence level as JSON numbers; the

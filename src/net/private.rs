@@ -13,71 +13,59 @@
 //! `crate::policy::PrivateBranch`, the one the block race plays too. On a network its tie
 //! parameter is 0: nodes keep the first block they saw.
 
+use std::sync::Arc;
+
 use rand::Rng;
 
 use super::Outcome;
 use super::engine::{Acceptance, Finder, Watch, World};
-use crate::estimate::rng::unit_f64;
+use crate::estimate::rng::{SimRng, unit_f64};
 use crate::policy::PrivateBranch;
 
+/// How merchant z = 0 (who accepts a listening period after first seeing the payment) is
+/// attacked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ZeroConf {
+    /// Like every other merchant: reversed if the branch is ahead at or after acceptance.
+    #[default]
+    Standing,
+    /// One shot: the branch is released at the moment of acceptance and the attempt on
+    /// z = 0 succeeds iff it is ahead then (the Finney attack).
+    OneShot,
+}
+
+/// A law for the part of the attacker's head start that is drawn per trial (on top of
+/// the fixed `branch.premined` blocks). The attack supplies it, so a new way of building
+/// a head start (pre-mining for a while, a race run since long before the payment, ...)
+/// never edits this engine.
+pub trait HeadStartLaw: Send + Sync + std::fmt::Debug {
+    /// The extra lead of one trial, drawn from the trial's stream.
+    fn draw(&self, rng: &mut SimRng) -> u32;
+}
+
 /// The attacker's parameters.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Private {
     /// The rule: share q, blocks already withheld at the start, give-up line, and whether
     /// the rest of the race is resolved exactly once every merchant has accepted (zero
     /// latency only). Its γ must be 0 (first-seen).
     pub branch: PrivateBranch,
-    /// z = 0 is a one-shot release at acceptance (Finney) rather than a standing merchant.
-    pub one_shot_zero: bool,
+    /// How merchant z = 0 is attacked.
+    pub zero_conf: ZeroConf,
     /// Truncation deficit when walking.
     pub max_deficit: u32,
     /// Merchant's listening period (seconds).
     pub listening: f64,
     /// Seconds after the payment's broadcast at which the attacker loses its hash rate
-    /// and gives up (a rented window); None: never.
+    /// and gives up (a deadline or a budget); None: never.
     pub deadline: Option<f64>,
-    /// Pre-mining before the broadcast, in expected blocks (P/T): the head start is drawn
-    /// per trial as the lead of a private branch restarted on the public tip whenever an
-    /// honest block puts it behind (a walk reflected at 0), over Poisson(P/T) blocks each
-    /// the attacker's with probability q. 0: none.
-    pub premine_blocks: f64,
-    /// The opportunistic attacker: the head start is `premined` plus a lead drawn from the
-    /// stationary law of a pre-mining race run since long before the payment,
-    /// P[lead ≥ l] = (q/p)^l (`crate::bounds::opportunistic`). Needs q < ½.
-    pub stationary_lead: bool,
+    /// The drawn part of the head start (None: the head start is `branch.premined`).
+    pub extra_lead: Option<Arc<dyn HeadStartLaw>>,
 }
 
-/// The head start of a trial: `premined` plus, with pre-mining, the reflected walk's lead.
-fn head_start<R: Rng + ?Sized>(s: &Private, rng: &mut R) -> u32 {
-    let (q, premined) = (s.branch.q, s.branch.premined);
-    if s.stationary_lead {
-        return premined + geometric_lead(q, rng);
-    }
-    if s.premine_blocks <= 0.0 {
-        return premined;
-    }
-    use rand_distr::{Distribution, Poisson};
-    let n = Poisson::new(s.premine_blocks).map_or(0.0, |d| d.sample(rng)) as u64;
-    let mut lead = 0u32;
-    for _ in 0..n {
-        if unit_f64(rng.next_u64()) < q {
-            lead += 1;
-        } else {
-            lead = lead.saturating_sub(1);
-        }
-    }
-    premined + lead
-}
-
-/// A draw of the stationary lead: P[lead ≥ l] = ρ^l with ρ = q/p, by inversion
-/// (lead = ⌊ln U / ln ρ⌋ for U uniform on (0, 1]); 0 when q = 0.
-fn geometric_lead<R: Rng + ?Sized>(q: f64, rng: &mut R) -> u32 {
-    let rho = q / (1.0 - q);
-    if rho <= 0.0 {
-        return 0;
-    }
-    let u = 1.0 - unit_f64(rng.next_u64()); // in (0, 1]
-    (u.ln() / rho.ln()).floor().min(f64::from(u32::MAX / 2)) as u32
+/// The head start of a trial: `premined` plus the drawn lead, if any.
+fn head_start(s: &Private, rng: &mut SimRng) -> u32 {
+    s.branch.premined + s.extra_lead.as_ref().map_or(0, |law| law.draw(rng))
 }
 
 /// Hard cap on blocks per trial (a censored trial counts as a failure and is reported).
@@ -163,12 +151,12 @@ impl Sampler for Plain {
 }
 
 /// Run one trial on a reset `world`, drawing blocks through `sampler`.
-pub fn trial<R: Rng + ?Sized, S: Sampler>(
+pub fn trial<S: Sampler>(
     s: &Private,
     w: &mut World,
     acc: &mut Acceptance,
     sampler: &mut S,
-    rng: &mut R,
+    rng: &mut SimRng,
 ) -> Outcome {
     let z_max = acc.accepted.len() as u32 - 1;
     let t_listen = w.tx.merchant_v_seen.t + s.listening;
@@ -179,7 +167,8 @@ pub fn trial<R: Rng + ?Sized, S: Sampler>(
     };
     let mut blocks = 0u32;
     let (mut censored, mut tail) = (false, false);
-    let z0_done = |st: &State| st.z0.is_some() || (!s.one_shot_zero && st.z0_accepted);
+    let one_shot = s.zero_conf == ZeroConf::OneShot;
+    let z0_done = |st: &State| st.z0.is_some() || (!one_shot && st.z0_accepted);
     loop {
         let (next, who) = sampler.next_block(w, tail, rng);
         if let Some(end) = s.deadline.filter(|&d| next > d) {
@@ -240,7 +229,7 @@ pub fn trial<R: Rng + ?Sized, S: Sampler>(
         top: st.top,
         z0,
         cost_blocks: u64::from(st.a),
-        z0_cost_blocks: if s.one_shot_zero {
+        z0_cost_blocks: if one_shot {
             st.z0_cost
         } else if z0 {
             0
@@ -266,7 +255,7 @@ fn advance<S: Sampler>(
         let listen_due = !st.z0_accepted && st.z0.is_none() && t_listen <= until;
         if listen_due && ev.is_none_or(|k| t_listen < k.t) {
             st.z0_accepted = true;
-            if s.one_shot_zero {
+            if s.zero_conf == ZeroConf::OneShot {
                 let ahead = st.ahead(w);
                 st.z0 = Some(ahead);
                 st.z0_cost = if ahead { 0 } else { u64::from(st.a) };

@@ -38,6 +38,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use serde::Deserialize;
 
+use crate::estimate::results::{GiveUp, Stop};
+
 mod band;
 mod blocks;
 mod bounds;
@@ -101,9 +103,9 @@ pub struct PlotRow {
     /// Head start k.
     #[serde(default)]
     pub premined: Option<u32>,
-    /// Give-up deficit (`never` or blocks).
+    /// When the attacker gives up (`never`, blocks behind, or `window-end`).
     #[serde(default)]
-    pub give_up: Option<String>,
+    pub give_up: Option<GiveUp>,
     /// Interval method.
     #[serde(default)]
     pub ci: Option<String>,
@@ -131,7 +133,7 @@ pub struct PlotRow {
     /// Why the cell stopped: `trials` (fixed count), `target` (met its `--rel-error`
     /// target) or `cap` (hit the trial cap first), if recorded.
     #[serde(default)]
-    pub stop: Option<String>,
+    pub stop: Option<Stop>,
     /// Interval half-width relative to the estimate, if recorded (empty when P is 0).
     #[serde(default)]
     pub rel_error: Option<f64>,
@@ -317,10 +319,11 @@ pub fn subtitle(rows: &[PlotRow]) -> Vec<String> {
     // Giving up is a rule of the block races (majority, Finney); the race and Vector76
     // attacks have no such rule, whatever the column says.
     let gives_up = crate::attack::gives_up(&r.attack);
-    if let Some(g) = r.give_up.as_deref().filter(|_| gives_up) {
+    if let Some(g) = r.give_up.filter(|_| gives_up) {
         first.push_str(&match g {
-            "never" => "; attacker never gives up".to_string(),
-            d => format!("; attacker gives up {d} blocks behind"),
+            GiveUp::Never => "; attacker never gives up".to_string(),
+            GiveUp::Behind(d) => format!("; attacker gives up {d} blocks behind"),
+            GiveUp::WindowEnd => "; attacker gives up when its rented window closes".to_string(),
         });
     }
     let ci = match (r.ci.as_deref(), r.confidence) {
@@ -363,15 +366,15 @@ pub fn trials_per_point(rows: &[PlotRow]) -> String {
     } else {
         format!("{}–{} trials per point", thousands(lo), thousands(hi))
     };
-    let stopped = |w: &'static str| rows.iter().filter(move |r| r.stop.as_deref() == Some(w));
-    let capped = stopped("cap").count();
+    let stopped = |w: Stop| rows.iter().filter(move |r| r.stop == Some(w));
+    let capped = stopped(Stop::Cap).count();
     if capped > 0 {
         let cells = if rows.len() == 1 { "cell" } else { "cells" };
         s.push_str(&format!(
             " (run to a target precision; {capped} of {} {cells} hit the trial cap first)",
             rows.len()
         ));
-    } else if let Some(worst) = stopped("target")
+    } else if let Some(worst) = stopped(Stop::Target)
         .filter_map(|r| r.rel_error)
         .reduce(f64::max)
     {
@@ -694,8 +697,8 @@ mod tests {
     #[test]
     fn capped_cells_are_counted() {
         let mut rows = read_rows(&net_csv("finney", "0.21")).unwrap();
-        for (r, stop) in rows.iter_mut().zip(["target", "cap", "target"]) {
-            r.stop = Some(stop.into());
+        for (r, stop) in rows.iter_mut().zip([Stop::Target, Stop::Cap, Stop::Target]) {
+            r.stop = Some(stop);
             r.rel_error = Some(0.04);
         }
         rows[2].trials = 4000;

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::estimate::results::{CellResult, ResultSet, ZEstimate};
+use crate::estimate::results::{CellResult, Estimator, GiveUp, ResultSet, Stop, ZEstimate};
 
 /// One line of `reversal.csv` (column order = field order; the first eight are the SPEC's).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -31,8 +31,9 @@ pub struct ReversalRow {
     /// Head start k; empty when the attack draws it at random (a pre-mining race: the
     /// opportunistic attacker, delay-private without `premined`, rental with pre-mining).
     pub premined: Option<u32>,
-    /// Deficit at which the attacker gives up (`never`, or a block count).
-    pub give_up: String,
+    /// When the attacker gives up: `never`, a block count (that far behind) or
+    /// `window-end` (its rented hash rate runs out).
+    pub give_up: GiveUp,
     /// Interval method.
     pub ci: String,
     /// Interval confidence level.
@@ -44,7 +45,7 @@ pub struct ReversalRow {
     /// 99th percentile of blocks until success (q > 1/2; bucket upper edge, ≤ 1.6 % wide).
     pub p99_blocks: Option<u64>,
     /// Estimator: `mc` (plain Monte Carlo) or `is` (importance sampling).
-    pub method: String,
+    pub method: Estimator,
     /// Standard error of `probability`.
     pub std_error: Option<f64>,
     /// Achieved relative precision: the interval's half-width over `probability` (empty
@@ -56,7 +57,7 @@ pub struct ReversalRow {
     pub tilt: Option<f64>,
     /// Why the cell stopped: `trials` (fixed count), `target` (`rel_error` reached the
     /// requested precision) or `cap` (the trial cap came first).
-    pub stop: String,
+    pub stop: Stop,
     /// Network attacks: attacker block rewards orphaned per attempt (blocks).
     pub cost_blocks: Option<f64>,
     /// Network attacks: expected seconds before an attempt can start (mining the
@@ -109,18 +110,22 @@ impl ReversalRow {
             successes: e.successes,
             tie: set.tie.clone(),
             premined: set.premined,
-            give_up: set.give_up.clone(),
+            give_up: set.give_up,
             ci: e.ci.to_string(),
             confidence: set.confidence,
             censored: e.censored,
             mean_blocks: e.mean_blocks,
             p99_blocks: e.p99_blocks,
-            method: if e.tilt.is_some() { "is" } else { "mc" }.to_string(),
+            method: if e.tilt.is_some() {
+                Estimator::Is
+            } else {
+                Estimator::Mc
+            },
             std_error: Some(e.std_error),
             rel_error: e.rel_error,
             ess: e.ess,
             tilt: e.tilt,
-            stop: e.stop.name().to_string(),
+            stop: e.stop,
             cost_blocks: e.cost_blocks,
             wait_seconds: info.and_then(|i| i.wait_seconds),
             stale_rate: info.map(|i| i.stale_rate),
@@ -176,7 +181,7 @@ mod tests {
             attack: "majority".into(),
             tie: "first-seen".into(),
             premined: Some(0),
-            give_up: "never".into(),
+            give_up: GiveUp::Never,
             ci: CiMethod::Wilson,
             confidence: 0.95,
             zs,

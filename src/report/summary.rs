@@ -6,6 +6,7 @@
 
 use super::plot::{PlotRow, subtitle, sweep_axis_label, thousands};
 use super::table::prob;
+use crate::estimate::results::GiveUp;
 
 /// The headline confirmation count (the folk "six confirmations").
 pub const HEADLINE_Z: u32 = 6;
@@ -214,8 +215,10 @@ fn convention_short(rows: &[PlotRow]) -> String {
         (Some(t), None) => format!("{t}, head start drawn"),
         _ => String::new(),
     };
-    if let Some(g) = r.give_up.as_deref().filter(|g| *g != "never") {
-        s.push_str(&format!(", gives up {g} behind"));
+    match r.give_up {
+        Some(GiveUp::Behind(d)) => s.push_str(&format!(", gives up {d} behind")),
+        Some(GiveUp::WindowEnd) => s.push_str(", gives up when the window closes"),
+        Some(GiveUp::Never) | None => {}
     }
     s
 }
@@ -257,7 +260,7 @@ mod tests {
             successes: None,
             tie: Some("first-seen".into()),
             premined: Some(1),
-            give_up: Some("never".into()),
+            give_up: Some(GiveUp::Never),
             ci: Some("wilson".into()),
             confidence: Some(0.95),
             units: None,
@@ -338,7 +341,7 @@ mod tests {
             .into_iter()
             .map(|(q, n, rel)| PlotRow {
                 trials: n,
-                stop: Some("target".into()),
+                stop: Some(crate::estimate::results::Stop::Target),
                 rel_error: Some(rel),
                 ..row(q, 0, 0.5, 0.6, None)
             })

@@ -13,6 +13,7 @@ use dslab::attack::finney;
 use dslab::attack::finney::FinneySpec;
 use dslab::attack::majority::MajoritySpec;
 use dslab::estimate::NoProgress;
+use dslab::estimate::results::{Estimator, Stop};
 use dslab::experiment::{AttackSpec, Experiment, Method, Sampling};
 use dslab::net::spec::{MerchantSpec, NetworkModel, NetworkSpec};
 use dslab::params::Convention;
@@ -59,7 +60,7 @@ fn zero_latency() -> NetworkSpec {
 fn agree(rows: &[ReversalRow], truth: impl Fn(&ReversalRow) -> f64) {
     let mut inside = 0;
     for r in rows {
-        assert_eq!(r.method, "is", "q {} z {}", r.q, r.z);
+        assert_eq!(r.method, Estimator::Is, "q {} z {}", r.q, r.z);
         let (x, se) = (
             truth(r),
             r.std_error.expect("an IS row has a standard error"),
@@ -134,7 +135,7 @@ fn a_1e_minus_12_reversal_is_measured_to_5_percent_in_timed_mining() {
     for r in &out.rows() {
         let x = analytic::exact(0.1, r.z, Convention::CLASSICAL).value;
         assert!(x < 2e-12);
-        assert_eq!(r.stop, "target", "z {}", r.z);
+        assert_eq!(r.stop, Stop::Target, "z {}", r.z);
         assert!(r.rel_error.unwrap() <= 0.05 && r.trials <= 10_000_000);
         // Within 4 standard errors (one seed, two z: a 95 % interval would miss one in ten
         // runs by design; the calibration over many seeds is tested in `calibration`).
@@ -173,7 +174,7 @@ fn on_a_real_network_importance_sampling_agrees_with_plain_monte_carlo() {
         mc.trials = 400_000;
         let (a, b) = (is.run(&NoProgress).rows(), mc.run(&NoProgress).rows());
         for (x, y) in a.iter().zip(&b) {
-            assert_eq!((x.method.as_str(), y.method.as_str()), ("is", "mc"));
+            assert_eq!((x.method, y.method), (Estimator::Is, Estimator::Mc));
             let se = x.std_error.unwrap().hypot(y.std_error.unwrap());
             assert!(
                 (x.probability - y.probability).abs() <= 4.5 * se,

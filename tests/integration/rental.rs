@@ -139,3 +139,21 @@ fn rental_runs_on_the_network_and_bad_windows_name_the_flag() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--window"));
 }
+
+/// The rows say how the rental attacker gives up: when its rented window closes
+/// (`window-end`) with a finite window, never without one. (Earlier builds wrote `never`
+/// for both.)
+#[test]
+fn rows_say_the_attacker_gives_up_when_the_window_closes() {
+    let give_up = |extra: &[&str]| {
+        let (header, rows) = rental_rows(extra, "0.3", "200");
+        let i = header.iter().position(|h| h == "give_up").unwrap();
+        rows.iter().map(|r| r[i].clone()).collect::<Vec<_>>()
+    };
+    assert!(
+        give_up(&["--window", "3000"])
+            .iter()
+            .all(|g| g == "window-end")
+    );
+    assert!(give_up(&[]).iter().all(|g| g == "never"));
+}

@@ -7,6 +7,7 @@ use std::process::Stdio;
 
 use dslab::attack::majority::{BlockRace, RaceMajority};
 use dslab::estimate::NoProgress;
+use dslab::estimate::results::Estimator;
 use dslab::experiment::{AttackSpec, Experiment, Method, Sampling};
 use dslab::params::Convention;
 use dslab::stats::CiMethod;
@@ -56,7 +57,7 @@ fn importance_sampling_agrees_with_exact_up_to_z_60() {
         let mut inside95 = 0;
         for r in &rows {
             let exact = r.exact.expect("closed form beside every row");
-            assert_eq!(r.method, "is");
+            assert_eq!(r.method, Estimator::Is);
             assert!(
                 r.ci_low <= exact && exact <= r.ci_high,
                 "{conv}: q {} z {}: {} [{}, {}] vs exact {exact}",

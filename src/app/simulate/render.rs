@@ -1,5 +1,6 @@
 //! The terminal table of `dslab simulate` and the notes beside it.
 
+use crate::estimate::results::Estimator;
 use crate::experiment::{AttackSpec, Experiment};
 use crate::report::{self, table};
 use crate::stats::CiMethod;
@@ -9,7 +10,7 @@ use super::super::warnings;
 /// The shares q with an importance-sampled cell, in row order, each once.
 fn is_shares(rows: &[report::ReversalRow]) -> Vec<String> {
     let mut qs: Vec<String> = Vec::new();
-    for r in rows.iter().filter(|r| r.method == "is") {
+    for r in rows.iter().filter(|r| r.method == Estimator::Is) {
         let q = r.q.to_string();
         if !qs.contains(&q) {
             qs.push(q);
@@ -49,7 +50,7 @@ fn sampling_line(exp: &Experiment, rows: &[report::ReversalRow]) -> String {
     let level = exp.confidence * 100.0;
     let method = if is_qs.is_empty() {
         format!("{} {level}% intervals", exp.ci.name())
-    } else if rows.iter().all(|r| r.method == "is") {
+    } else if rows.iter().all(|r| r.method == Estimator::Is) {
         format!("importance sampling (normal {level}% intervals)")
     } else {
         format!(
@@ -79,7 +80,8 @@ pub fn render_table(exp: &Experiment, rows: &[report::ReversalRow]) -> String {
     let blocks = rows
         .iter()
         .any(|r| r.mean_blocks.is_some() || (r.q == 0.5 && r.network.is_none()));
-    let precision = exp.sampling.rel_error.is_some() || rows.iter().any(|r| r.method == "is");
+    let precision =
+        exp.sampling.rel_error.is_some() || rows.iter().any(|r| r.method == Estimator::Is);
     let mut header = vec!["q", "z", "P(reversal)", "interval", "exact"];
     if blocks {
         header.extend(["mean blocks", "p99 blocks"]);
@@ -117,7 +119,7 @@ pub fn render_table(exp: &Experiment, rows: &[report::ReversalRow]) -> String {
                 v.push(r.p99_blocks.map_or(String::new(), |m| m.to_string()));
             }
             if precision {
-                v.push(r.method.clone());
+                v.push(r.method.to_string());
                 v.push(r.trials.to_string());
                 v.push(
                     r.rel_error

@@ -46,6 +46,7 @@
 //! accepted, and `LeadMixture` draws the pre-mining lead from a defensive mixture of
 //! tilted races; the plain path draws exactly what it drew before (docs/delay-adversary.md).
 
+use crate::estimate::results::GiveUp;
 use serde::{Deserialize, Serialize};
 
 use super::timed::own_clock::{Clocked, check_delta};
@@ -230,9 +231,9 @@ impl TimedAttack for DelayPrivateSpec {
         self.tie.label()
     }
 
-    fn row_labels(&self) -> (Option<u32>, Option<u32>) {
+    fn row_labels(&self) -> (Option<u32>, GiveUp) {
         // Without `premined` the lead is drawn from the stationary pre-mining race.
-        (self.premined, None)
+        (self.premined, GiveUp::Never)
     }
 
     fn cost_by_top(&self) -> bool {

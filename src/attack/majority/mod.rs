@@ -16,6 +16,7 @@
 
 pub mod race;
 
+use crate::estimate::results::GiveUp;
 use serde::{Deserialize, Serialize};
 
 use super::finney::private_trial_ns;
@@ -205,7 +206,6 @@ impl TimedAttack for MajoritySpec {
                 exact_tail: c.exact_tail,
                 ..PrivateBranch::default()
             },
-            one_shot_zero: false,
             max_deficit: c.max_deficit,
             listening: c.listening,
             ..Private::default()
@@ -240,8 +240,8 @@ impl TimedAttack for MajoritySpec {
         f64::from(self.premined_blocks())
     }
 
-    fn row_labels(&self) -> (Option<u32>, Option<u32>) {
-        (Some(self.premined_blocks()), self.give_up)
+    fn row_labels(&self) -> (Option<u32>, GiveUp) {
+        (Some(self.premined_blocks()), GiveUp::deficit(self.give_up))
     }
 
     fn cost_by_top(&self) -> bool {

@@ -9,7 +9,7 @@ use crate::attack::Registered;
 use crate::blockrace::MajorityCell;
 use crate::blockrace::is::{IsCell, RaceCell};
 use crate::blockrace::pow_source::PowMajorityCell;
-use crate::estimate::results::{CellResult, ResultSet};
+use crate::estimate::results::{CellResult, GiveUp, ResultSet};
 use crate::estimate::tally::Tally;
 use crate::estimate::weighted::Tilt;
 use crate::params::Convention;
@@ -161,7 +161,7 @@ impl BlockRace {
             attack: self.name().into(),
             tie: m.convention.tie.to_string(),
             premined: Some(m.convention.premined),
-            give_up: m.give_up.map_or("never".into(), |d| d.to_string()),
+            give_up: GiveUp::deficit(m.give_up),
             ci: grid.ci,
             confidence: grid.confidence,
             zs: grid.zs.to_vec(),

@@ -13,14 +13,19 @@
 
 pub mod exact;
 
+use crate::estimate::results::GiveUp;
+use std::sync::Arc;
+
+use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::finney::private_trial_ns;
 use super::{CellSetting, Info, Registered, Setting, TimedAttack};
 use crate::error::usage;
+use crate::estimate::rng::{SimRng, unit_f64};
 use crate::net::Strategy;
 use crate::net::events::tick;
-use crate::net::private::Private;
+use crate::net::private::{HeadStartLaw, Private};
 use crate::net::spec::NetworkSpec;
 use crate::policy::PrivateBranch;
 
@@ -113,12 +118,16 @@ impl TimedAttack for RentalSpec {
                 exact_tail: c.exact_tail && deadline.is_none(),
                 ..PrivateBranch::default()
             },
-            one_shot_zero: false,
             max_deficit: c.max_deficit,
             listening: c.listening,
             deadline,
-            premine_blocks: self.premine_time / c.block_interval,
-            stationary_lead: false,
+            extra_lead: (self.premine_time > 0.0).then(|| {
+                Arc::new(PreMiningLead {
+                    q: c.q,
+                    blocks: self.premine_time / c.block_interval,
+                }) as Arc<dyn HeadStartLaw>
+            }),
+            ..Private::default()
         })
     }
 
@@ -134,9 +143,13 @@ impl TimedAttack for RentalSpec {
         0.0
     }
 
-    fn row_labels(&self) -> (Option<u32>, Option<u32>) {
+    fn row_labels(&self) -> (Option<u32>, GiveUp) {
         // Pre-mining for P seconds makes the head start a random count.
-        ((self.premine_time == 0.0).then_some(0), None)
+        let give_up = match self.window {
+            Some(_) => GiveUp::WindowEnd,
+            None => GiveUp::Never,
+        };
+        ((self.premine_time == 0.0).then_some(0), give_up)
     }
 
     fn cost_by_top(&self) -> bool {
@@ -145,5 +158,31 @@ impl TimedAttack for RentalSpec {
 
     fn trial_ns(&self, q: f64, z_max: u32, n: &NetworkSpec) -> f64 {
         private_trial_ns(q, z_max, n)
+    }
+}
+
+/// The head start of pre-mining for `blocks` expected block intervals before the
+/// broadcast: the lead of a private branch restarted on the public tip whenever an
+/// honest block puts it behind (a walk reflected at 0), over Poisson(`blocks`) blocks,
+/// each the attacker's with probability q.
+#[derive(Debug)]
+struct PreMiningLead {
+    q: f64,
+    blocks: f64,
+}
+
+impl HeadStartLaw for PreMiningLead {
+    fn draw(&self, rng: &mut SimRng) -> u32 {
+        use rand_distr::{Distribution, Poisson};
+        let n = Poisson::new(self.blocks).map_or(0.0, |d| d.sample(rng)) as u64;
+        let mut lead = 0u32;
+        for _ in 0..n {
+            if unit_f64(rng.next_u64()) < self.q {
+                lead += 1;
+            } else {
+                lead = lead.saturating_sub(1);
+            }
+        }
+        lead
     }
 }

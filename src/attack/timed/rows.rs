@@ -1,7 +1,7 @@
 //! The closed-form columns, waits and row labels of a timed attack's cells.
 
 use super::NetExperiment;
-use crate::estimate::results::NetRowInfo;
+use crate::estimate::results::{GiveUp, NetRowInfo};
 use crate::net::preset;
 
 impl NetExperiment {
@@ -26,9 +26,8 @@ impl NetExperiment {
     }
 
     /// Head start and give-up as the rows state them.
-    pub fn row_labels(&self) -> (Option<u32>, String) {
-        let (premined, give_up) = self.attack.get().row_labels();
-        (premined, give_up.map_or("never".into(), |d| d.to_string()))
+    pub fn row_labels(&self) -> (Option<u32>, GiveUp) {
+        self.attack.get().row_labels()
     }
 
     /// The network columns of the rows of share `q` (this experiment is one sweep point;
