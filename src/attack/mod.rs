@@ -198,7 +198,7 @@ macro_rules! attacks {
                         let spec: $spec = match table {
                             None => <$spec>::default(),
                             Some(t) => t.clone().try_into().map_err(|e: toml::de::Error| {
-                                table_error(name, &e, |one| toml::Value::Table(one).try_into::<$spec>().is_err(), &t)
+                                table_error(name, &e, <$spec>::default().keys(), |one| toml::Value::Table(one).try_into::<$spec>().is_err(), &t)
                             })?,
                         };
                         return Ok(NetAttack::$variant(spec));
@@ -226,27 +226,28 @@ macro_rules! attacks {
 }
 
 /// A table that does not deserialise, with its key named as `table.key` (so a scenario
-/// file's error gives its line): an unknown key, or the first key whose value alone does
-/// not deserialise (`fails` tries a one-key table; every key of a table has a default).
+/// file's error gives its line): a key the attack does not list (`known`, its
+/// [`TimedAttack::keys`]), or the first key whose value alone does not deserialise
+/// (`fails` tries a one-key table; every key of a table has a default).
 fn table_error(
     name: &str,
     e: &toml::de::Error,
+    known: &[(&str, Option<&str>)],
     fails: impl Fn(toml::Table) -> bool,
     table: &toml::Value,
 ) -> anyhow::Error {
     let msg = e.message().trim();
     let fix = format!("see attacks/README.md for the [{name}] table's keys");
-    if let Some(key) = msg
-        .strip_prefix("unknown field `")
-        .and_then(|r| r.split('`').next())
-    {
+    let keys = || table.as_table().into_iter().flat_map(|t| t.iter());
+    if let Some((key, _)) = keys().find(|(k, _)| !known.iter().any(|(n, _)| n == k)) {
+        let listed: Vec<&str> = known.iter().map(|(n, _)| *n).collect();
+        let fix = match listed.is_empty() {
+            true => format!("the [{name}] table takes no keys; {fix}"),
+            false => format!("use one of {}; {fix}", listed.join(", ")),
+        };
         return crate::error::usage(&format!("{name}.{key}"), "unknown key", &fix);
     }
-    let bad = table.as_table().and_then(|t| {
-        t.iter()
-            .find(|(k, v)| fails(toml::Table::from_iter([((*k).clone(), (*v).clone())])))
-    });
-    match bad {
+    match keys().find(|(k, v)| fails(toml::Table::from_iter([((*k).clone(), (*v).clone())]))) {
         Some((key, value)) => {
             crate::error::usage(&format!("{name}.{key}"), value, &format!("{msg}; {fix}"))
         }
@@ -365,4 +366,34 @@ pub fn delta_model(name: &str) -> bool {
 /// hidden).
 pub fn gives_up(name: &str) -> bool {
     info(name).is_none_or(|i| i.gives_up)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::UsageError;
+
+    fn usage_error(name: &str, table: &str) -> UsageError {
+        let t: toml::Value = toml::from_str(table).unwrap();
+        let e = NetAttack::from_table(name, Some(t)).unwrap_err();
+        e.downcast_ref::<UsageError>().cloned().unwrap()
+    }
+
+    #[test]
+    fn a_misspelt_key_is_named_with_the_keys_to_use() {
+        let e = usage_error("finney", "giveup = 3");
+        assert_eq!(e.what, "finney.giveup");
+        assert_eq!(e.value.as_deref(), Some("unknown key"));
+        assert!(e.fix.contains("use one of give_up"), "{}", e.fix);
+        let e = usage_error("opportunistic", "premined = 1");
+        assert_eq!(e.what, "opportunistic.premined");
+        assert!(e.fix.contains("takes no keys"), "{}", e.fix);
+    }
+
+    #[test]
+    fn a_bad_value_is_named_by_its_key() {
+        let e = usage_error("rental", "window = 600.0\npremine_time = \"soon\"");
+        assert_eq!(e.what, "rental.premine_time");
+        assert_eq!(e.value.as_deref(), Some("\"soon\""));
+    }
 }
