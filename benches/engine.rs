@@ -11,7 +11,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dslab::attack::majority::{BlockRace, RaceMajority};
-use dslab::blockrace::MajorityCell;
+use dslab::blockrace::McCell;
 use dslab::blockrace::is::{IsCell, Tilt};
 use dslab::blockrace::race::{BlockSource, Plain, Race, Thresholds};
 use dslab::estimate::rng::{SimRng, batch_rng};
@@ -85,7 +85,7 @@ impl BlockSource for Counting<'_> {
 }
 
 fn engine(c: &mut Criterion) {
-    let cell = MajorityCell::new(0.3, 0, 0.0, None, 10);
+    let cell = McCell::private_branch(0.3, 0, 0.0, None, 10);
     let mut rng = batch_rng(1, cell.key(), 0);
     let mut counting = Counting(&mut rng, 0);
     let mut race = Race::new(&cell.strategy, &cell.setup);

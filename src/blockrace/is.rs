@@ -29,20 +29,19 @@
 
 use rand::Rng;
 
-use super::race::{BlockSource, Race, RaceSetup, Sampling};
+use super::race::{BlockSource, Race, RaceSetup, RaceStrategy, Sampling};
 use crate::estimate::CellSim;
 use crate::estimate::rng::{SimRng, cell_key};
 use crate::estimate::tally::Tally;
 use crate::estimate::weighted::{BatchSums, WeightedTally};
-use crate::policy::PrivateBranch;
 
 pub use crate::estimate::weighted::{Tilt, ln_scale_step};
 
-/// One majority-attack cell estimated by importance sampling.
+/// One block-race cell estimated by importance sampling.
 #[derive(Clone, Copy, Debug)]
-pub struct IsCell {
+pub struct IsCell<S> {
     /// The attacker (with its true share q).
-    pub strategy: PrivateBranch,
+    pub strategy: S,
     /// The network (true q, tie rule, z_max).
     pub setup: RaceSetup,
     /// The sampling measure.
@@ -124,9 +123,9 @@ impl Sampling for Weighted<'_> {
     }
 }
 
-impl IsCell {
+impl<S: RaceStrategy> IsCell<S> {
     /// The cell for `strategy` in `setup`, sampled under `tilt`.
-    pub fn new(strategy: PrivateBranch, setup: RaceSetup, tilt: Tilt) -> IsCell {
+    pub fn new(strategy: S, setup: RaceSetup, tilt: Tilt) -> IsCell<S> {
         IsCell {
             strategy,
             setup,
@@ -135,7 +134,7 @@ impl IsCell {
     }
 
     /// The race engine drawing blocks under this cell's tilt.
-    fn race(&self) -> Race<'_, PrivateBranch> {
+    fn race(&self) -> Race<'_, S> {
         Race::tilted(
             &self.strategy,
             &self.setup,
@@ -154,19 +153,16 @@ impl IsCell {
     }
 }
 
-impl CellSim for IsCell {
+/// The first word of an importance-sampled cell's stream key ("majis": the first such
+/// cells were the majority attack's; kept so earlier streams stay the same).
+const IS_TAG: u64 = 0x006d_616a_6973;
+
+impl<S: RaceStrategy> CellSim for IsCell<S> {
     fn key(&self) -> u64 {
-        let s = &self.strategy;
-        cell_key(&[
-            0x006d_616a_6973, // "majis"
-            s.q.to_bits(),
-            u64::from(s.premined),
-            s.gamma.to_bits(),
-            s.give_up.map_or(u64::MAX, u64::from),
-            u64::from(s.exact_tail),
-            self.tilt.accept.to_bits(),
-            self.tilt.tail.to_bits(),
-        ])
+        let mut words = vec![IS_TAG];
+        words.extend(self.strategy.stream_words());
+        words.extend([self.tilt.accept.to_bits(), self.tilt.tail.to_bits()]);
+        cell_key(&words)
     }
 
     fn empty_tally(&self) -> Tally {
@@ -195,16 +191,16 @@ impl CellSim for IsCell {
 /// A block-race cell estimated by plain Monte Carlo or by importance sampling: lets one
 /// grid mix both (the `auto` method decides per q).
 #[derive(Clone, Copy, Debug)]
-pub enum RaceCell {
+pub enum RaceCell<S> {
     /// Plain Monte Carlo.
-    Mc(super::MajorityCell),
+    Mc(super::McCell<S>),
     /// Importance sampling.
-    Is(IsCell),
+    Is(IsCell<S>),
     /// Plain Monte Carlo with blocks found by real SHA-256d mining.
-    Pow(super::pow_source::PowMajorityCell),
+    Pow(super::pow_source::PowCell<S>),
 }
 
-impl CellSim for RaceCell {
+impl<S: RaceStrategy> CellSim for RaceCell<S> {
     fn key(&self) -> u64 {
         match self {
             RaceCell::Mc(c) => c.key(),
@@ -235,17 +231,24 @@ mod tests {
     use super::*;
     use crate::analytic;
     use crate::blockrace::race::Race;
-    use crate::blockrace::{MAX_BLOCKS, MajorityCell, race};
+    use crate::blockrace::{MAX_BLOCKS, McCell, race};
     use crate::estimate::rng::batch_rng;
     use crate::params::{Convention, TieRule};
+    use crate::policy::PrivateBranch;
 
-    fn cell(q: f64, conv: Convention, give_up: Option<u32>, walk: bool, z_max: u32) -> IsCell {
-        let mut m = MajorityCell::new(q, conv.premined, conv.tie.gamma(), give_up, z_max);
+    fn cell(
+        q: f64,
+        conv: Convention,
+        give_up: Option<u32>,
+        walk: bool,
+        z_max: u32,
+    ) -> IsCell<PrivateBranch> {
+        let mut m = McCell::private_branch(q, conv.premined, conv.tie.gamma(), give_up, z_max);
         m.strategy.exact_tail = !walk;
         IsCell::new(m.strategy, m.setup, Tilt::for_share(q))
     }
 
-    fn run(c: &IsCell, batches: u64) -> Tally {
+    fn run(c: &IsCell<PrivateBranch>, batches: u64) -> Tally {
         let mut t = c.empty_tally();
         for b in 0..batches {
             c.run_batch(&mut batch_rng(7, c.key(), b), 4096, &mut t);
@@ -255,7 +258,7 @@ mod tests {
 
     /// |estimate − exact| within 4.5 standard errors for every z (a 1-in-150 000 event per
     /// z for a normal estimator), and within 1.96 SE for at least 85 % of them.
-    fn assert_agrees(c: &IsCell, t: &Tally, exact: impl Fn(u32) -> f64) {
+    fn assert_agrees(c: &IsCell<PrivateBranch>, t: &Tally, exact: impl Fn(u32) -> f64) {
         let w = t.weighted.as_ref().unwrap();
         let step = ln_scale_step(c.setup.q, c.tilt.accept);
         let mut inside = 0;
@@ -279,7 +282,7 @@ mod tests {
     #[test]
     fn walking_with_the_true_share_is_plain_monte_carlo() {
         // With q' = q and the tail walked, every weight is 1 and the path is the engine's.
-        let m = MajorityCell::new(0.3, 1, 0.0, Some(12), 8);
+        let m = McCell::private_branch(0.3, 1, 0.0, Some(12), 8);
         let mut s = m.strategy;
         s.exact_tail = false;
         let c = IsCell::new(

@@ -13,44 +13,29 @@ pub mod race;
 
 use crate::estimate::rng::{self, SimRng};
 use crate::estimate::tally::Tally;
-use crate::policy::PrivateBranch;
-use race::{Plain, Race, RaceSetup};
+use race::{Plain, Race, RaceSetup, RaceStrategy};
 
-/// A majority-attack cell: the strategy plus the network side of the race.
+/// A block-race cell estimated by plain Monte Carlo: a strategy plus the network side
+/// of the race. Attacks build it with their strategy (`McCell::private_branch` for the
+/// private-branch family).
 #[derive(Clone, Copy, Debug)]
-pub struct MajorityCell {
+pub struct McCell<S> {
     /// The attacker.
-    pub strategy: PrivateBranch,
+    pub strategy: S,
     /// The network.
     pub setup: RaceSetup,
     /// Record blocks until success per z (used for q > 1/2).
     pub record_blocks: bool,
 }
 
-impl MajorityCell {
-    /// The cell for share `q` and the given attack parameters.
-    pub fn new(
-        q: f64,
-        premined: u32,
-        gamma: f64,
-        give_up: Option<u32>,
-        z_max: u32,
-    ) -> MajorityCell {
-        MajorityCell {
-            strategy: PrivateBranch {
-                q,
-                premined,
-                gamma,
-                give_up,
-                exact_tail: true,
-            },
-            setup: RaceSetup {
-                q,
-                gamma,
-                z_max,
-                max_blocks: MAX_BLOCKS,
-            },
-            record_blocks: q > 0.5,
+impl<S: RaceStrategy> McCell<S> {
+    /// The cell of `strategy` in `setup`; the blocks until success are recorded for
+    /// q > 1/2 (where the attacker surely wins, and how long it takes is the question).
+    pub fn new(strategy: S, setup: RaceSetup) -> McCell<S> {
+        McCell {
+            strategy,
+            setup,
+            record_blocks: setup.q > 0.5,
         }
     }
 }
@@ -59,17 +44,15 @@ impl MajorityCell {
 /// (d + 1)/(q − p) blocks); trials reaching it are reported as censored.
 pub const MAX_BLOCKS: u64 = 100_000_000;
 
-impl crate::estimate::CellSim for MajorityCell {
+/// The first word of a plain block-race cell's stream key ("maj": the first cells were
+/// the majority attack's; kept so earlier streams stay the same).
+const MC_TAG: u64 = 0x6d616a;
+
+impl<S: RaceStrategy> crate::estimate::CellSim for McCell<S> {
     fn key(&self) -> u64 {
-        let s = &self.strategy;
-        rng::cell_key(&[
-            0x6d616a, // "maj"
-            s.q.to_bits(),
-            u64::from(s.premined),
-            s.gamma.to_bits(),
-            s.give_up.map_or(u64::MAX, u64::from),
-            u64::from(s.exact_tail),
-        ])
+        let mut words = vec![MC_TAG];
+        words.extend(self.strategy.stream_words());
+        rng::cell_key(&words)
     }
 
     fn empty_tally(&self) -> Tally {

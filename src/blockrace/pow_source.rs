@@ -15,8 +15,8 @@
 
 use rand::{Rng, SeedableRng};
 
-use super::MajorityCell;
-use super::race::{self, BlockSource, Thresholds};
+use super::McCell;
+use super::race::{self, BlockSource, RaceStrategy, Thresholds};
 use crate::estimate::CellSim;
 use crate::estimate::rng::{SimRng, cell_key};
 use crate::estimate::tally::Tally;
@@ -195,16 +195,16 @@ impl BlockSource for PowSource {
 /// already means about a million hashes per block.
 pub const SIM_BITS: std::ops::RangeInclusive<u32> = 1..=20;
 
-/// A majority-attack cell whose blocks come from real mining at `bits` leading zero bits.
+/// A block-race cell whose blocks come from real mining at `bits` leading zero bits.
 #[derive(Clone, Copy, Debug)]
-pub struct PowMajorityCell {
+pub struct PowCell<S> {
     /// The same cell as in the Poisson model.
-    pub cell: MajorityCell,
+    pub cell: McCell<S>,
     /// Difficulty: the target is 2^(256 − bits).
     pub target: Target,
 }
 
-impl CellSim for PowMajorityCell {
+impl<S: RaceStrategy> CellSim for PowCell<S> {
     fn key(&self) -> u64 {
         // "pow" and the target keep these cells apart from the Poisson ones.
         cell_key(&[self.cell.key(), 0x0070_6f77, u64::from(self.target.bits())])

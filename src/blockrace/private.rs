@@ -9,10 +9,23 @@
 
 use std::hint::select_unpredictable;
 
-use super::race::{Decision, RaceStrategy, RaceView};
+use super::McCell;
+use super::race::{Decision, RaceSetup, RaceStrategy, RaceView};
 use crate::policy::PrivateBranch;
 
 impl RaceStrategy for PrivateBranch {
+    /// No tag of its own: the private branch was the block race's first strategy, and
+    /// these words keep its streams (and so every committed report) unchanged.
+    fn stream_words(&self) -> Vec<u64> {
+        vec![
+            self.q.to_bits(),
+            u64::from(self.premined),
+            self.gamma.to_bits(),
+            self.give_up.map_or(u64::MAX, u64::from),
+            u64::from(self.exact_tail),
+        ]
+    }
+
     fn premined(&self) -> u32 {
         self.premined
     }
@@ -39,5 +52,35 @@ impl RaceStrategy for PrivateBranch {
             return None;
         }
         self.exact_tail_win(lead)
+    }
+}
+
+impl McCell<PrivateBranch> {
+    /// The private-branch cell for share `q` with head start `premined`, tie parameter
+    /// `gamma` and give-up line `give_up`, reporting z = 0..=`z_max` (the rest of the race
+    /// resolved exactly).
+    pub fn private_branch(
+        q: f64,
+        premined: u32,
+        gamma: f64,
+        give_up: Option<u32>,
+        z_max: u32,
+    ) -> McCell<PrivateBranch> {
+        let strategy = PrivateBranch {
+            q,
+            premined,
+            gamma,
+            give_up,
+            exact_tail: true,
+        };
+        McCell::new(
+            strategy,
+            RaceSetup {
+                q,
+                gamma,
+                z_max,
+                max_blocks: super::MAX_BLOCKS,
+            },
+        )
     }
 }

@@ -69,6 +69,10 @@ pub enum Decision {
 /// An attacker strategy in the block race. Implementations are immutable and shared by
 /// all threads; per-trial state lives in the engine.
 pub trait RaceStrategy: Sync {
+    /// Words naming this strategy and its parameters, which seed its cells' random
+    /// streams (with the cell's kind and tilt): two strategies that play differently must
+    /// give different words, so a new strategy starts its words with a tag of its own.
+    fn stream_words(&self) -> Vec<u64>;
     /// Blocks already on the private branch at the start (head start k).
     fn premined(&self) -> u32;
     /// The move after each block (and once at the start).
@@ -413,6 +417,9 @@ pub(crate) struct AskEveryBlock<S>(pub S);
 
 #[cfg(test)]
 impl<S: RaceStrategy> RaceStrategy for AskEveryBlock<S> {
+    fn stream_words(&self) -> Vec<u64> {
+        self.0.stream_words()
+    }
     fn premined(&self) -> u32 {
         self.0.premined()
     }
@@ -428,7 +435,7 @@ impl<S: RaceStrategy> RaceStrategy for AskEveryBlock<S> {
 mod tests {
     use super::*;
     use crate::analytic;
-    use crate::blockrace::{MAX_BLOCKS, MajorityCell};
+    use crate::blockrace::{MAX_BLOCKS, McCell};
     use crate::estimate::CellSim;
     use crate::estimate::rng::batch_rng;
     use crate::params::{Convention, TieRule};
@@ -448,7 +455,7 @@ mod tests {
 
     fn majority(case: (f64, u32, f64, Option<u32>, bool)) -> (PrivateBranch, RaceSetup) {
         let (q, premined, gamma, give_up, exact_tail) = case;
-        let mut cell = MajorityCell::new(q, premined, gamma, give_up, 8);
+        let mut cell = McCell::private_branch(q, premined, gamma, give_up, 8);
         cell.strategy.exact_tail = exact_tail;
         (cell.strategy, cell.setup)
     }
@@ -526,7 +533,7 @@ mod tests {
             (0.35, Convention::CLASSICAL, Some(6)),
         ];
         for (q, conv, give_up) in cases {
-            let cell = MajorityCell::new(q, conv.premined, conv.tie.gamma(), give_up, 8);
+            let cell = McCell::private_branch(q, conv.premined, conv.tie.gamma(), give_up, 8);
             assert_eq!(cell.setup.max_blocks, MAX_BLOCKS);
             let mut t = cell.empty_tally();
             for b in 0..16 {

@@ -136,11 +136,11 @@ impl Checkpoint {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::blockrace::MajorityCell;
+    use crate::blockrace::McCell;
     use crate::estimate::Plan;
 
     fn fresh(shard: Option<(u64, u64)>) -> Checkpoint {
-        let cells = [MajorityCell::new(0.3, 1, 0.0, None, 6)];
+        let cells = [McCell::private_branch(0.3, 1, 0.0, None, 6)];
         let plan = Plan {
             trials: 100,
             batch_size: 10,

@@ -176,13 +176,13 @@ pub fn run<C: CellSim, E>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::blockrace::MajorityCell;
+    use crate::blockrace::McCell;
     use crate::estimate::{NoProgress, estimate};
 
-    fn cells() -> Vec<MajorityCell> {
+    fn cells() -> Vec<McCell<crate::policy::PrivateBranch>> {
         vec![
-            MajorityCell::new(0.3, 1, 0.0, None, 6),
-            MajorityCell::new(0.2, 0, 0.0, None, 6),
+            McCell::private_branch(0.3, 1, 0.0, None, 6),
+            McCell::private_branch(0.2, 0, 0.0, None, 6),
         ]
     }
 

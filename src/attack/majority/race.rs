@@ -6,13 +6,14 @@ use serde::Serialize;
 
 use crate::analytic;
 use crate::attack::Registered;
-use crate::blockrace::MajorityCell;
+use crate::blockrace::McCell;
 use crate::blockrace::is::{IsCell, RaceCell};
-use crate::blockrace::pow_source::PowMajorityCell;
+use crate::blockrace::pow_source::PowCell;
 use crate::estimate::results::{CellResult, GiveUp, ResultSet};
 use crate::estimate::tally::Tally;
 use crate::estimate::weighted::Tilt;
 use crate::params::Convention;
+use crate::policy::PrivateBranch;
 use crate::pow::Target;
 use crate::stats::CiMethod;
 
@@ -153,7 +154,7 @@ impl BlockRace {
         &self,
         grid: &RaceGrid<'_>,
         tilt: &dyn Fn(f64, &[f64]) -> Option<Tilt>,
-    ) -> (ResultSet, Vec<RaceCell>) {
+    ) -> (ResultSet, Vec<RaceCell<PrivateBranch>>) {
         let m = &self.attack;
         let pow = self.pow_bits.and_then(Target::from_leading_zero_bits);
         let z_max = *grid.zs.last().expect("a grid has at least one z");
@@ -173,7 +174,8 @@ impl BlockRace {
             .iter()
             .map(|&q| {
                 let gamma = m.convention.tie.gamma();
-                let mut c = MajorityCell::new(q, m.convention.premined, gamma, m.give_up, z_max);
+                let mut c =
+                    McCell::private_branch(q, m.convention.premined, gamma, m.give_up, z_max);
                 c.strategy.exact_tail = !m.walk;
                 let probs: Vec<f64> = grid.zs.iter().map(|&z| m.closed_form(q, z)).collect();
                 let tilt = pow.is_none().then(|| tilt(q, &probs)).flatten();
@@ -188,7 +190,7 @@ impl BlockRace {
                 if let Some(tilt) = tilt {
                     RaceCell::Is(IsCell::new(c.strategy, c.setup, tilt))
                 } else if let Some(target) = pow {
-                    RaceCell::Pow(PowMajorityCell { cell: c, target })
+                    RaceCell::Pow(PowCell { cell: c, target })
                 } else {
                     RaceCell::Mc(c)
                 }
