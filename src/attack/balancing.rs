@@ -205,18 +205,13 @@ const MAX_EVENTS: u32 = 1_000_000;
 /// What one trial found.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct BalanceRun {
-    /// Largest z ≥ 1 reversed (0: none).
-    pub top: u32,
-    /// Merchant z = 0 reversed.
-    pub z0: bool,
-    /// Attacker blocks mined after the payment.
-    pub attacker_blocks: u64,
+    /// What the engine's glue reads: merchants reversed, attacker blocks mined after the
+    /// payment, censoring.
+    pub played: Played,
     /// The split collapsed onto X (B switched) before the trial ended.
     pub collapsed_x: bool,
     /// The split collapsed onto Y (A switched).
     pub collapsed_y: bool,
-    /// Stopped at the event cap.
-    pub censored: bool,
 }
 
 /// Where the honest miners are.
@@ -333,15 +328,12 @@ impl Balancing {
                 law.tail(now, on_x, [&mut next_a, &mut next_b, &mut next_adv], rng);
             }
             let accepted = s.x.min(u64::from(z_max)) as u32;
-            if s.ay > s.x || (self.ties_win && s.ay == s.x) {
-                let (top, z0) = (run.top, run.z0);
-                run.top = run.top.max(accepted);
-                run.z0 |= z0_open;
-                if run.top > top || run.z0 != z0 {
-                    law.reversed(top, run.top, run.z0 != z0);
-                }
+            if (s.ay > s.x || (self.ties_win && s.ay == s.x))
+                && let Some((from, to, z0)) = run.played.reverse(accepted, z0_open)
+            {
+                law.reversed(from, to, z0);
             }
-            if s.phase == Phase::OnY || (run.top == z_max && run.z0) {
+            if s.phase == Phase::OnY || (run.played.top == z_max && run.played.z0) {
                 break;
             }
             if s.phase == Phase::OnX && s.x >= s.ay + u64::from(self.max_deficit) {
@@ -349,7 +341,7 @@ impl Balancing {
             }
             events += 1;
             if events > MAX_EVENTS {
-                run.censored = true;
+                run.played.censored = true;
                 break;
             }
             // Deliveries first: at Δ = 0 a block is seen at the instant it is found.
@@ -381,7 +373,7 @@ impl Balancing {
                 z0_open = true;
             } else if mining == next_adv {
                 now = mining;
-                run.attacker_blocks += 1;
+                run.played.attacker_blocks += 1;
                 law.adversary_found();
                 // Reserves (only meaningful in the split; after it every block goes to Y).
                 let (rx, ry) = (s.ax.saturating_sub(s.x), s.ay.saturating_sub(s.y));
@@ -637,7 +629,7 @@ impl Law for TiltedLaw<'_, '_> {
 
 impl OwnClock for Balancing {
     fn play(&self, z_max: u32, rng: &mut SimRng) -> Played {
-        self.run(z_max, rng).played()
+        self.run(z_max, rng).played
     }
 
     fn can_tilt(&self) -> bool {
@@ -651,19 +643,7 @@ impl OwnClock for Balancing {
         credit: &mut Credit<'_>,
         rng: &mut SimRng,
     ) -> Played {
-        self.run_tilted(z_max, tilt, credit, rng).played()
-    }
-}
-
-impl BalanceRun {
-    /// What the engine's glue reads.
-    fn played(self) -> Played {
-        Played {
-            top: self.top,
-            z0: self.z0,
-            attacker_blocks: self.attacker_blocks,
-            censored: self.censored,
-        }
+        self.run_tilted(z_max, tilt, credit, rng).played
     }
 }
 

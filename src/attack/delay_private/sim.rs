@@ -37,16 +37,11 @@ const MAX_EVENTS: u32 = 1_000_000;
 /// What one trial found, free of the engine's types.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Run {
-    /// Largest z ≥ 1 reversed (0: none).
-    pub top: u32,
-    /// Merchant z = 0 reversed.
-    pub z0: bool,
+    /// What the engine's glue reads: merchants reversed, attacker blocks mined after the
+    /// payment, censoring.
+    pub played: Played,
     /// The attacker's lead a − H at the payment.
     pub lead: u32,
-    /// Attacker blocks mined after the payment.
-    pub attacker_blocks: u64,
-    /// Stopped at the event cap.
-    pub censored: bool,
 }
 
 impl DelayPrivate {
@@ -195,15 +190,12 @@ impl DelayPrivate {
                 law.tail(t, s_last, &mut next_a, &mut next_h, rng);
             }
             // The state (a, h, accepted) after the event at t.
-            if a > h || (self.ties_win && a == h) {
-                let (top, z0) = (run.top, run.z0);
-                run.top = run.top.max(accepted);
-                run.z0 |= z0_open;
-                if run.top > top || run.z0 != z0 {
-                    law.reversed(top, run.top, run.z0 != z0);
-                }
+            if (a > h || (self.ties_win && a == h))
+                && let Some((from, to, z0)) = run.played.reverse(accepted, z0_open)
+            {
+                law.reversed(from, to, z0);
             }
-            if run.top == z_max && run.z0 {
+            if run.played.top == z_max && run.played.z0 {
                 break;
             }
             if h >= a + u64::from(self.max_deficit) {
@@ -211,7 +203,7 @@ impl DelayPrivate {
             }
             events += 1;
             if events > MAX_EVENTS {
-                run.censored = true;
+                run.played.censored = true;
                 break;
             }
             let next_acc = accept_at.front().copied().unwrap_or(f64::INFINITY);
@@ -225,7 +217,7 @@ impl DelayPrivate {
             t = next;
             if next == next_a {
                 a += 1;
-                run.attacker_blocks += 1;
+                run.played.attacker_blocks += 1;
                 law.attacker_found();
                 next_a = next + law.attacker_gap(rng);
             } else if next == next_h {
@@ -562,7 +554,7 @@ pub fn tail_share(q: f64, delta: f64, block_interval: f64) -> f64 {
 
 impl OwnClock for DelayPrivate {
     fn play(&self, z_max: u32, rng: &mut SimRng) -> Played {
-        self.run(z_max, rng).played()
+        self.run(z_max, rng).played
     }
 
     fn can_tilt(&self) -> bool {
@@ -576,19 +568,7 @@ impl OwnClock for DelayPrivate {
         credit: &mut Credit<'_>,
         rng: &mut SimRng,
     ) -> Played {
-        self.run_tilted(z_max, tilt, credit, rng).played()
-    }
-}
-
-impl Run {
-    /// What the engine's glue reads.
-    fn played(self) -> Played {
-        Played {
-            top: self.top,
-            z0: self.z0,
-            attacker_blocks: self.attacker_blocks,
-            censored: self.censored,
-        }
+        self.run_tilted(z_max, tilt, credit, rng).played
     }
 }
 

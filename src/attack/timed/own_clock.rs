@@ -48,6 +48,19 @@ pub struct Played {
     pub censored: bool,
 }
 
+impl Played {
+    /// The attacker's branch is ahead now, with merchants z ≤ `accepted` (z ≥ 1) and, if
+    /// `z0_open`, merchant z = 0 having accepted: they are reversed. Returns the newly
+    /// reversed merchants as (previous top, new top, z = 0 newly reversed), or None if
+    /// nothing changed.
+    pub fn reverse(&mut self, accepted: u32, z0_open: bool) -> Option<(u32, u32, bool)> {
+        let (top, z0) = (self.top, self.z0);
+        self.top = self.top.max(accepted);
+        self.z0 |= z0_open;
+        (self.top > top || self.z0 != z0).then_some((top, self.top, self.z0 != z0))
+    }
+}
+
 /// An attack that plays a whole trial on its own clock.
 pub trait OwnClock: Sync + Send + std::fmt::Debug {
     /// One trial against merchants z = 0..=`z_max` under the true law.
