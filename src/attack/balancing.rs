@@ -39,9 +39,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
 use super::delay_private::DelayTie;
-use super::timed::own_clock::{Clocked, OwnClock, Played, check_delta};
+use super::timed::own_clock::{Clocked, OwnClock, Played, check_delta, check_delta_value};
 use super::{CellSetting, Info, Registered, Setting, TimedAttack};
-use crate::error::usage;
 use crate::estimate::rng::SimRng;
 use crate::estimate::weighted::Tilt;
 use crate::net::Strategy;
@@ -95,13 +94,7 @@ impl TimedAttack for BalancingSpec {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
-        if !(self.delta.is_finite() && self.delta >= 0.0) {
-            return Err(usage(
-                "balancing.delta",
-                self.delta,
-                "give a finite number of seconds ≥ 0",
-            ));
-        }
+        check_delta_value("balancing.delta", self.delta)?;
         Ok(())
     }
 
@@ -110,10 +103,7 @@ impl TimedAttack for BalancingSpec {
     }
 
     fn describe(&self) -> String {
-        let tie = match self.tie {
-            DelayTie::FirstSeen => "first-seen ties",
-            DelayTie::Adversary => "ties to the adversary",
-        };
+        let tie = self.tie.describe();
         format!(
             "Δ-bounded balancing attack, honest miners split in two, cross-group delay Δ = {} s, head start {}, {tie}",
             self.delta, self.premined

@@ -49,7 +49,7 @@
 use crate::estimate::results::GiveUp;
 use serde::{Deserialize, Serialize};
 
-use super::timed::own_clock::{Clocked, check_delta};
+use super::timed::own_clock::{Clocked, check_delta, check_delta_value};
 use super::{CellSetting, Info, Registered, Setting, TimedAttack};
 use crate::analytic;
 use crate::bounds::opportunistic::{self, LeadLaw};
@@ -73,6 +73,14 @@ pub enum DelayTie {
 }
 
 impl DelayTie {
+    /// The tie rule in a description line.
+    pub fn describe(self) -> &'static str {
+        match self {
+            DelayTie::FirstSeen => "first-seen ties",
+            DelayTie::Adversary => "ties to the adversary",
+        }
+    }
+
     /// The `tie` column of the rows: `first-seen`, or `adversary` (ties won).
     pub fn label(self) -> &'static str {
         match self {
@@ -156,13 +164,7 @@ impl TimedAttack for DelayPrivateSpec {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
-        if !(self.delta.is_finite() && self.delta >= 0.0) {
-            return Err(usage(
-                "delay-private.delta",
-                self.delta,
-                "give a finite number of seconds ≥ 0",
-            ));
-        }
+        check_delta_value("delay-private.delta", self.delta)?;
         if self.premined.is_none() && self.burn_in == 0 {
             return Err(usage(
                 "delay-private.burn_in",
@@ -182,10 +184,7 @@ impl TimedAttack for DelayPrivateSpec {
             Some(k) => format!("head start k = {k}"),
             None => "stationary pre-mining lead".to_string(),
         };
-        let tie = match self.tie {
-            DelayTie::FirstSeen => "first-seen ties",
-            DelayTie::Adversary => "ties to the adversary",
-        };
+        let tie = self.tie.describe();
         format!(
             "Δ-bounded private attack, every honest block delayed by Δ = {} s, {lead}, {tie}",
             self.delta

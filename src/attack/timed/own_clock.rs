@@ -19,6 +19,15 @@ use crate::net::{NetStrategy, Outcome, Prepared};
 pub const MAX_DELTA_BLOCKS: f64 = 100.0;
 
 /// Check a Δ-model attack's delay bound `delta` (file key `key`, e.g. `balancing.delta`)
+/// on its own: a finite number of seconds ≥ 0.
+pub fn check_delta_value(key: &str, delta: f64) -> anyhow::Result<()> {
+    if !(delta.is_finite() && delta >= 0.0) {
+        return Err(usage(key, delta, "give a finite number of seconds ≥ 0"));
+    }
+    Ok(())
+}
+
+/// Check a Δ-model attack's delay bound `delta` (file key `key`, e.g. `balancing.delta`)
 /// against the network's block interval.
 pub fn check_delta(key: &str, delta: f64, network: &NetworkSpec) -> anyhow::Result<()> {
     let most = MAX_DELTA_BLOCKS * network.block_interval;
