@@ -203,7 +203,7 @@ fn holds(a: Attacker, market: Option<&Market>, query: &Query, z: u32) -> Result<
     let Some(m) = market else {
         return Err(usage(
             "--attacker",
-            "rental",
+            Attacker::Rental.name(),
             "the rented-hash model needs a chain's rental market: add --chain NAME",
         ));
     };
@@ -318,7 +318,7 @@ fn majority_notes(
 ) -> Result<()> {
     for ans in answers.iter_mut() {
         ans.note = "never: q >= 1/2 always catches up".into();
-        if ans.model != "rental" {
+        if ans.model != Attacker::Rental.name() {
             continue;
         }
         let Some(m) = market else { continue };
