@@ -1,5 +1,5 @@
 //! Trials per second of each network attack on the default network (1000 nodes, 8
-//! outbound, 16 miners, 32 topologies), q = 0.3, z = 0..6 (one trial serves every
+//! outbound, 16 miners, 128 topologies), q = 0.3, z = 0..6 (one trial serves every
 //! z), on one thread and on every core. Topologies are prepared outside the timed loop
 //! (once per cell in real runs); the timed part is the batch estimator itself.
 

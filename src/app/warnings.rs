@@ -30,8 +30,9 @@ pub const FEW_GRAPHS: usize = 100;
 /// Design effect above which outcomes differ so much between graphs that a few dozen of
 /// them are not enough. Measured (docs/network.md §1.1): Vector76 at q = 0.3, z = 1 has a
 /// design effect near 300 on 32 graphs, and its 95 % intervals covered 35 of 40 seeds (z-
-/// scores of sd 2.5); at 128 graphs 37 of 40 (sd 1.07). Finney, race and majority stay
-/// below 2 and cover at 12 graphs (`tests/integration/calibration.rs`).
+/// scores of sd 2.5); at 128 graphs, the default since, 37 of 40 (sd 1.07). Finney, race
+/// and majority stay below 2 and cover at 12 graphs (`tests/integration/calibration.rs`).
+/// The default run does not warn; a run given fewer `--topologies` can.
 pub const FEW_GRAPHS_DEFF: f64 = 10.0;
 
 /// Network rows whose interval rests on too few graphs for how much the outcome differs

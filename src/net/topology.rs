@@ -53,6 +53,10 @@ pub struct Topology {
     /// block (mines on it, shows it to the merchant, announces it to low-bandwidth peers)
     /// this long after receiving it.
     pub hop: Vec<f64>,
+    /// Per-node: this node lacks transactions of the compact blocks it receives, so each
+    /// block reaches it one round trip (`getblocktxn` / `blocktxn`, two one-way latencies
+    /// of the link it came over) later (`NetworkSpec::missing_tx_rate`).
+    pub misses: Vec<bool>,
     /// Per-node full-RBF mempool policy.
     pub rbf: Vec<bool>,
     /// Helper nodes of the attacker.
@@ -104,6 +108,7 @@ impl Topology {
             miners,
             links,
             hop,
+            misses: vec![false; n],
             rbf: vec![false; n],
             helpers: Vec::new(),
             observers: Vec::new(),
@@ -112,6 +117,15 @@ impl Topology {
         };
         topo.block = block_matrix(&topo);
         topo
+    }
+
+    /// The same topology with the given per-node missing-transaction flags (see
+    /// [`Topology::misses`]), its block delays recomputed.
+    pub fn with_misses(mut self, misses: Vec<bool>) -> Topology {
+        assert_eq!(misses.len(), self.links.len(), "one flag per node");
+        self.misses = misses;
+        self.block = block_matrix(&self);
+        self
     }
 
     /// Hash-weighted mean block delay from the finder to the rest of the honest hash rate:
@@ -193,6 +207,7 @@ fn complete(net: &NetworkSpec, merchant: &MerchantSpec, helpers: u32) -> Topolog
         miners: m,
         links,
         hop: vec![0.0; n],
+        misses: vec![false; n],
         rbf: Vec::new(),
         helpers,
         observers,
@@ -275,10 +290,12 @@ fn random<R: Rng + ?Sized>(
         }
     }
     let hop = validation_delays(net, n, m, rng);
+    let misses = missing_flags(net, n, m, rng);
     let topo = Topology {
         miners: m,
         links,
         hop,
+        misses,
         rbf: Vec::new(),
         helpers,
         observers,
@@ -321,6 +338,25 @@ fn validation_delays<R: Rng + ?Sized>(
         .collect()
 }
 
+/// Which nodes lack transactions of the compact blocks they receive: each with probability
+/// `missing_tx_rate`, once per graph (not per block: the block delays are precomputed per
+/// graph; docs/network.md §1.1), never the attacker's node (it relays without
+/// validating, so it need not rebuild the block). No draw at rate 0: a graph without the
+/// round trip is drawn from the same stream as before the key existed (`dslab network`
+/// gives the same figures; attack runs still get new graph seeds, whose key hashes every
+/// network key).
+fn missing_flags<R: Rng + ?Sized>(net: &NetworkSpec, n: usize, m: usize, rng: &mut R) -> Vec<bool> {
+    if net.missing_tx_rate == 0.0 {
+        return vec![false; n];
+    }
+    (0..n)
+        .map(|v| {
+            let u = rng.random::<f64>();
+            v != m && u < net.missing_tx_rate
+        })
+        .collect()
+}
+
 /// An exponential delay of the given mean, rounded to the time grain (0 for mean 0).
 pub fn exp_sample<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> f64 {
     if mean <= 0.0 {
@@ -350,14 +386,22 @@ fn block_matrix(topo: &Topology) -> Vec<Key> {
 /// Time from node `x` receiving a block (found there if `x == source`) to the peer across
 /// `l` receiving it: one trip for a high-bandwidth push (sent after the header check);
 /// otherwise x validates it, announces it, and the peer requests and gets it (three trips).
+/// A peer that lacks some of the block's transactions asks x for them: one more round
+/// trip (two trips) before it holds the whole block.
 #[inline]
 fn relay_weight(topo: &Topology, x: usize, source: usize, l: &Link) -> f64 {
-    if l.hb {
-        l.latency
+    let trips = if l.hb { 1.0 } else { 3.0 };
+    let trips = if topo.misses[l.to as usize] {
+        trips + 2.0
     } else {
-        let validate = if x == source { 0.0 } else { topo.hop[x] };
-        validate + 3.0 * l.latency
-    }
+        trips
+    };
+    let validate = if l.hb || x == source {
+        0.0
+    } else {
+        topo.hop[x]
+    };
+    validate + trips * l.latency
 }
 
 impl Topology {
@@ -567,11 +611,13 @@ mod tests {
     fn block_matrix_equals_a_plain_relaxation() {
         // Independent reference: Bellman–Ford relaxation of reception times to a fixed
         // point on (time, hops) keys, from each place, on random graphs with the backbone,
-        // high-bandwidth and block-only links; a place then adds its validation delay.
+        // high-bandwidth and block-only links and half the nodes missing transactions (two
+        // more trips into them); a place then adds its validation delay.
         for seed in 0..5 {
             let mut rng = crate::estimate::rng::SimRng::seed_from_u64(seed);
             let net = NetworkSpec {
                 nodes: 120,
+                missing_tx_rate: 0.5,
                 ..NetworkSpec::default()
             };
             let t = Topology::generate(&net, &MerchantSpec::default(), 1, &mut rng);
@@ -589,10 +635,11 @@ mod tests {
                         let own = if x == s { 0.0 } else { t.hop[x] };
                         for l in &t.links[x] {
                             let to = l.to as usize;
+                            let rtt = if t.misses[to] { 2.0 * l.latency } else { 0.0 };
                             let w = if l.hb {
-                                l.latency
+                                l.latency + rtt
                             } else {
-                                own + 3.0 * l.latency
+                                own + 3.0 * l.latency + rtt
                             };
                             let nk = Key {
                                 t: d[x].t + w,
@@ -654,6 +701,49 @@ mod tests {
         // The finder announces at once (its own block needs no validation): 0.3 + 0.1 + 0.25.
         assert!(close(mk(false, true).block_delay(0, 3).t, 0.65));
         assert!(close(mk(false, false).block_delay(0, 3).t, 1.35));
+        // Every node missing transactions: each of the two hops adds one round trip to its
+        // sender (2 × 0.1 s), whatever the relay mode, so every delay grows by exactly 0.4 s.
+        let all = |t: Topology| t.with_misses(vec![true; 5]);
+        for (a, b, was) in [
+            (true, true, 0.45),
+            (true, false, 1.15),
+            (false, true, 0.65),
+            (false, false, 1.35),
+        ] {
+            let got = all(mk(a, b)).block_delay(0, 3).t;
+            assert!(close(got, was + 0.4), "{a} {b}: {got}");
+        }
+        // Only the merchant missing: only the last hop grows.
+        let mut last = vec![false; 5];
+        last[3] = true;
+        assert!(close(
+            mk(true, true).with_misses(last).block_delay(0, 3).t,
+            0.65
+        ));
+    }
+
+    #[test]
+    fn missing_transactions_are_drawn_per_node_at_the_asked_rate() {
+        let draw = |rate: f64, seed: u64| {
+            let net = NetworkSpec {
+                missing_tx_rate: rate,
+                ..NetworkSpec::default()
+            };
+            let mut rng = crate::estimate::rng::SimRng::seed_from_u64(seed);
+            Topology::generate(&net, &MerchantSpec::default(), 0, &mut rng)
+        };
+        let none = draw(0.0, 2);
+        assert!(none.misses.iter().all(|&m| !m));
+        // Rate 1: every node but the attacker's (which relays without rebuilding blocks).
+        let every = draw(1.0, 2);
+        let att = every.attacker();
+        assert!((0..every.misses.len()).all(|v| every.misses[v] == (v != att)));
+        // Rate 0.2 on 3 graphs of 999 drawn nodes: binomial sd √(2997·0.2·0.8) ≈ 21.9;
+        // 4 sd around 599.4.
+        let hits: usize = (10..13)
+            .map(|seed| draw(0.2, seed).misses.iter().filter(|&&m| m).count())
+            .sum();
+        assert!((hits as f64 - 599.4).abs() < 4.0 * 21.9, "{hits}");
     }
 
     #[test]

@@ -51,10 +51,10 @@ pub struct NetArgs {
     /// Median link latency, seconds [default: 0.05].
     #[arg(long, value_name = "SECONDS")]
     pub link_latency: Option<f64>,
-    /// Median block validation delay of a relay node (log-normal), seconds [default: 0.27].
+    /// Median block validation delay of a relay node (log-normal), seconds [default: 0.31].
     #[arg(long, value_name = "SECONDS")]
     pub block_hop_delay: Option<f64>,
-    /// Topologies generated per sweep point [default: 32].
+    /// Topologies generated per sweep point [default: 128].
     #[arg(long, value_name = "N")]
     pub topologies: Option<u32>,
     /// Race variant: rbf (replacement after --replace-after) or first-seen.

@@ -27,6 +27,7 @@ pub fn sweep_unit(key: &str) -> Option<&'static str> {
         "network.topologies" => "generated topologies",
         "network.max_deficit" => "blocks behind",
         "network.rbf_share" => "fraction of honest hash rate, 0 to 1",
+        "network.missing_tx_rate" => "chance a compact block needs a request, 0 to 1",
         "merchant.peers" => "merchant's outbound peers",
         "merchant.observers" => "observer nodes",
         _ => {
