@@ -328,8 +328,12 @@ fn push(w: &mut World, st: &mut State, h: u32, k: Key) {
         None => (w.topo.attacker(), k),
     };
     for height in st.delivered + 1..=h {
-        let tx = (height == 1).then_some(Tx::V);
-        st.last = w.publish(st.last, origin, key0, tx, true);
+        // The first block holds V, which was never broadcast: every node that receives it
+        // as a compact block must ask for V (docs/network.md §1, compact blocks).
+        st.last = match height {
+            1 => w.publish_unseen(st.last, origin, key0, Tx::V),
+            _ => w.publish(st.last, origin, key0, None, true),
+        };
     }
     st.delivered = h;
 }

@@ -32,6 +32,8 @@ pub struct Block {
     pub pay_height: u32,
     /// Mined by the attacker.
     pub attacker: bool,
+    /// Carries a transaction no node has seen: it travels by [`Topology::unseen_delay`].
+    pub unseen: bool,
 }
 
 /// Who found a block.
@@ -146,6 +148,7 @@ impl<'a> World<'a> {
             pay: None,
             pay_height: 0,
             attacker: false,
+            unseen: false,
         });
         self.settled.iter_mut().for_each(|s| *s = (1, 0));
         self.events.clear();
@@ -158,8 +161,13 @@ impl<'a> World<'a> {
     #[inline]
     pub fn arrival(&self, b: u32, p: usize) -> Key {
         let blk = &self.blocks[b as usize];
-        blk.key0
-            .after(self.topo.block_delay(blk.origin as usize, p))
+        let (s, topo) = (blk.origin as usize, self.topo);
+        let d = if blk.unseen {
+            topo.unseen_delay(s, p)
+        } else {
+            topo.block_delay(s, p)
+        };
+        blk.key0.after(d)
     }
 
     /// Whether block `a` beats block `b` at place `p`: higher, else first seen (by arrival
@@ -222,6 +230,24 @@ impl<'a> World<'a> {
         tx: Option<Tx>,
         attacker: bool,
     ) -> u32 {
+        self.publish_block(parent, origin, key0, tx, attacker, false)
+    }
+
+    /// [`Self::publish`] for a block carrying a transaction no node has seen (`origin` the
+    /// attacker's node or the merchant): it travels by [`Topology::unseen_delay`].
+    pub fn publish_unseen(&mut self, parent: u32, origin: usize, key0: Key, tx: Tx) -> u32 {
+        self.publish_block(parent, origin, key0, Some(tx), true, true)
+    }
+
+    fn publish_block(
+        &mut self,
+        parent: u32,
+        origin: usize,
+        key0: Key,
+        tx: Option<Tx>,
+        attacker: bool,
+        unseen: bool,
+    ) -> u32 {
         let par = self.blocks[parent as usize];
         let height = par.height + 1;
         let (pay, pay_height) = match (par.pay, tx) {
@@ -238,6 +264,7 @@ impl<'a> World<'a> {
             pay,
             pay_height,
             attacker,
+            unseen,
         });
         self.h_max = self.h_max.max(height);
         if self.watch_attacker && !attacker {

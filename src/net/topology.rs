@@ -67,6 +67,13 @@ pub struct Topology {
     pub direct: Option<f64>,
     /// `block[s * places + t]`: block propagation from place s to place t.
     pub block: Vec<Key>,
+    /// `unseen[r * places + t]`: propagation to place t of a block carrying a transaction
+    /// no node has seen (the Vector76 attacker's block with V), from the attacker's node
+    /// (r = 0) or the merchant (r = 1, after the attacker's direct push): every receiver
+    /// of it as a compact block needs the `getblocktxn` round trip. Empty where the
+    /// network has no round trip (`missing_tx_rate` = 0: e.g. whole blocks in 2013), and
+    /// then such a block travels as any other.
+    pub unseen: Vec<Key>,
 }
 
 impl Topology {
@@ -91,10 +98,25 @@ impl Topology {
         self.block[s * self.places() + t]
     }
 
+    /// Delay from place `s` (the attacker's node or the merchant) to place `t` of a block
+    /// carrying a transaction no node has seen (see [`Topology::unseen`]).
+    pub fn unseen_delay(&self, s: usize, t: usize) -> Key {
+        let row = match s {
+            _ if self.unseen.is_empty() => return self.block_delay(s, t),
+            _ if s == self.attacker() => 0,
+            _ => {
+                debug_assert_eq!(s, self.merchant(), "only the attacker or the merchant");
+                1
+            }
+        };
+        self.unseen[row * self.places() + t]
+    }
+
     /// Largest finite block delay between places (bounds when every place has a block).
     pub fn max_block_delay(&self) -> f64 {
         self.block
             .iter()
+            .chain(&self.unseen)
             .map(|k| k.t)
             .filter(|t| t.is_finite())
             .fold(0.0, f64::max)
@@ -114,6 +136,7 @@ impl Topology {
             observers: Vec::new(),
             direct: None,
             block: Vec::new(),
+            unseen: Vec::new(),
         };
         topo.block = block_matrix(&topo);
         topo
@@ -160,6 +183,10 @@ impl Topology {
         };
         topo.rbf = rbf_policy(net, topo.links.len(), rng);
         topo.block = block_matrix(&topo);
+        // Zero latency: the round trip takes no time, so no rows are needed.
+        if net.missing_tx_rate > 0.0 && net.model == NetworkModel::Random {
+            topo.unseen = unseen_rows(&topo);
+        }
         topo
     }
 }
@@ -213,6 +240,7 @@ fn complete(net: &NetworkSpec, merchant: &MerchantSpec, helpers: u32) -> Topolog
         observers,
         direct: (merchant.incoming == Incoming::Allow).then_some(0.0),
         block: Vec::new(),
+        unseen: Vec::new(),
     }
 }
 
@@ -301,6 +329,7 @@ fn random<R: Rng + ?Sized>(
         observers,
         direct: (merchant.incoming == Incoming::Allow).then_some(tick(net.direct_latency)),
         block: Vec::new(),
+        unseen: Vec::new(),
     };
     (topo, fixed)
 }
@@ -383,15 +412,29 @@ fn block_matrix(topo: &Topology) -> Vec<Key> {
     out
 }
 
+/// The rows of [`Topology::unseen`]: from the attacker's node and from the merchant, with
+/// every receiver lacking a transaction of the block.
+fn unseen_rows(topo: &Topology) -> Vec<Key> {
+    let p = topo.places();
+    let mut search = Search::new(topo.links.len());
+    search.all_miss = true;
+    let mut out = Vec::with_capacity(2 * p);
+    for s in [topo.attacker(), topo.merchant()] {
+        search.run(topo, s, p);
+        out.extend((0..p).map(|t| search.used(topo, s, t)));
+    }
+    out
+}
+
 /// Time from node `x` receiving a block (found there if `x == source`) to the peer across
 /// `l` receiving it: one trip for a high-bandwidth push (sent after the header check);
 /// otherwise x validates it, announces it, and the peer requests and gets it (three trips).
 /// A peer that lacks some of the block's transactions asks x for them: one more round
 /// trip (two trips) before it holds the whole block.
 #[inline]
-fn relay_weight(topo: &Topology, x: usize, source: usize, l: &Link) -> f64 {
+fn relay_weight(topo: &Topology, x: usize, source: usize, l: &Link, all_miss: bool) -> f64 {
     let trips = if l.hb { 1.0 } else { 3.0 };
-    let trips = if topo.misses[l.to as usize] {
+    let trips = if all_miss || topo.misses[l.to as usize] {
         trips + 2.0
     } else {
         trips
@@ -427,6 +470,9 @@ pub(super) struct Search {
     heap: Vec<u32>,
     /// Position of each node in `heap` (`NOT_QUEUED` when absent).
     pos: Vec<u32>,
+    /// Every receiver lacks a transaction of the block (its round trip is added on every
+    /// link), whatever its own `Topology::misses` flag.
+    all_miss: bool,
 }
 
 const NOT_QUEUED: u32 = u32::MAX;
@@ -438,6 +484,7 @@ impl Search {
             from: vec![(NOT_QUEUED, 0); n],
             heap: Vec::with_capacity(n),
             pos: vec![NOT_QUEUED; n],
+            all_miss: false,
         }
     }
 
@@ -483,7 +530,7 @@ impl Search {
             for (i, l) in topo.links[xi].iter().enumerate() {
                 let to = l.to as usize;
                 let nk = Key {
-                    t: k.t + relay_weight(topo, xi, source, l),
+                    t: k.t + relay_weight(topo, xi, source, l, self.all_miss),
                     hops: k.hops + 1,
                 };
                 if nk < self.dist[to] {
@@ -720,6 +767,40 @@ mod tests {
             mk(true, true).with_misses(last).block_delay(0, 3).t,
             0.65
         ));
+    }
+
+    #[test]
+    fn a_block_nobody_has_seen_costs_every_receiver_the_round_trip() {
+        // Independent reference: the same graph with every node flagged as missing
+        // transactions (the whole matrix recomputed by `with_misses`) gives the rows of a
+        // block carrying an unseen transaction from the attacker and the merchant.
+        let mut rng = crate::estimate::rng::SimRng::seed_from_u64(3);
+        let net = NetworkSpec {
+            nodes: 150,
+            ..NetworkSpec::default()
+        };
+        let t = Topology::generate(&net, &MerchantSpec::default(), 0, &mut rng);
+        assert!(!t.unseen.is_empty(), "default network has the round trip");
+        let all = t.clone().with_misses(vec![true; t.links.len()]);
+        let mut slower = 0;
+        for s in [t.attacker(), t.merchant()] {
+            for p in 0..t.places() {
+                assert_eq!(t.unseen_delay(s, p), all.block_delay(s, p), "{s} -> {p}");
+                slower += usize::from(t.unseen_delay(s, p).t > t.block_delay(s, p).t);
+            }
+        }
+        assert!(slower > t.places(), "most places get it later ({slower})");
+        assert!(t.max_block_delay() >= all.block_delay(t.attacker(), t.merchant()).t);
+        // Without the round trip (2013: whole blocks) it travels as any block.
+        let net = NetworkSpec {
+            missing_tx_rate: 0.0,
+            ..net
+        };
+        let t = Topology::generate(&net, &MerchantSpec::default(), 0, &mut rng);
+        assert_eq!(
+            t.unseen_delay(t.attacker(), 0),
+            t.block_delay(t.attacker(), 0)
+        );
     }
 
     #[test]
