@@ -41,11 +41,12 @@ fn network_trial_ns(n: &NetExperiment, q: f64, z_max: u32) -> f64 {
 }
 
 /// Seconds to generate one sweep point's topologies and measure its stale rate (measured:
-/// about 0.12 s for 32 graphs of 1000 nodes; none on the zero-latency network).
+/// about 30 ms per graph of 1000 nodes, most of it the high-bandwidth warm-up; none on the
+/// zero-latency network).
 fn network_prepare_seconds(net: &NetworkSpec) -> f64 {
     match net.model {
         NetworkModel::None => 0.0,
-        NetworkModel::Random => 0.12 * f64::from(net.nodes) * f64::from(net.topologies) / 32e3,
+        NetworkModel::Random => 0.03 * f64::from(net.nodes) * f64::from(net.topologies) / 1e3,
     }
 }
 
