@@ -168,6 +168,8 @@ pub fn spread<R: Rng + ?Sized>(
         .map(|ls| vec![f64::NEG_INFINITY; ls.len()])
         .collect();
     let mut in_tick = vec![f64::NEG_INFINITY; n];
+    // Per node and transaction: the earliest request time queued so far.
+    let mut first_request = vec![[Key::NEVER; 2]; n];
     let mut q: Queue<(u32, Tx, Ev)> = Queue::new();
     for &(s, k) in v_src {
         state[s as usize].requested[Tx::V.index()] = true;
@@ -251,7 +253,15 @@ pub fn spread<R: Rng + ?Sized>(
                 t: announce + l.latency + wait,
                 hops,
             };
-            q.push(at, (l.to, tx, Ev::Request { latency: l.latency }));
+            // Only a peer's earliest request can be served (the queue is first-in
+            // first-out among equal keys, so an equal later one loses too): pushing the
+            // others would only grow the queue. The timers above are drawn either way.
+            let to = l.to as usize;
+            let best = &mut first_request[to][tx.index()];
+            if !state[to].requested[tx.index()] && at < *best {
+                *best = at;
+                q.push(at, (l.to, tx, Ev::Request { latency: l.latency }));
+            }
         }
     }
     out

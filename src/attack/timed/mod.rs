@@ -7,6 +7,7 @@
 //! each batch draws which one it uses from its own generator. Tally layout: `by_top` holds
 //! the largest reversed z ≥ 1; `extra` holds [z = 0 reversals, z = 0 cost, cost by top].
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{NetAttack, Setting};
@@ -334,7 +335,10 @@ impl NetExperiment {
     /// Generate the topologies and the attack's transaction times on each.
     pub fn prepare(&self, seed: u64) -> Vec<Prepared> {
         let key = self.topology_key();
+        // Each graph has its own generator, so building them in parallel (on the run's
+        // pool) gives the same graphs in the same order whatever the thread count.
         (0..u64::from(self.network.topologies))
+            .into_par_iter()
             .map(|i| {
                 let mut rng = batch_rng(seed, key, i);
                 let topo =
@@ -354,19 +358,18 @@ impl NetExperiment {
             return 0.0;
         }
         let per = (STALE_BLOCKS / preps.len()).max(1000);
-        let (mut stale, mut n) = (0, 0);
-        for (i, p) in preps.iter().enumerate() {
-            let mut rng = batch_rng(seed, self.topology_key() ^ 0x0053_5441_4c45, i as u64);
-            let (s, c) = engine::stale_rate(
-                &p.topo,
-                self.network.block_interval,
-                &self.network.shares(),
-                per,
-                &mut rng,
-            );
-            stale += s;
-            n += c;
-        }
+        let key = self.topology_key() ^ 0x0053_5441_4c45;
+        let shares = self.network.shares();
+        // Integer counts per graph: their sum does not depend on the order or the threads.
+        let (stale, n) = preps
+            .par_iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let mut rng = batch_rng(seed, key, i as u64);
+                let interval = self.network.block_interval;
+                engine::stale_rate(&p.topo, interval, &shares, per, &mut rng)
+            })
+            .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
         stale as f64 / n.max(1) as f64
     }
 }
