@@ -109,6 +109,8 @@ pub struct World<'a> {
     pub merchant_tip: u32,
     /// Highest public block.
     pub h_max: u32,
+    /// The consensus candidate ([`World::best`]), kept as blocks are published.
+    best: u32,
 }
 
 impl<'a> World<'a> {
@@ -128,6 +130,7 @@ impl<'a> World<'a> {
             events: Queue::new(),
             merchant_tip: 0,
             h_max: 0,
+            best: 0,
         };
         w.reset();
         w
@@ -155,6 +158,7 @@ impl<'a> World<'a> {
         self.watch_merchant = true;
         self.merchant_tip = 0;
         self.h_max = 0;
+        self.best = 0;
     }
 
     /// When block `b` reaches place `p`.
@@ -267,6 +271,11 @@ impl<'a> World<'a> {
             unseen,
         });
         self.h_max = self.h_max.max(height);
+        // Strictly better only: among equals the earliest published stays best.
+        let cur = &self.blocks[self.best as usize];
+        if height > cur.height || (height == cur.height && key0 < cur.key0) {
+            self.best = idx;
+        }
         if self.watch_attacker && !attacker {
             let a = self.topo.attacker();
             self.events.push(self.arrival(idx, a), Watch::Attacker(idx));
@@ -303,16 +312,11 @@ impl<'a> World<'a> {
         }
     }
 
-    /// The consensus candidate: the highest block, earliest found among equals.
+    /// The consensus candidate: the highest block, earliest found among equals (the
+    /// first published among equal keys). Kept up to date by every publish: the attacks
+    /// ask after every block, and a scan made a trial quadratic in its blocks.
     pub fn best(&self) -> u32 {
-        let mut best = 0u32;
-        for (i, b) in self.blocks.iter().enumerate() {
-            let cur = &self.blocks[best as usize];
-            if b.height > cur.height || (b.height == cur.height && b.key0 < cur.key0) {
-                best = i as u32;
-            }
-        }
-        best
+        self.best
     }
 
     /// Whether block `anc` is an ancestor of (or is) `b`.
@@ -408,4 +412,60 @@ pub fn stale_rate<R: Rng + ?Sized>(
         stale += u64::from(!on_chain[i]);
     }
     (stale, counted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::topology::Link;
+    use rand::{RngExt, SeedableRng};
+
+    /// The consensus candidate by its definition: a scan for the highest block, the
+    /// smallest key among equals, the first index among equal keys.
+    fn best_by_scan(w: &World) -> u32 {
+        let mut best = 0;
+        for (i, b) in w.blocks.iter().enumerate() {
+            let cur = &w.blocks[best];
+            if b.height > cur.height || (b.height == cur.height && b.key0 < cur.key0) {
+                best = i;
+            }
+        }
+        best as u32
+    }
+
+    #[test]
+    fn best_kept_while_publishing_equals_a_scan() {
+        // Two miners and the attacker on a line; blocks published on random parents at
+        // coarse random times, so equal heights and equal keys both occur.
+        let links = vec![
+            vec![Link::full(1, 0.5, true)],
+            vec![Link::full(0, 0.5, false), Link::full(2, 0.5, true)],
+            vec![Link::full(1, 0.5, false)],
+            vec![],
+        ];
+        let topo = Topology::from_links(1, links, vec![0.0; 4]);
+        let hash = Hash::new(0.3, &[1.0]);
+        let mut w = World::new(&topo, TxTimes::empty(topo.places()), &hash, 600.0);
+        let mut rng = crate::estimate::rng::SimRng::seed_from_u64(5);
+        let mut ties = 0;
+        for trial in 0..200 {
+            w.reset();
+            for _ in 0..trial % 17 {
+                let parent = rng.random_range(0..w.blocks.len()) as u32;
+                let key = Key::at(f64::from(rng.random_range(0..4u8)));
+                let origin = rng.random_range(0..3);
+                w.publish(parent, origin, key, None, origin == 1);
+                let scan = best_by_scan(&w);
+                let b = &w.blocks[scan as usize];
+                ties += w
+                    .blocks
+                    .iter()
+                    .filter(|o| o.height == b.height && o.key0 == b.key0)
+                    .count()
+                    - 1;
+                assert_eq!(w.best(), scan, "trial {trial}");
+            }
+        }
+        assert!(ties > 50, "the draw must exercise equal keys ({ties})");
+    }
 }

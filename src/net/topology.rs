@@ -473,6 +473,13 @@ pub(super) struct Search {
 
 const NOT_QUEUED: u32 = u32::MAX;
 
+/// `a < b` in `Key`'s order, for the keys of a search (times ≥ 0, never NaN or −0, where
+/// plain float comparisons agree with `total_cmp` and cost less in the inner loop).
+#[inline]
+fn before(a: Key, b: Key) -> bool {
+    a.t < b.t || (a.t == b.t && a.hops < b.hops)
+}
+
 impl Search {
     pub(super) fn new(n: usize) -> Search {
         Search {
@@ -531,7 +538,7 @@ impl Search {
                     t: k.t + relay_weight(validate, l, miss),
                     hops: k.hops + 1,
                 };
-                if nk < self.dist[to] {
+                if before(nk, self.dist[to]) {
                     self.dist[to] = nk;
                     self.from[to] = (x, i as u32);
                     self.lower(l.to);
@@ -551,7 +558,7 @@ impl Search {
         };
         while i > 0 {
             let parent = (i - 1) / 2;
-            if self.dist[self.heap[parent] as usize] <= self.dist[x as usize] {
+            if !before(self.dist[x as usize], self.dist[self.heap[parent] as usize]) {
                 break;
             }
             self.heap[i] = self.heap[parent];
@@ -579,11 +586,14 @@ impl Search {
                 break;
             }
             if child + 1 < n
-                && self.dist[self.heap[child + 1] as usize] < self.dist[self.heap[child] as usize]
+                && before(
+                    self.dist[self.heap[child + 1] as usize],
+                    self.dist[self.heap[child] as usize],
+                )
             {
                 child += 1;
             }
-            if key <= self.dist[self.heap[child] as usize] {
+            if !before(self.dist[self.heap[child] as usize], key) {
                 break;
             }
             self.heap[i] = self.heap[child];

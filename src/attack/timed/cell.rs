@@ -191,69 +191,97 @@ impl CellSim for NetCell<'_> {
 
     fn run_batch(&self, rng: &mut SimRng, n: u64, tally: &mut Tally) {
         // Trials cycle through the topologies from a random offset: every batch covers
-        // them evenly (stratified), whatever the number of batches.
+        // them evenly (stratified), whatever the number of batches. Trial i runs on graph
+        // (offset + i) mod k and draws from its own stream, seeded by the batch's i-th
+        // draw: a trial ends when the requested merchants are decided, and what it
+        // consumed must not shift the next trial's draws (a cell's numbers may not depend
+        // on the z range).
         let k = self.preps.len();
         let offset = rng.random_range(0..k);
-        let mut worlds: Vec<World> = self
-            .preps
-            .iter()
-            .map(|p| {
-                let mut w = World::new(&p.topo, p.tx.clone(), &self.hash, self.block_interval);
-                w.watch_attacker =
-                    matches!(&self.strategy, Strategy::Custom(s) if s.watches_blocks());
-                w
-            })
-            .collect();
+        let seeds: Vec<u64> = (0..n).map(|_| rng.next_u64()).collect();
+        if self.tilted() {
+            self.run_tilted_batch(offset, &seeds, tally);
+        } else {
+            self.run_plain_batch(offset, &seeds, tally);
+        }
+    }
+}
+
+impl NetCell<'_> {
+    /// A world on graph `prep`, reused by its trials.
+    fn world<'p>(&'p self, prep: &'p Prepared) -> World<'p> {
+        let mut w = World::new(&prep.topo, prep.tx.clone(), &self.hash, self.block_interval);
+        w.watch_attacker = matches!(&self.strategy, Strategy::Custom(s) if s.watches_blocks());
+        w
+    }
+
+    /// Plain trials, run graph by graph (one graph's memory in cache at a time; the
+    /// counts are integers, so the order does not change them).
+    fn run_plain_batch(&self, offset: usize, seeds: &[u64], tally: &mut Tally) {
+        let k = self.preps.len();
         let mut acc = Acceptance::new(self.track);
-        let mut sums = self.tilted().then(|| BatchSums::new(self.z_max));
+        for (j, prep) in self.preps.iter().enumerate() {
+            let first = (j + k - offset) % k;
+            if first >= seeds.len() {
+                continue;
+            }
+            let mut w = self.world(prep);
+            for &seed in seeds[first..].iter().step_by(k) {
+                let rng = &mut SimRng::seed_from_u64(seed);
+                let out = self.run_one(prep, &mut w, &mut acc, &mut Plain, rng);
+                self.record(tally, j, out);
+            }
+        }
+    }
+
+    /// Importance-sampled trials, in trial order (their weights are float sums, whose
+    /// rounding depends on the order), one world per graph.
+    fn run_tilted_batch(&self, offset: usize, seeds: &[u64], tally: &mut Tally) {
+        let k = self.preps.len();
+        let mut worlds: Vec<World> = self.preps.iter().map(|p| self.world(p)).collect();
+        let mut acc = Acceptance::new(self.track);
+        let mut sums = BatchSums::new(self.z_max);
         // One trial's weights, credited to the batch and to its graph's sums (added to
         // the graph's unit once per batch, not per trial).
         let mut trial_sums = BatchSums::new(self.z_max);
-        let mut graph_sums: Vec<BatchSums> = match (&sums, &tally.units) {
-            (Some(_), Some(_)) => (0..k).map(|_| BatchSums::new(self.z_max)).collect(),
-            _ => Vec::new(),
+        let mut graph_sums: Vec<BatchSums> = match &tally.units {
+            Some(_) => (0..k).map(|_| BatchSums::new(self.z_max)).collect(),
+            None => Vec::new(),
         };
-        for i in 0..n as usize {
+        for (i, &seed) in seeds.iter().enumerate() {
             let j = (offset + i) % k;
             let (prep, w) = (&self.preps[j], &mut worlds[j]);
-            // Each trial draws from its own stream, seeded from the batch's: a trial ends
-            // when the requested merchants are decided, and what it consumed must not shift
-            // the next trial's draws (a cell's numbers may not depend on the z range).
-            let rng = &mut SimRng::seed_from_u64(rng.next_u64());
-            let out = match &mut sums {
-                Some(sums) => {
-                    trial_sums.clear();
-                    let out = self
-                        .run_tilted(prep, w, &mut acc, &mut trial_sums, rng)
-                        .expect("a cell with sums is tilted");
-                    sums.absorb(&trial_sums);
-                    if let Some(g) = graph_sums.get_mut(j) {
-                        g.absorb(&trial_sums);
-                    }
-                    out
-                }
-                None => self.run_one(prep, w, &mut acc, &mut Plain, rng),
-            };
-            // A plan deeper than the report tracks merchants nobody asked about.
-            let out = Outcome {
-                top: out.top.min(i64::from(self.z_max)),
-                ..out
-            };
-            tally.add(out.top, out.censored);
-            tally.extra[Z0] += u64::from(out.z0);
-            tally.extra[Z0_COST] += out.z0_cost_blocks;
-            tally.extra[COST + (out.top + 1) as usize] += out.cost_blocks;
-            if let Some(u) = tally.units.as_mut() {
-                u.add(j, out.top, out.z0);
+            let rng = &mut SimRng::seed_from_u64(seed);
+            trial_sums.clear();
+            let out = self
+                .run_tilted(prep, w, &mut acc, &mut trial_sums, rng)
+                .expect("a tilted cell");
+            sums.absorb(&trial_sums);
+            if let Some(g) = graph_sums.get_mut(j) {
+                g.absorb(&trial_sums);
             }
+            self.record(tally, j, out);
         }
         if let Some(u) = tally.units.as_mut() {
             for (j, g) in graph_sums.iter().enumerate() {
                 u.add_weights(j, g);
             }
         }
-        if let (Some(w), Some(sums)) = (tally.weighted.as_mut(), &sums) {
-            w.add_batch(sums);
+        if let Some(w) = tally.weighted.as_mut() {
+            w.add_batch(&sums);
+        }
+    }
+
+    /// Count one trial on graph `j`.
+    fn record(&self, tally: &mut Tally, j: usize, out: Outcome) {
+        // A plan deeper than the report tracks merchants nobody asked about.
+        let top = out.top.min(i64::from(self.z_max));
+        tally.add(top, out.censored);
+        tally.extra[Z0] += u64::from(out.z0);
+        tally.extra[Z0_COST] += out.z0_cost_blocks;
+        tally.extra[COST + (top + 1) as usize] += out.cost_blocks;
+        if let Some(u) = tally.units.as_mut() {
+            u.add(j, top, out.z0);
         }
     }
 }
