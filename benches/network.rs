@@ -1,7 +1,8 @@
 //! Trials per second of each network attack on the default network (1000 nodes, 8
 //! outbound, 16 miners, 128 topologies), q = 0.3, z = 0..6 (one trial serves every
 //! z), on one thread and on every core. Topologies are prepared outside the timed loop
-//! (once per cell in real runs); the timed part is the batch estimator itself.
+//! (once per sweep point in real runs); the timed part is the batch estimator itself.
+//! The group "network graphs" times building them (graphs per second).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dslab::attack::NetAttack;
@@ -74,5 +75,27 @@ fn network(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, network);
+/// Building the graphs a run amortises: `network.topologies` of them per sweep point, each
+/// generated, warmed up (high-bandwidth peers), searched for its block delays and given
+/// the attack's transaction times. Eight default graphs per iteration, one thread.
+fn graphs(c: &mut Criterion) {
+    const GRAPHS: u32 = 8;
+    let mut g = c.benchmark_group("network graphs");
+    g.throughput(Throughput::Elements(u64::from(GRAPHS)));
+    g.sample_size(10);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("pool");
+    for (name, attack) in attacks() {
+        let mut e = scenario(attack, NetworkModel::Random);
+        e.network.topologies = GRAPHS;
+        g.bench_function(format!("{name}, 1 thread"), |b| {
+            b.iter(|| pool.install(|| e.prepare(1)))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, network, graphs);
 criterion_main!(benches);
