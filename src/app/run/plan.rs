@@ -31,7 +31,8 @@ pub fn estimate_seconds(exp: &Experiment, threads: usize) -> f64 {
             (ns * points, points * network_prepare_seconds(&n.network))
         }
     };
-    ns * exp.trials as f64 * 1e-9 / parallel + prepare
+    // Graphs are built in parallel too (one generator each).
+    (ns * exp.trials as f64 * 1e-9 + prepare) / parallel
 }
 
 /// Rough cost of one timed trial (ns, one thread): the attack's own model (see
@@ -40,13 +41,14 @@ fn network_trial_ns(n: &NetExperiment, q: f64, z_max: u32) -> f64 {
     n.attack.get().trial_ns(q, z_max, &n.network)
 }
 
-/// Seconds to generate one sweep point's topologies and measure its stale rate (measured:
-/// about 30 ms per graph of 1000 nodes, most of it the high-bandwidth warm-up; none on the
-/// zero-latency network).
+/// Seconds of one thread to generate one sweep point's topologies and measure its stale
+/// rate (measured, `cargo bench --bench network` group "network graphs": about 19 ms per
+/// graph of 1000 nodes, most of it the high-bandwidth warm-up, plus the stale-rate count;
+/// none on the zero-latency network).
 fn network_prepare_seconds(net: &NetworkSpec) -> f64 {
     match net.model {
         NetworkModel::None => 0.0,
-        NetworkModel::Random => 0.03 * f64::from(net.nodes) * f64::from(net.topologies) / 1e3,
+        NetworkModel::Random => 0.022 * f64::from(net.nodes) * f64::from(net.topologies) / 1e3,
     }
 }
 
