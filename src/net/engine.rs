@@ -435,8 +435,8 @@ mod tests {
 
     #[test]
     fn best_kept_while_publishing_equals_a_scan() {
-        // Two miners and the attacker on a line; blocks published on random parents at
-        // coarse random times, so equal heights and equal keys both occur.
+        // A miner, the attacker's node and the merchant on a line; blocks published on
+        // random parents at coarse random times, so equal heights and equal keys occur.
         let links = vec![
             vec![Link::full(1, 0.5, true)],
             vec![Link::full(0, 0.5, false), Link::full(2, 0.5, true)],
