@@ -42,7 +42,7 @@ fn network_trial_ns(n: &NetExperiment, q: f64, z_max: u32) -> f64 {
 }
 
 /// Seconds of one thread to generate one sweep point's topologies and measure its stale
-/// rate (measured, `cargo bench --bench network` group "network graphs": about 19 ms per
+/// rate (measured, `cargo bench --bench network` group "network graphs": about 18 ms per
 /// graph of 1000 nodes, most of it the high-bandwidth warm-up, plus the stale-rate count;
 /// none on the zero-latency network).
 fn network_prepare_seconds(net: &NetworkSpec) -> f64 {
